@@ -1,0 +1,160 @@
+/**
+ * Picks and initialises the tfjs compute backend.
+ *
+ * Preference for `auto`: tfjs-node-gpu (when installed and a GPU is present),
+ * then tfjs-node, then wasm (with our training kernels), then cpu.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import "./quiet.ts";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
+
+/** What a caller may ask for. `tensorflow` means tfjs-node-gpu or tfjs-node. */
+export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
+
+/** The accepted values of {@linkcode BackendChoice}, for flag validation. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = [
+  "auto",
+  "tensorflow",
+  "wasm",
+  "cpu",
+];
+
+/** What {@linkcode useBackend} ended up with. */
+export interface BackendInfo {
+  /** The tfjs backend name now active: `tensorflow`, `wasm` or `cpu`. */
+  name: string;
+  /** A human description, e.g. `wasm (SIMD, 1 thread)`. */
+  description: string;
+}
+
+/** Options of {@linkcode useBackend}. */
+export interface UseBackendOptions {
+  /** Where the one-line fallback notice goes; default `console.error`. */
+  log?: (line: string) => void;
+}
+
+const TFJS_VERSION = "4.22.0";
+const NODE_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"];
+const INSTALL_HINT = `install it with \`deno install --allow-scripts ` +
+  `npm:@tensorflow/tfjs-node@${TFJS_VERSION}\` (or tfjs-node-gpu) on a ` +
+  `machine with internet access: its install script downloads libtensorflow`;
+
+let noticeShown = false;
+
+function projectNodeModules(): string {
+  return new URL("../../node_modules/", import.meta.url).pathname;
+}
+
+/** True when the package's native binding was built (its install script ran). */
+function nativeBindingPresent(pkg: string): boolean {
+  const lib = `${projectNodeModules()}${pkg}/lib`;
+  try {
+    for (const entry of Deno.readDirSync(lib)) {
+      if (!entry.name.startsWith("napi-v")) continue;
+      try {
+        Deno.statSync(`${lib}/${entry.name}/tfjs_binding.node`);
+        return true;
+      } catch { /* look at the next napi folder */ }
+    }
+  } catch { /* package not installed */ }
+  return false;
+}
+
+function gpuPresent(): boolean {
+  try {
+    Deno.statSync("/dev/nvidia0");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function tryTensorflow(): Promise<BackendInfo | string> {
+  const candidates = gpuPresent() ? NODE_PACKAGES : NODE_PACKAGES.slice(1);
+  const installed = candidates.filter(nativeBindingPresent);
+  if (installed.length === 0) {
+    return `tfjs-node is not installed: ${INSTALL_HINT}`;
+  }
+  const pkg = installed[0];
+  try {
+    // A computed specifier keeps Deno from fetching the package eagerly.
+    await import(`npm:${pkg}@${TFJS_VERSION}`);
+  } catch (err) {
+    return `${pkg} is installed but failed to load ` +
+      `(${(err as Error).message.split("\n")[0]}); ${INSTALL_HINT}`;
+  }
+  if (!(await tf.setBackend("tensorflow"))) {
+    return `${pkg} loaded but the 'tensorflow' backend did not initialise`;
+  }
+  return { name: "tensorflow", description: pkg.replace("@tensorflow/", "") };
+}
+
+async function tryWasm(): Promise<BackendInfo | string> {
+  registerWasmTrainingKernels();
+  let ok = false;
+  try {
+    ok = await tf.setBackend("wasm");
+  } catch (err) {
+    return `wasm backend failed to start: ${(err as Error).message}`;
+  }
+  if (!ok) return "wasm backend failed to start (is read access allowed?)";
+  return { name: "wasm", description: "wasm (SIMD, 1 thread)" };
+}
+
+async function tryCpu(): Promise<BackendInfo | string> {
+  if (!(await tf.setBackend("cpu"))) return "cpu backend failed to start";
+  return { name: "cpu", description: "cpu (plain JavaScript, slow to train)" };
+}
+
+const ATTEMPTS: Record<Exclude<BackendChoice, "auto">, () => Promise<BackendInfo | string>> = {
+  tensorflow: tryTensorflow,
+  wasm: tryWasm,
+  cpu: tryCpu,
+};
+
+/**
+ * Activates a backend and returns what is active. An explicit choice that
+ * cannot start throws; `auto` falls back and says so once, in one line.
+ *
+ * @example
+ * ```ts
+ * const { name } = await useBackend("auto");
+ * ```
+ */
+export async function useBackend(
+  choice: BackendChoice = "auto",
+  options: UseBackendOptions = {},
+): Promise<BackendInfo> {
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw new Error(
+      `unknown backend '${choice}': expected one of ${BACKEND_CHOICES.join(", ")}`,
+    );
+  }
+  const log = options.log ?? ((line: string) => console.error(line));
+  if (choice !== "auto") {
+    const result = await ATTEMPTS[choice]();
+    if (typeof result === "string") {
+      throw new Error(`backend '${choice}' unavailable: ${result}`);
+    }
+    await tf.ready();
+    return result;
+  }
+  const reasons: string[] = [];
+  for (const name of ["tensorflow", "wasm", "cpu"] as const) {
+    const result = await ATTEMPTS[name]();
+    if (typeof result !== "string") {
+      await tf.ready();
+      if (reasons.length > 0 && !noticeShown) {
+        noticeShown = true;
+        log(`backend: using ${result.description}; ${reasons.join("; ")}`);
+      }
+      return result;
+    }
+    reasons.push(result);
+  }
+  throw new Error(`no tfjs backend could start: ${reasons.join("; ")}`);
+}

@@ -1,0 +1,284 @@
+/**
+ * Training kernels for the tfjs wasm backend.
+ *
+ * The stock wasm backend has no `Conv2DBackpropFilter` (a CNN cannot train),
+ * its `Conv2DBackpropInput` is a scalar loop, and its transposed matmuls are
+ * an order of magnitude slower than the plain form. Each kernel here is built
+ * from the backend's own fast kernels (XNNPACK convolution, transpose, pad,
+ * slice, plain matmul), so gradients run at forward-convolution speed.
+ *
+ * @module
+ */
+import {
+  backend_util,
+  BatchMatMul,
+  type BatchMatMulAttrs,
+  Conv2DBackpropFilter,
+  type Conv2DBackpropFilterAttrs,
+  Conv2DBackpropInput,
+  type Conv2DBackpropInputAttrs,
+  getKernel,
+  type KernelConfig,
+  type NamedAttrMap,
+  registerKernel,
+  type TensorInfo,
+  unregisterKernel,
+} from "@tensorflow/tfjs";
+
+// The wasm backend type is not exported in a form we can name without
+// importing its internals; these are the two methods the kernels use.
+interface WasmBackendLike {
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+type Run = (
+  name: string,
+  inputs: Record<string, TensorInfo>,
+  attrs?: NamedAttrMap,
+) => TensorInfo;
+
+/** The stock kernels, captured before we replace any of them. */
+const stock = new Map<string, KernelConfig>();
+
+function stockKernel(name: string): KernelConfig {
+  const captured = stock.get(name);
+  if (captured) return captured;
+  const config = getKernel(name, "wasm");
+  if (!config) {
+    throw new Error(`wasm backend has no '${name}' kernel to build on`);
+  }
+  return config;
+}
+
+/**
+ * Runs `body` with a `run` function that calls stock wasm kernels and frees
+ * every intermediate result except the one `body` returns.
+ */
+function withScratch(
+  backend: WasmBackendLike,
+  body: (run: Run) => TensorInfo,
+): TensorInfo {
+  const scratch: TensorInfo[] = [];
+  const run: Run = (name, inputs, attrs = {}) => {
+    const out = stockKernel(name).kernelFunc({ inputs, attrs, backend }) as
+      | TensorInfo
+      | TensorInfo[];
+    const info = Array.isArray(out) ? out[0] : out;
+    scratch.push(info);
+    return info;
+  };
+  const result = body(run);
+  for (const info of scratch) {
+    if (info !== result) backend.disposeData(info.dataId);
+  }
+  return result;
+}
+
+/**
+ * Pads (positive amounts) or crops (negative amounts) the spatial axes of an
+ * NHWC tensor.
+ */
+function padOrCrop(
+  run: Run,
+  x: TensorInfo,
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+): TensorInfo {
+  let out = x;
+  const cropTop = Math.max(0, -top), cropBottom = Math.max(0, -bottom);
+  const cropLeft = Math.max(0, -left), cropRight = Math.max(0, -right);
+  if (cropTop || cropBottom || cropLeft || cropRight) {
+    const [n, h, w, c] = out.shape;
+    out = run("Slice", { x: out }, {
+      begin: [0, cropTop, cropLeft, 0],
+      size: [n, h - cropTop - cropBottom, w - cropLeft - cropRight, c],
+    });
+  }
+  const padTop = Math.max(0, top), padBottom = Math.max(0, bottom);
+  const padLeft = Math.max(0, left), padRight = Math.max(0, right);
+  if (padTop || padBottom || padLeft || padRight) {
+    out = run("PadV2", { x: out }, {
+      paddings: [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]],
+      constantValue: 0,
+    });
+  }
+  return out;
+}
+
+function convInfoOf(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Conv2DBackpropFilterAttrs | Conv2DBackpropInputAttrs,
+): backend_util.Conv2DInfo {
+  const { strides, pad, dataFormat, dimRoundingMode } = attrs;
+  if (dataFormat && dataFormat !== "NHWC") {
+    throw new Error(
+      `wasm training kernels support dataFormat NHWC only, got ${dataFormat}`,
+    );
+  }
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+}
+
+/**
+ * dW[a,b,ci,co] = sum over n,i,j of xpad[n, i*s+a, j*s+b, ci] * dy[n,i,j,co]:
+ * a stride-1 convolution, dilated by the forward stride, of x seen as
+ * [Ci, H, W, N] with dy seen as a [Ho, Wo, N, Co] filter.
+ */
+function conv2DBackpropFilter(
+  { inputs, backend, attrs }: {
+    inputs: Record<string, TensorInfo>;
+    backend: unknown;
+    attrs: NamedAttrMap;
+  },
+): TensorInfo {
+  const { x, dy } = inputs;
+  const a = attrs as unknown as Conv2DBackpropFilterAttrs;
+  const info = convInfoOf(x.shape, a.filterShape, a);
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } =
+    info;
+  const { top, left } = info.padInfo;
+  const [, h, w] = x.shape;
+  const [, ho, wo] = dy.shape;
+  return withScratch(backend as WasmBackendLike, (run) => {
+    const xt = run("Transpose", { x }, { perm: [3, 1, 2, 0] });
+    // Rows beyond kh + (ho-1)*sh never meet the filter: crop or zero-pad.
+    const xp = padOrCrop(
+      run,
+      xt,
+      top,
+      kh + (ho - 1) * sh - h - top,
+      left,
+      kw + (wo - 1) * sw - w - left,
+    );
+    const f = run("Transpose", { x: dy }, { perm: [1, 2, 0, 3] });
+    const g = run("Conv2D", { x: xp, filter: f }, {
+      strides: [1, 1],
+      pad: "valid",
+      dataFormat: "NHWC",
+      dilations: [sh, sw],
+    });
+    return run("Transpose", { x: g }, { perm: [1, 2, 0, 3] });
+  });
+}
+
+/**
+ * dx = a stride-1 VALID convolution of dy (zero-upsampled by the stride,
+ * padded by kernel-1-pad) with the spatially flipped, in/out-swapped filter.
+ */
+function conv2DBackpropInput(
+  { inputs, backend, attrs }: {
+    inputs: Record<string, TensorInfo>;
+    backend: unknown;
+    attrs: NamedAttrMap;
+  },
+): TensorInfo {
+  const { dy, filter } = inputs;
+  const a = attrs as unknown as Conv2DBackpropInputAttrs;
+  const info = convInfoOf(a.inputShape, filter.shape, a);
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } =
+    info;
+  const { top, left } = info.padInfo;
+  const [n, h, w] = a.inputShape;
+  const [, ho, wo, co] = dy.shape;
+  return withScratch(backend as WasmBackendLike, (run) => {
+    let up = dy;
+    if (sh > 1 || sw > 1) {
+      // Insert stride-1 zeros after every row/column, then drop the tail.
+      const r = run("Reshape", { x: dy }, { shape: [n, ho, 1, wo, 1, co] });
+      const p = run("PadV2", { x: r }, {
+        paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]],
+        constantValue: 0,
+      });
+      const r2 = run("Reshape", { x: p }, {
+        shape: [n, ho * sh, wo * sw, co],
+      });
+      up = run("Slice", { x: r2 }, {
+        begin: [0, 0, 0, 0],
+        size: [n, (ho - 1) * sh + 1, (wo - 1) * sw + 1, co],
+      });
+    }
+    const upH = (ho - 1) * sh + 1, upW = (wo - 1) * sw + 1;
+    const padded = padOrCrop(
+      run,
+      up,
+      kh - 1 - top,
+      h + top - upH,
+      kw - 1 - left,
+      w + left - upW,
+    );
+    const flipped = run("Reverse", { x: filter }, { dims: [0, 1] });
+    const swapped = run("Transpose", { x: flipped }, { perm: [0, 1, 3, 2] });
+    return run("Conv2D", { x: padded, filter: swapped }, {
+      strides: [1, 1],
+      pad: "valid",
+      dataFormat: "NHWC",
+      dilations: [1, 1],
+    });
+  });
+}
+
+/**
+ * Matmul with transposed operands materialises the transpose first: the
+ * wasm kernel is fast only for the plain layout (21 vs ~1 GFLOP/s measured).
+ */
+function batchMatMul(
+  { inputs, backend, attrs }: {
+    inputs: Record<string, TensorInfo>;
+    backend: unknown;
+    attrs: NamedAttrMap;
+  },
+): TensorInfo {
+  const { a, b } = inputs;
+  const { transposeA, transposeB } = attrs as unknown as BatchMatMulAttrs;
+  return withScratch(backend as WasmBackendLike, (run) => {
+    const swapLast = (t: TensorInfo) => {
+      const perm = t.shape.map((_, i) => i);
+      const r = perm.length;
+      [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+      return run("Transpose", { x: t }, { perm });
+    };
+    return run(BatchMatMul, {
+      a: transposeA ? swapLast(a) : a,
+      b: transposeB ? swapLast(b) : b,
+    }, { transposeA: false, transposeB: false });
+  });
+}
+
+const replacements: KernelConfig[] = [
+  { kernelName: Conv2DBackpropFilter, backendName: "wasm", kernelFunc: conv2DBackpropFilter },
+  { kernelName: Conv2DBackpropInput, backendName: "wasm", kernelFunc: conv2DBackpropInput },
+  { kernelName: BatchMatMul, backendName: "wasm", kernelFunc: batchMatMul },
+];
+
+/** The kernel names {@linkcode registerWasmTrainingKernels} installs. */
+export const WASM_TRAINING_KERNELS: readonly string[] = replacements.map((k) =>
+  k.kernelName
+);
+
+/**
+ * Registers (or replaces) the wasm training kernels. Safe to call more than
+ * once. Call after importing `@tensorflow/tfjs-backend-wasm` and before the
+ * first training step; the backend need not be initialised yet.
+ */
+export function registerWasmTrainingKernels(): void {
+  for (const config of replacements) {
+    const existing = getKernel(config.kernelName, "wasm");
+    if (existing?.kernelFunc === config.kernelFunc) continue;
+    if (existing) {
+      if (!stock.has(config.kernelName)) stock.set(config.kernelName, existing);
+      unregisterKernel(config.kernelName, "wasm");
+    }
+    // Keep the stock setup: the backend runs it at init, and the stock
+    // kernel we delegate to (BatchMatMul) needs it.
+    registerKernel({ ...config, setupFunc: existing?.setupFunc });
+  }
+}
