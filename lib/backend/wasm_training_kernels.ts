@@ -19,6 +19,9 @@ import {
   type Conv2DBackpropInputAttrs,
   getKernel,
   type KernelConfig,
+  type KernelFunc,
+  MaxPoolGrad,
+  type MaxPoolGradAttrs,
   type NamedAttrMap,
   registerKernel,
   type TensorInfo,
@@ -29,7 +32,11 @@ import {
 // importing its internals; these are the two methods the kernels use.
 interface WasmBackendLike {
   disposeData(dataId: object, force?: boolean): boolean;
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
 }
+
+type KernelArgs = Parameters<KernelFunc>[0];
 
 type Run = (
   name: string,
@@ -134,13 +141,9 @@ function convInfoOf(
  * [Ci, H, W, N] with dy seen as a [Ho, Wo, N, Co] filter.
  */
 function conv2DBackpropFilter(
-  { inputs, backend, attrs }: {
-    inputs: Record<string, TensorInfo>;
-    backend: unknown;
-    attrs: NamedAttrMap;
-  },
+  { inputs, backend, attrs = {} }: KernelArgs,
 ): TensorInfo {
-  const { x, dy } = inputs;
+  const x = inputs.x!, dy = inputs.dy!;
   const a = attrs as unknown as Conv2DBackpropFilterAttrs;
   const info = convInfoOf(x.shape, a.filterShape, a);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } =
@@ -175,13 +178,9 @@ function conv2DBackpropFilter(
  * padded by kernel-1-pad) with the spatially flipped, in/out-swapped filter.
  */
 function conv2DBackpropInput(
-  { inputs, backend, attrs }: {
-    inputs: Record<string, TensorInfo>;
-    backend: unknown;
-    attrs: NamedAttrMap;
-  },
+  { inputs, backend, attrs = {} }: KernelArgs,
 ): TensorInfo {
-  const { dy, filter } = inputs;
+  const dy = inputs.dy!, filter = inputs.filter!;
   const a = attrs as unknown as Conv2DBackpropInputAttrs;
   const info = convInfoOf(a.inputShape, filter.shape, a);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } =
@@ -231,13 +230,9 @@ function conv2DBackpropInput(
  * wasm kernel is fast only for the plain layout (21 vs ~1 GFLOP/s measured).
  */
 function batchMatMul(
-  { inputs, backend, attrs }: {
-    inputs: Record<string, TensorInfo>;
-    backend: unknown;
-    attrs: NamedAttrMap;
-  },
+  { inputs, backend, attrs = {} }: KernelArgs,
 ): TensorInfo {
-  const { a, b } = inputs;
+  const a = inputs.a!, b = inputs.b!;
   const { transposeA, transposeB } = attrs as unknown as BatchMatMulAttrs;
   return withScratch(backend as WasmBackendLike, (run) => {
     const swapLast = (t: TensorInfo) => {
@@ -253,10 +248,64 @@ function batchMatMul(
   });
 }
 
+/**
+ * Max-pool gradient with TF's semantics: each window's gradient goes to the
+ * first maximum in scan order, padding never wins. The stock wasm kernel
+ * routes it to the wrong cell when a whole window is negative (seen with
+ * tfjs-backend-wasm 4.22: a 2×2 window of negatives sends it to the corner).
+ */
+function maxPoolGrad({ inputs, backend, attrs = {} }: KernelArgs): TensorInfo {
+  const dy = inputs.dy!, input = inputs.input!;
+  const a = attrs as unknown as MaxPoolGradAttrs;
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
+  const wasm = backend as WasmBackendLike;
+  // Allocate first: growing the wasm heap would detach earlier views.
+  const out = wasm.makeOutput(input.shape, "float32");
+  const x = wasm.typedArrayFromHeap(input);
+  const g = wasm.typedArrayFromHeap(dy);
+  const dx = wasm.typedArrayFromHeap(out);
+  dx.fill(0);
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const { top, left } = info.padInfo;
+  for (let b = 0; b < batchSize; b++) {
+    const xb = b * inHeight * inWidth * c;
+    for (let oy = 0; oy < outHeight; oy++) {
+      const y0 = Math.max(0, oy * sh - top), y1 = Math.min(inHeight, oy * sh - top + fh);
+      for (let ox = 0; ox < outWidth; ox++) {
+        const x0 = Math.max(0, ox * sw - left), x1 = Math.min(inWidth, ox * sw - left + fw);
+        const gBase = ((b * outHeight + oy) * outWidth + ox) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity, at = -1;
+          for (let y = y0; y < y1; y++) {
+            for (let xx = x0; xx < x1; xx++) {
+              const idx = xb + (y * inWidth + xx) * c + ch;
+              if (x[idx] > best || at < 0) {
+                best = x[idx];
+                at = idx;
+              }
+            }
+          }
+          if (at >= 0) dx[at] += g[gBase + ch];
+        }
+      }
+    }
+  }
+  return out;
+}
+
 const replacements: KernelConfig[] = [
   { kernelName: Conv2DBackpropFilter, backendName: "wasm", kernelFunc: conv2DBackpropFilter },
   { kernelName: Conv2DBackpropInput, backendName: "wasm", kernelFunc: conv2DBackpropInput },
   { kernelName: BatchMatMul, backendName: "wasm", kernelFunc: batchMatMul },
+  { kernelName: MaxPoolGrad, backendName: "wasm", kernelFunc: maxPoolGrad },
 ];
 
 /** The kernel names {@linkcode registerWasmTrainingKernels} installs. */

@@ -1,0 +1,101 @@
+/**
+ * The in-memory image dataset every loader returns: raw uint8 pixels at their
+ * native size (HWC), so 50,000 CIFAR images take 150 MB, not the 30 GB they
+ * would take resized to 224×224 floats. Resizing happens per batch.
+ *
+ * @module
+ */
+
+/** Images of one size with integer labels. */
+export interface ImageDataset {
+  /** Pixels, `count × height × width × channels`, row-major HWC, 0–255. */
+  images: Uint8Array;
+  /** One label per image, in `[0, classNames.length)`. */
+  labels: Int32Array;
+  /** Image height in pixels. */
+  height: number;
+  /** Image width in pixels. */
+  width: number;
+  /** 1 (grayscale) or 3 (RGB). */
+  channels: number;
+  /** Human-readable class names; their count is the number of classes. */
+  classNames: string[];
+}
+
+/** Number of images in a dataset. */
+export function datasetSize(ds: ImageDataset): number {
+  return ds.labels.length;
+}
+
+/** Bytes of one image. */
+export function imageBytes(ds: ImageDataset): number {
+  return ds.height * ds.width * ds.channels;
+}
+
+/**
+ * Checks internal consistency; `source` names the file or folder in errors.
+ */
+export function validateDataset(ds: ImageDataset, source: string): ImageDataset {
+  const n = ds.labels.length;
+  if (ds.images.length !== n * imageBytes(ds)) {
+    throw new Error(
+      `${source}: ${ds.images.length} pixel bytes for ${n} labels of ` +
+        `${ds.height}×${ds.width}×${ds.channels}; expected ${n * imageBytes(ds)}`,
+    );
+  }
+  const k = ds.classNames.length;
+  for (let i = 0; i < n; i++) {
+    const label = ds.labels[i];
+    if (!(label >= 0 && label < k)) {
+      throw new Error(
+        `${source}: label ${label} of record ${i} is out of range: expected 0..${k - 1}`,
+      );
+    }
+  }
+  return ds;
+}
+
+/** A new dataset with the images at `indices`, in that order. */
+export function subset(ds: ImageDataset, indices: ArrayLike<number>): ImageDataset {
+  const per = imageBytes(ds);
+  const images = new Uint8Array(indices.length * per);
+  const labels = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const j = indices[i];
+    images.set(ds.images.subarray(j * per, (j + 1) * per), i * per);
+    labels[i] = ds.labels[j];
+  }
+  return { ...ds, images, labels };
+}
+
+/** Concatenates datasets of the same image shape and classes. */
+export function concatDatasets(parts: ImageDataset[]): ImageDataset {
+  if (parts.length === 0) throw new Error("concatDatasets needs at least one dataset");
+  const first = parts[0];
+  let total = 0;
+  for (const p of parts) {
+    if (p.height !== first.height || p.width !== first.width || p.channels !== first.channels) {
+      throw new Error(
+        `cannot concatenate ${p.height}×${p.width}×${p.channels} images with ` +
+          `${first.height}×${first.width}×${first.channels}`,
+      );
+    }
+    total += p.labels.length;
+  }
+  const images = new Uint8Array(total * imageBytes(first));
+  const labels = new Int32Array(total);
+  let at = 0;
+  for (const p of parts) {
+    images.set(p.images, at * imageBytes(first));
+    labels.set(p.labels, at);
+    at += p.labels.length;
+  }
+  return { ...first, images, labels };
+}
+
+/** Images per class, indexed by label. */
+export function classCounts(ds: ImageDataset): number[] {
+  const counts = new Array(ds.classNames.length).fill(0);
+  for (const l of ds.labels) counts[l]++;
+  return counts;
+}

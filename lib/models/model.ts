@@ -1,0 +1,45 @@
+/**
+ * What every model in the zoo is: named variables plus a forward function.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { ForwardContext } from "./layers.ts";
+import type { NamedVariable, VariableStore } from "./variables.ts";
+import type { Preprocessing } from "../data/preprocess.ts";
+
+/** A built model. */
+export interface Model {
+  /** Top scope, e.g. `vgg_16`. */
+  scope: string;
+  /** Input height and width the model was built for. */
+  inputSize: number;
+  /** Input channels (3). */
+  inputChannels: number;
+  /** Number of output classes. */
+  numClasses: number;
+  /** Preprocessing that belongs with this model's weights. */
+  preprocessing: Preprocessing;
+  /** Owns the variables. */
+  store: VariableStore;
+  /** Logits [batch, numClasses] for an NHWC batch. */
+  logits(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D;
+}
+
+/** The model's variables in creation order. */
+export function modelVariables(model: Model): NamedVariable[] {
+  return model.store.list();
+}
+
+/** Total number of parameters (statistics included, as TF counts them). */
+export function parameterCount(model: Model, options: { statistics?: boolean } = {}): number {
+  let total = 0;
+  for (const v of model.store.list()) {
+    if (v.isStatistic && options.statistics === false) continue;
+    total += v.variable.size;
+  }
+  return total;
+}
+
+/** A context for inference: no dropout, BatchNorm on moving statistics. */
+export const INFERENCE: ForwardContext = { training: false, isFrozen: () => true };

@@ -1,0 +1,162 @@
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { useBackend, WASM_TRAINING_KERNELS } from "../lib/backend/mod.ts";
+import { seededRandom } from "../lib/util/random.ts";
+
+const random = seededRandom(42);
+function values(shape: number[]): number[] {
+  return Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() - 0.5);
+}
+
+/** Runs `f` on cpu and on wasm with the same inputs; returns both results. */
+async function onBoth(
+  inputs: { shape: number[]; data: number[] }[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor[],
+): Promise<[Float32Array[], Float32Array[]]> {
+  const out: Float32Array[][] = [];
+  for (const backend of ["cpu", "wasm"] as const) {
+    await useBackend(backend);
+    const results = tf.tidy(() => {
+      const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
+      return f(...xs).map((t) => t.dataSync() as Float32Array);
+    });
+    out.push(results);
+  }
+  return [out[0], out[1]];
+}
+
+function assertClose(ref: Float32Array, got: Float32Array, what: string) {
+  assert.equal(got.length, ref.length, `${what}: length`);
+  let maxRef = 1e-6, maxErr = 0;
+  for (let i = 0; i < ref.length; i++) {
+    maxRef = Math.max(maxRef, Math.abs(ref[i]));
+    maxErr = Math.max(maxErr, Math.abs(ref[i] - got[i]));
+  }
+  assert.ok(maxErr / maxRef < 1e-5, `${what}: max error ${maxErr} vs scale ${maxRef}`);
+}
+
+const CONV_CASES: [number[], number[], number, "same" | "valid"][] = [
+  [[2, 7, 7, 3], [3, 3, 3, 4], 1, "same"],
+  [[2, 8, 8, 3], [3, 3, 3, 4], 2, "same"],
+  [[2, 9, 8, 3], [3, 3, 3, 5], 2, "valid"],
+  [[1, 6, 7, 2], [1, 1, 2, 3], 2, "same"],
+  [[2, 11, 11, 3], [7, 7, 3, 4], 2, "same"],
+  [[1, 5, 5, 2], [2, 2, 2, 3], 1, "valid"],
+  [[3, 4, 4, 8], [4, 4, 8, 6], 1, "valid"],
+  [[2, 10, 9, 4], [3, 3, 4, 4], 1, "valid"],
+];
+
+Deno.test("wasm registers the training kernels the stock backend lacks", async () => {
+  await useBackend("wasm");
+  for (const name of ["Conv2DBackpropFilter", "Conv2DBackpropInput", "BatchMatMul"]) {
+    assert.ok(WASM_TRAINING_KERNELS.includes(name), name);
+    assert.ok(tf.getKernel(name, "wasm"), `${name} registered`);
+  }
+});
+
+for (const [xShape, wShape, stride, pad] of CONV_CASES) {
+  Deno.test(`conv2d gradients match cpu: x${xShape} w${wShape} s${stride} ${pad}`, async () => {
+    const [ref, got] = await onBoth(
+      [{ shape: xShape, data: values(xShape) }, { shape: wShape, data: values(wShape) }],
+      (x, w) => {
+        const loss = (a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad)));
+        return tf.grads(loss)([x, w]);
+      },
+    );
+    assertClose(ref[0], got[0], "input gradient");
+    assertClose(ref[1], got[1], "filter gradient");
+  });
+}
+
+Deno.test("fused conv+bias+relu gradients match cpu", async () => {
+  const [ref, got] = await onBoth(
+    [
+      { shape: [2, 6, 6, 3], data: values([2, 6, 6, 3]) },
+      { shape: [3, 3, 3, 5], data: values([3, 3, 3, 5]) },
+      { shape: [5], data: values([5]) },
+    ],
+    (x, w, b) =>
+      tf.grads((a: tf.Tensor, f: tf.Tensor, c: tf.Tensor) =>
+        tf.sum(tf.fused.conv2d({
+          x: a as tf.Tensor4D,
+          filter: f as tf.Tensor4D,
+          bias: c,
+          strides: 1,
+          pad: "same",
+          activation: "relu",
+        }))
+      )([x, w, b]),
+  );
+  for (let i = 0; i < 3; i++) assertClose(ref[i], got[i], `gradient ${i}`);
+});
+
+for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+  Deno.test(`matMul transposeA=${ta} transposeB=${tb} and its gradients match cpu`, async () => {
+    const a = ta ? [7, 5] : [5, 7], b = tb ? [3, 7] : [7, 3];
+    const [ref, got] = await onBoth(
+      [{ shape: a, data: values(a) }, { shape: b, data: values(b) }],
+      (x, y) => [
+        tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, ta, tb),
+        ...tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+          tf.sum(tf.square(tf.matMul(p as tf.Tensor2D, q as tf.Tensor2D, ta, tb)))
+        )([x, y]),
+      ],
+    );
+    for (let i = 0; i < 3; i++) assertClose(ref[i], got[i], `output ${i}`);
+  });
+}
+
+for (const [pool, stride, pad] of [[2, 2, "valid"], [3, 2, "same"], [3, 1, "same"]] as const) {
+  Deno.test(`maxPool / avgPool gradients match cpu: ${pool}x${pool} s${stride} ${pad}`, async () => {
+    const shape = [2, 9, 9, 3];
+    const [ref, got] = await onBoth([{ shape, data: values(shape) }], (x) => [
+      tf.grad((a: tf.Tensor) =>
+        tf.sum(tf.square(tf.maxPool(a as tf.Tensor4D, pool, stride, pad)))
+      )(x),
+      tf.grad((a: tf.Tensor) =>
+        tf.sum(tf.square(tf.avgPool(a as tf.Tensor4D, pool, stride, pad)))
+      )(x),
+    ]);
+    assertClose(ref[0], got[0], "MaxPoolGrad");
+    assertClose(ref[1], got[1], "AvgPoolGrad");
+  });
+}
+
+Deno.test("batch-norm (training statistics) gradients match cpu", async () => {
+  const shape = [4, 5, 5, 6];
+  const [ref, got] = await onBoth(
+    [
+      { shape, data: values(shape) },
+      { shape: [6], data: values([6]).map((v) => v + 1) },
+      { shape: [6], data: values([6]) },
+    ],
+    (x, gamma, beta) =>
+      tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2]);
+        const y = tf.batchNorm(a as tf.Tensor4D, mean, variance, b, g, 1e-5);
+        return tf.sum(tf.square(tf.relu(y)));
+      })([x, gamma, beta]),
+  );
+  for (let i = 0; i < 3; i++) assertClose(ref[i], got[i], `gradient ${i}`);
+});
+
+Deno.test("wasm training kernels free every intermediate tensor", async () => {
+  await useBackend("wasm");
+  const x = tf.randomNormal([2, 8, 8, 3]) as tf.Tensor4D;
+  const w = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D;
+  const step = () =>
+    tf.tidy(() =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same"))
+      )([x, w])
+    ).forEach((t) => t.dispose());
+  step();
+  const before = tf.memory();
+  for (let i = 0; i < 5; i++) step();
+  const after = tf.memory();
+  assert.equal(after.numTensors, before.numTensors);
+  assert.equal(after.numBytes, before.numBytes);
+  x.dispose();
+  w.dispose();
+});
