@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { useBackend } from "../lib/backend/mod.ts";
+import { type BackendChoice, useBackend } from "../lib/backend/mod.ts";
 
 Deno.test("auto picks wasm offline and says once, in one line, how to get tfjs-node", async () => {
   const lines: string[] = [];
@@ -33,6 +33,8 @@ Deno.test("explicit cpu and wasm choices are honoured; unknown names are rejecte
   assert.equal((await useBackend("cpu")).name, "cpu");
   assert.equal(tf.getBackend(), "cpu");
   assert.equal((await useBackend("wasm")).name, "wasm");
-  // deno-lint-ignore no-explicit-any
-  await assert.rejects(() => useBackend("webgl" as any), /unknown backend 'webgl'.*auto, tensorflow, wasm, cpu/);
+  await assert.rejects(
+    () => useBackend("webgl" as BackendChoice),
+    /unknown backend 'webgl'.*auto, tensorflow, wasm, cpu/,
+  );
 });

@@ -111,12 +111,12 @@ for (const [pool, stride, pad] of [[2, 2, "valid"], [3, 2, "same"], [3, 1, "same
   Deno.test(`maxPool / avgPool gradients match cpu: ${pool}x${pool} s${stride} ${pad}`, async () => {
     const shape = [2, 9, 9, 3];
     const [ref, got] = await onBoth([{ shape, data: values(shape) }], (x) => [
-      tf.grad((a: tf.Tensor) =>
-        tf.sum(tf.square(tf.maxPool(a as tf.Tensor4D, pool, stride, pad)))
-      )(x),
-      tf.grad((a: tf.Tensor) =>
-        tf.sum(tf.square(tf.avgPool(a as tf.Tensor4D, pool, stride, pad)))
-      )(x),
+      tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.maxPool(a as tf.Tensor4D, pool, stride, pad))))(
+        x,
+      ),
+      tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.avgPool(a as tf.Tensor4D, pool, stride, pad))))(
+        x,
+      ),
     ]);
     assertClose(ref[0], got[0], "MaxPoolGrad");
     assertClose(ref[1], got[1], "AvgPoolGrad");

@@ -146,8 +146,7 @@ function conv2DBackpropFilter(
   const x = inputs.x!, dy = inputs.dy!;
   const a = attrs as unknown as Conv2DBackpropFilterAttrs;
   const info = convInfoOf(x.shape, a.filterShape, a);
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } =
-    info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
   const [, h, w] = x.shape;
   const [, ho, wo] = dy.shape;
@@ -183,8 +182,7 @@ function conv2DBackpropInput(
   const dy = inputs.dy!, filter = inputs.filter!;
   const a = attrs as unknown as Conv2DBackpropInputAttrs;
   const info = convInfoOf(a.inputShape, filter.shape, a);
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } =
-    info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
   const [n, h, w] = a.inputShape;
   const [, ho, wo, co] = dy.shape;
@@ -309,9 +307,7 @@ const replacements: KernelConfig[] = [
 ];
 
 /** The kernel names {@linkcode registerWasmTrainingKernels} installs. */
-export const WASM_TRAINING_KERNELS: readonly string[] = replacements.map((k) =>
-  k.kernelName
-);
+export const WASM_TRAINING_KERNELS: readonly string[] = replacements.map((k) => k.kernelName);
 
 /**
  * Registers (or replaces) the wasm training kernels. Safe to call more than

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { permutation, seededRandom } from "../util/random.ts";
-import { classCounts, datasetSize, type ImageDataset, imageBytes } from "./dataset.ts";
+import { classCounts, datasetSize, imageBytes, type ImageDataset } from "./dataset.ts";
 import { type Augmentation, augmentImage, type Preprocessing, toModelInput } from "./preprocess.ts";
 
 /** How images are drawn for an epoch. */
@@ -64,7 +64,9 @@ export function epochOrder(ds: ImageDataset, options: BatchOptions): Int32Array 
 /** Number of batches an epoch yields. */
 export function batchesPerEpoch(ds: ImageDataset, options: BatchOptions): number {
   const n = datasetSize(ds);
-  return options.dropRemainder ? Math.floor(n / options.batchSize) : Math.ceil(n / options.batchSize);
+  return options.dropRemainder
+    ? Math.floor(n / options.batchSize)
+    : Math.ceil(n / options.batchSize);
 }
 
 /**
@@ -72,7 +74,9 @@ export function batchesPerEpoch(ds: ImageDataset, options: BatchOptions): number
  * time (per caller), whatever the model input size.
  */
 export function* batches(ds: ImageDataset, options: BatchOptions): Generator<Batch> {
-  if (!(options.batchSize > 0)) throw new Error(`batch size must be positive, got ${options.batchSize}`);
+  if (!(options.batchSize > 0)) {
+    throw new Error(`batch size must be positive, got ${options.batchSize}`);
+  }
   const order = epochOrder(ds, options);
   const per = imageBytes(ds);
   const shape: [number, number, number] = [ds.height, ds.width, ds.channels];

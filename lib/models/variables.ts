@@ -43,7 +43,8 @@ export class VariableStore {
     if (this.#vars.has(name)) throw new Error(`variable '${name}' defined twice`);
     const seed = this.#seed++;
     const value = tf.tidy(() => initialValue(shape, init, seed));
-    const variable = tf.variable(value, !options.isStatistic, name);
+    // tfjs names must be unique per process; two models may share TF-Slim names.
+    const variable = tf.variable(value, !options.isStatistic);
     value.dispose();
     this.#vars.set(name, { name, variable, isStatistic: !!options.isStatistic });
     return variable;

@@ -107,7 +107,9 @@ export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Mo
   const spec = typeof config === "string" ? VGG_CONFIGS[config] : config;
   if (!spec) {
     throw new Error(
-      `unknown VGG configuration '${config}': expected one of ${Object.keys(VGG_CONFIGS).join(", ")}`,
+      `unknown VGG configuration '${config}': expected one of ${
+        Object.keys(VGG_CONFIGS).join(", ")
+      }`,
     );
   }
   const scope = options.scope ?? spec.scope;

@@ -64,14 +64,18 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
     run(images, labels) {
       const [loss, correct] = tf.tidy(() => {
         let hits: tf.Scalar | undefined;
-        const cost = optimizer.minimize(() => {
-          const logits = model.logits(images, ctx);
-          hits = tf.keep(
-            tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")),
-          );
-          const onehot = tf.oneHot(tf.cast(labels, "int32"), model.numClasses);
-          return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
-        }, true, varList) as tf.Scalar;
+        const cost = optimizer.minimize(
+          () => {
+            const logits = model.logits(images, ctx);
+            hits = tf.keep(
+              tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")),
+            );
+            const onehot = tf.oneHot(tf.cast(labels, "int32"), model.numClasses);
+            return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
+          },
+          true,
+          varList,
+        ) as tf.Scalar;
         return [cost, hits as tf.Scalar];
       });
       const lossValue = loss.dataSync()[0];

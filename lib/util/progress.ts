@@ -56,7 +56,10 @@ function formatDuration(seconds: number): string {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+  return s.replace(
+    /[&<>"]/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!,
+  );
 }
 
 /** Formats the bar text (also used for notebook text/plain). */
@@ -87,7 +90,8 @@ export function createProgress(total: number | undefined, options: ProgressOptio
   const kind = options.kind ??
     (inNotebook() ? "notebook" : Deno.stderr.isTerminal() ? "terminal" : "lines");
   const label = options.label ?? "";
-  const write = options.write ?? ((t: string) => Deno.stderr.writeSync(new TextEncoder().encode(t)));
+  const write = options.write ??
+    ((t: string) => Deno.stderr.writeSync(new TextEncoder().encode(t)));
   const interval = options.intervalMs ??
     (kind === "terminal" ? 100 : kind === "notebook" ? 500 : 5000);
   const start = performance.now();

@@ -1,0 +1,8 @@
+/**
+ * Training and evaluation: the step, the loop, and metrics.
+ *
+ * @module
+ */
+export * from "./evaluate.ts";
+export * from "./fit.ts";
+export * from "./step.ts";

@@ -1,0 +1,7 @@
+/**
+ * Weight files and restoring them into models by name.
+ *
+ * @module
+ */
+export * from "./restore.ts";
+export * from "./source.ts";

@@ -1,0 +1,126 @@
+/**
+ * Copies weights from any source into model variables by name, with TF-Slim's
+ * exclude/include prefix semantics, a name mapping, and a full report.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { inScope, type NamedVariable } from "../models/variables.ts";
+import { toFloat32, type WeightSource } from "./source.ts";
+
+/** Options of {@linkcode restoreVariables}. */
+export interface RestoreOptions {
+  /** Model-side scopes not to restore (TF-Slim `exclude`), e.g. `["vgg_16/fc8"]`. */
+  exclude?: string[];
+  /** Only restore variables under these scopes; default all. */
+  include?: string[];
+  /** Maps a model variable name to the source name; default identity. */
+  mapName?: (modelName: string) => string;
+  /** Leave variables missing from the source at their values instead of failing. */
+  ignoreMissing?: boolean;
+}
+
+/** What a restore did, by model variable name. */
+export interface RestoreReport {
+  restored: string[];
+  /** Excluded (or not included) by scope. */
+  skipped: string[];
+  /** Not in the source (only without an error when `ignoreMissing`). */
+  missing: string[];
+  /** In the source with another shape: `name: model [..] vs source [..]`. */
+  shapeMismatched: string[];
+  /** Source entries that no model variable asked for. */
+  unused: string[];
+}
+
+/**
+ * Assigns each selected model variable the source's value of the same
+ * (mapped) name. Shape mismatches always fail after the whole report is
+ * built (nothing is assigned then); missing variables fail unless
+ * `ignoreMissing`.
+ */
+export async function restoreVariables(
+  variables: NamedVariable[],
+  source: WeightSource,
+  options: RestoreOptions = {},
+): Promise<RestoreReport> {
+  const map = options.mapName ?? ((n: string) => n);
+  const available = new Map(source.list().map((w) => [w.name, w]));
+  const used = new Set<string>();
+  const report: RestoreReport = {
+    restored: [],
+    skipped: [],
+    missing: [],
+    shapeMismatched: [],
+    unused: [],
+  };
+  const todo: { v: NamedVariable; sourceName: string }[] = [];
+  for (const v of variables) {
+    const excluded = (options.exclude ?? []).some((s) => inScope(v.name, s)) ||
+      (options.include !== undefined && !options.include.some((s) => inScope(v.name, s)));
+    if (excluded) {
+      report.skipped.push(v.name);
+      continue;
+    }
+    const sourceName = map(v.name);
+    const info = available.get(sourceName);
+    if (!info) {
+      report.missing.push(v.name);
+      continue;
+    }
+    used.add(sourceName);
+    const want = v.variable.shape;
+    if (info.shape.length !== want.length || info.shape.some((d, i) => d !== want[i])) {
+      report.shapeMismatched.push(
+        `${v.name}: model [${want.join(",")}] vs ${sourceName} [${
+          info.shape.join(",")
+        }] in ${source.description}`,
+      );
+      continue;
+    }
+    todo.push({ v, sourceName });
+  }
+  report.unused = [...available.keys()].filter((n) => !used.has(n));
+  if (report.shapeMismatched.length > 0) {
+    throw new Error(
+      `shape mismatch restoring from ${source.description}:\n  ${
+        report.shapeMismatched.join("\n  ")
+      }`,
+    );
+  }
+  if (report.missing.length > 0 && !options.ignoreMissing) {
+    throw new Error(
+      `${source.description} lacks ${report.missing.length} variable(s): ${
+        report.missing.slice(0, 5).join(", ")
+      }` +
+        `${report.missing.length > 5 ? ", ..." : ""} (exclude their scope, or pass ignoreMissing)`,
+    );
+  }
+  for (const { v, sourceName } of todo) {
+    const value = await source.read(sourceName);
+    const data = toFloat32(value, `${source.description}: ${sourceName}`);
+    const t = tf.tensor(data, v.variable.shape, "float32");
+    v.variable.assign(t);
+    t.dispose();
+    report.restored.push(v.name);
+  }
+  return report;
+}
+
+/** A weight source over live model variables (copy weights between models). */
+export function variablesSource(variables: NamedVariable[], description = "model"): WeightSource {
+  const byName = new Map(variables.map((v) => [v.name, v]));
+  return {
+    description,
+    list: () => variables.map((v) => ({ name: v.name, dtype: "float32", shape: v.variable.shape })),
+    read(name) {
+      const v = byName.get(name);
+      if (!v) return Promise.reject(new Error(`${description}: no variable '${name}'`));
+      return Promise.resolve({
+        dtype: "float32",
+        shape: v.variable.shape,
+        data: v.variable.dataSync() as Float32Array,
+      });
+    },
+  };
+}

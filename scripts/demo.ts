@@ -1,0 +1,159 @@
+/**
+ * The lecture's "fine-tuning strategy" table, measured on real data offline:
+ * pretrain a small VGG on 5 Fashion-MNIST classes, then learn the other 5
+ * with little or much data, from scratch vs. restore-all-but-fc8 and train
+ * fc8 only vs. restore and fine-tune every layer.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type BackendChoice, useBackend } from "../lib/backend/mod.ts";
+import { type ImageDataset, subset } from "../lib/data/dataset.ts";
+import { loadFashionMnist } from "../lib/data/fashion_mnist.ts";
+import { takePerClass } from "../lib/data/split.ts";
+import { buildVgg } from "../lib/models/vgg.ts";
+import type { Model } from "../lib/models/model.ts";
+import { evaluate } from "../lib/train/evaluate.ts";
+import { fit } from "../lib/train/fit.ts";
+import { numberFlag, parseFlags, runMain, usage } from "../lib/util/cli.ts";
+import { restoreVariables, variablesSource } from "../lib/weights/restore.ts";
+
+const FLAGS = {
+  backend: { type: "string", default: "auto", help: "auto, tensorflow, wasm or cpu" },
+  "pretrain-per-class": { type: "string", default: "800", help: "source-task images per class" },
+  "pretrain-epochs": { type: "string", default: "2", help: "source-task epochs" },
+  small: { type: "string", default: "10", help: "target images per class, small regime" },
+  large: { type: "string", default: "400", help: "target images per class, large regime" },
+  "target-images": {
+    type: "string",
+    default: "2000",
+    help: "target-task training images to show per run",
+  },
+  "test-per-class": { type: "string", default: "300", help: "target test images per class" },
+  out: { type: "string", default: "out/demo", help: "folder for results.json" },
+} as const;
+
+const HELP = usage(
+  "deno task demo [options]",
+  "Measure the fine-tuning strategy table on Fashion-MNIST.",
+  FLAGS,
+);
+
+/** Keeps classes `from..from+4`, relabelled 0..4. */
+function classesSlice(ds: ImageDataset, from: number): ImageDataset {
+  const keep: number[] = [];
+  ds.labels.forEach((l, i) => {
+    if (l >= from && l < from + 5) keep.push(i);
+  });
+  const out = subset(ds, keep);
+  out.labels = out.labels.map((l) => l - from);
+  out.classNames = ds.classNames.slice(from, from + 5);
+  return out;
+}
+
+interface Row {
+  strategy: string;
+  perClass: number;
+  accuracy: number;
+  seconds: number;
+}
+
+async function main(args: string[]) {
+  const { values } = parseFlags(args, FLAGS);
+  const backend = await useBackend(values.backend as BackendChoice);
+  const n = (name: string) => numberFlag(values, name, { integer: true, min: 1 });
+  const started = performance.now();
+  const { dataset: train, source } = await loadFashionMnist();
+  const { dataset: test } = await loadFashionMnist({ split: "test" });
+  console.log(`data: Fashion-MNIST from ${source}; backend: ${backend.description}`);
+
+  const sourceTrain = takePerClass(classesSlice(train, 0), n("pretrain-per-class"));
+  const targetTrain = classesSlice(train, 5);
+  const targetTest = takePerClass(classesSlice(test, 5), n("test-per-class"));
+  console.log(`source task: ${sourceTrain.classNames.join(", ")}`);
+  console.log(`target task: ${targetTrain.classNames.join(", ")}`);
+
+  const build = (seed: number) => buildVgg("small", { numClasses: 5, inputSize: 32, seed });
+  const pretrained = build(1);
+  console.log(`\npretraining on ${sourceTrain.labels.length} source images`);
+  fit(pretrained, sourceTrain, {
+    epochs: n("pretrain-epochs"),
+    batchSize: 64,
+    seed: 1,
+    progress: { label: "pretrain" },
+  });
+  const sourceAcc = evaluate(pretrained, takePerClass(classesSlice(test, 0), n("test-per-class")));
+  console.log(`source-task test accuracy: ${(sourceAcc.accuracy * 100).toFixed(1)}%`);
+
+  const strategies: { name: string; restore: boolean; trainable?: string[]; lr: number }[] = [
+    { name: "from scratch", restore: false, lr: 1e-3 },
+    { name: "restore, train fc8 only", restore: true, trainable: ["small_vgg/fc8"], lr: 1e-3 },
+    { name: "restore, fine-tune all", restore: true, lr: 2e-4 },
+  ];
+  const rows: Row[] = [];
+  for (const perClass of [n("small"), n("large")]) {
+    const data = takePerClass(targetTrain, perClass);
+    const steps = Math.max(1, Math.ceil(n("target-images") / 32));
+    for (const s of strategies) {
+      const model: Model = build(2);
+      if (s.restore) {
+        await restoreVariables(
+          model.store.list(),
+          variablesSource(pretrained.store.list(), "pretrained"),
+          {
+            exclude: ["small_vgg/fc8"],
+          },
+        );
+      }
+      const t0 = performance.now();
+      fit(model, data, {
+        epochs: Math.ceil((steps * 32) / data.labels.length),
+        maxSteps: steps,
+        batchSize: 32,
+        optimizer: tf.train.adam(s.lr),
+        trainableScopes: s.trainable,
+        seed: 2,
+        progress: { label: `${perClass}/class ${s.name}` },
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      const ev = evaluate(model, targetTest);
+      rows.push({ strategy: s.name, perClass, accuracy: ev.accuracy, seconds });
+      model.store.dispose();
+    }
+  }
+
+  console.log(`\nTarget-task test accuracy (${targetTest.labels.length} test images):`);
+  console.log(
+    `${"strategy".padEnd(26)}${
+      rows.filter((r, i, a) => a.findIndex((x) => x.perClass === r.perClass) === i).map((r) =>
+        `${r.perClass}/class`.padStart(18)
+      ).join("")
+    }`,
+  );
+  for (const s of strategies) {
+    const cells = rows.filter((r) => r.strategy === s.name).map((r) =>
+      `${(r.accuracy * 100).toFixed(1)}% ${r.seconds.toFixed(0)}s`.padStart(18)
+    );
+    console.log(`${s.name.padEnd(26)}${cells.join("")}`);
+  }
+  const wall = (performance.now() - started) / 1000;
+  console.log(`\nwall time ${wall.toFixed(0)} s`);
+  await Deno.mkdir(values.out as string, { recursive: true });
+  await Deno.writeTextFile(
+    `${values.out}/results.json`,
+    JSON.stringify(
+      {
+        backend: backend.name,
+        source,
+        sourceAccuracy: sourceAcc.accuracy,
+        rows,
+        wallSeconds: wall,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`results: ${values.out}/results.json`);
+}
+
+if (import.meta.main) await runMain(main, HELP);
