@@ -24,6 +24,17 @@ export const VGG_PREPROCESSING: Preprocessing = {
   channelOrder: "RGB",
 };
 
+/**
+ * VGG means, then divided by 58 (about ImageNet's pixel standard deviation):
+ * unit-scale inputs for networks trained here from scratch, so a new head
+ * starts with small logits.
+ */
+export const STANDARDIZED_PREPROCESSING: Preprocessing = {
+  means: [123.68, 116.78, 103.94],
+  scale: 1 / 58,
+  channelOrder: "RGB",
+};
+
 /** Pixels scaled to [0, 1]. */
 export const UNIT_PREPROCESSING: Preprocessing = {
   means: [0, 0, 0],

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Apply, conv2d, dropout, lrn, maxPool, sequential } from "./layers.ts";
-import { VGG_PREPROCESSING } from "../data/preprocess.ts";
+import { type Preprocessing, VGG_PREPROCESSING } from "../data/preprocess.ts";
 import type { Model } from "./model.ts";
 import { VariableStore } from "./variables.ts";
 
@@ -89,6 +89,8 @@ export interface VggOptions {
   dropoutKeepProb?: number;
   /** Seed for initial values; default 0. */
   seed?: number;
+  /** Input preprocessing the weights go with; default VGG's (ImageNet means, no scaling). */
+  preprocessing?: Preprocessing;
 }
 
 function convChannels(spec: ConvSpec): { channels: number; kernel: number } {
@@ -154,7 +156,7 @@ export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Mo
     inputSize,
     inputChannels: 3,
     numClasses,
-    preprocessing: VGG_PREPROCESSING,
+    preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
     store,
     logits: (x, ctx) => tf.squeeze(net(x, ctx), [1, 2]) as tf.Tensor2D,
   };
