@@ -14,6 +14,7 @@
  * @module
  */
 export * from "./lib/backend/mod.ts";
+export * from "./lib/checkpoint/mod.ts";
 export * from "./lib/data/mod.ts";
 export * from "./lib/models/mod.ts";
 export * from "./lib/train/mod.ts";

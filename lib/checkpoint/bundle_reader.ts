@@ -9,7 +9,8 @@ import type { WeightInfo, WeightSource, WeightValue } from "../weights/source.ts
 import { crc32c, maskCrc, unmaskCrc } from "./crc32c.ts";
 import { tfDtype, typedView } from "./dtypes.ts";
 import { readVarint, varintNumber } from "./protobuf.ts";
-import { FileReader, TableReader } from "./table.ts";
+import { FileReader } from "../util/file_reader.ts";
+import { TableReader } from "./table.ts";
 import { type BundleEntry, type BundleHeader, decodeBundleEntry, decodeBundleHeader } from "./tf_protos.ts";
 
 /** The data shard file name TF uses. */

@@ -9,6 +9,9 @@
 import { crc32c, unmaskCrc } from "./crc32c.ts";
 import { readVarint, varintNumber } from "./protobuf.ts";
 import { snappyDecompress } from "./snappy.ts";
+import { FileReader } from "../util/file_reader.ts";
+
+
 
 /** Where a block lives in the file (without its 5-byte trailer). */
 export interface BlockHandle {
@@ -28,59 +31,6 @@ export const TABLE_MAGIC = [0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb];
 export const FOOTER_SIZE = 48;
 /** Trailer after each block: type byte and masked CRC. */
 export const BLOCK_TRAILER_SIZE = 5;
-
-/** Random-access reads of a file with bounds checks. */
-export class FileReader {
-  readonly path: string;
-  readonly size: number;
-  #file: Deno.FsFile;
-
-  private constructor(path: string, file: Deno.FsFile, size: number) {
-    this.path = path;
-    this.#file = file;
-    this.size = size;
-  }
-
-  /** Opens `path` for reading. */
-  static async open(path: string): Promise<FileReader> {
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(path, { read: true });
-    } catch (err) {
-      throw new Error(`${path}: cannot open (${(err as Error).message})`);
-    }
-    const size = (await file.stat()).size;
-    return new FileReader(path, file, size);
-  }
-
-  /**
-   * Reads `length` bytes at `offset` into `into` (at `at`) or a new buffer.
-   * `what` names the thing being read in errors.
-   */
-  async read(offset: number, length: number, what: string, into?: Uint8Array, at = 0): Promise<Uint8Array> {
-    if (offset < 0 || length < 0 || offset + length > this.size) {
-      throw new Error(
-        `${this.path}: truncated: ${what} needs bytes ${offset}..${offset + length}, file has ${this.size}`,
-      );
-    }
-    const out = into ? into.subarray(at, at + length) : new Uint8Array(length);
-    await this.#file.seek(offset, Deno.SeekMode.Start);
-    let done = 0;
-    while (done < length) {
-      const n = await this.#file.read(out.subarray(done));
-      if (n === null) throw new Error(`${this.path}: unexpected end of file reading ${what}`);
-      done += n;
-    }
-    return out;
-  }
-
-  /** Closes the file. */
-  close(): void {
-    try {
-      this.#file.close();
-    } catch { /* already closed */ }
-  }
-}
 
 /** Parses a block handle (two varints) at `pos`. */
 export function readHandle(buf: Uint8Array, pos: number, what: string): [BlockHandle, number] {

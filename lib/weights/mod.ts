@@ -5,3 +5,6 @@
  */
 export * from "./restore.ts";
 export * from "./source.ts";
+export * from "./keras_h5.ts";
+export * from "./open.ts";
+export * from "./safetensors.ts";
