@@ -61,8 +61,15 @@ interface Row {
 
 async function main(args: string[]) {
   const { values } = parseFlags(args, FLAGS);
+  // Validate every number before any work starts.
+  const numbers = Object.fromEntries(
+    ["pretrain-per-class", "pretrain-epochs", "small", "large", "target-images", "test-per-class"]
+      .map(
+        (name) => [name, numberFlag(values, name, { integer: true, min: 1 })],
+      ),
+  );
+  const n = (name: string) => numbers[name];
   const backend = await useBackend(values.backend as BackendChoice);
-  const n = (name: string) => numberFlag(values, name, { integer: true, min: 1 });
   const started = performance.now();
   const { dataset: train, source } = await loadFashionMnist();
   const { dataset: test } = await loadFashionMnist({ split: "test" });
@@ -75,7 +82,12 @@ async function main(args: string[]) {
   console.log(`target task: ${targetTrain.classNames.join(", ")}`);
 
   const build = (seed: number) =>
-    buildVgg("small", { numClasses: 5, inputSize: 32, seed, preprocessing: STANDARDIZED_PREPROCESSING });
+    buildVgg("small", {
+      numClasses: 5,
+      inputSize: 32,
+      seed,
+      preprocessing: STANDARDIZED_PREPROCESSING,
+    });
   const pretrained = build(1);
   console.log(`\npretraining on ${sourceTrain.labels.length} source images`);
   fit(pretrained, sourceTrain, {

@@ -59,7 +59,10 @@ Deno.test("corrupt V2 checkpoints: each failure names the file and what is wrong
     c[c.length - 1] ^= 0xff;
     return c;
   });
-  await rejectsWith(() => openCheckpoint(p), /ckpt\.index: not a TensorFlow checkpoint table \(footer magic/);
+  await rejectsWith(
+    () => openCheckpoint(p),
+    /ckpt\.index: not a TensorFlow checkpoint table \(footer magic/,
+  );
   await restore();
   // 4. bad block CRC (a byte of the data block flipped)
   await mutate(index, (b) => {
@@ -67,7 +70,11 @@ Deno.test("corrupt V2 checkpoints: each failure names the file and what is wrong
     c[5] ^= 0x01;
     return c;
   });
-  await rejectsWith(() => openCheckpoint(p), /ckpt\.index: CRC mismatch in data block 0/, /corrupted/);
+  await rejectsWith(
+    () => openCheckpoint(p),
+    /ckpt\.index: CRC mismatch in data block 0/,
+    /corrupted/,
+  );
   await restore();
   // 5. bad tensor CRC
   await mutate(data, (b) => {
@@ -79,14 +86,20 @@ Deno.test("corrupt V2 checkpoints: each failure names the file and what is wrong
   await restore();
   // 6. truncated data shard
   await mutate(data, (b) => b.subarray(0, 15));
-  await rejectsWith(() => readAll(p), /data-00000-of-00001: truncated: tensor 'w' needs bytes 12\.\.36, file has 15/);
+  await rejectsWith(
+    () => readAll(p),
+    /data-00000-of-00001: truncated: tensor 'w' needs bytes 12\.\.36, file has 15/,
+  );
   await restore();
   // 7. missing data shard
   await Deno.remove(data);
   await rejectsWith(() => readAll(p), /data-00000-of-00001: missing data shard 0 of 1/);
   await restore();
   // 8. a prefix that does not exist
-  await rejectsWith(() => openCheckpoint(`${dir}/nope`), /nope: no checkpoint there: expected a V2 prefix/);
+  await rejectsWith(
+    () => openCheckpoint(`${dir}/nope`),
+    /nope: no checkpoint there: expected a V2 prefix/,
+  );
   // 9. a folder whose state file points nowhere
   await Deno.writeTextFile(`${dir}/checkpoint`, 'model_checkpoint_path: "gone.ckpt-5"\n');
   await rejectsWith(() => openCheckpoint(dir), /gone\.ckpt-5: no checkpoint there/);
@@ -95,13 +108,20 @@ Deno.test("corrupt V2 checkpoints: each failure names the file and what is wrong
   await rejectsWith(() => openCheckpoint(empty), /folder has no 'checkpoint' state file/);
   // 11. a name that is not in the checkpoint
   const c = await openCheckpoint(p);
-  await rejectsWith(() => c.read("vgg_16/fc9/weights"), /ckpt\.index: no tensor named 'vgg_16\/fc9\/weights'/);
+  await rejectsWith(
+    () => c.read("vgg_16/fc9/weights"),
+    /ckpt\.index: no tensor named 'vgg_16\/fc9\/weights'/,
+  );
   c.close();
   await Deno.remove(dir, { recursive: true });
   await Deno.remove(empty, { recursive: true });
 });
 
-async function craftIndex(path: string, entry: Parameters<typeof encodeBundleEntry>[0], header = { numShards: 1, endianness: 0, producer: 1 }) {
+async function craftIndex(
+  path: string,
+  entry: Parameters<typeof encodeBundleEntry>[0],
+  header = { numShards: 1, endianness: 0, producer: 1 },
+) {
   const chunks: Uint8Array[] = [];
   const t = new TableBuilder({ write: (b) => (chunks.push(b.slice()), Promise.resolve()) });
   await t.add(new Uint8Array(0), encodeBundleHeader(header));
@@ -120,7 +140,10 @@ Deno.test("crafted V2 indexes: unknown dtype, size mismatch, big-endian, bad sha
   const base = { dtype: 1, shape: [2], shardId: 0, offset: 0, size: 8, crc32c: 1, slices: [] };
   // 12. unknown dtype
   await craftIndex(p, { ...base, dtype: 99 });
-  await rejectsWith(async () => (await openCheckpoint(p)).list(), /x\.index: tensor 'x': unknown or unsupported dtype 99/);
+  await rejectsWith(
+    async () => (await openCheckpoint(p)).list(),
+    /x\.index: tensor 'x': unknown or unsupported dtype 99/,
+  );
   // 13. size that does not match dtype × shape
   await craftIndex(p, { ...base, size: 12 });
   await rejectsWith(() => readAll(p), /tensor 'x' has 12 bytes for float32\[2\]: expected 8/);
@@ -132,7 +155,10 @@ Deno.test("crafted V2 indexes: unknown dtype, size mismatch, big-endian, bad sha
   await rejectsWith(() => openCheckpoint(p), /tensor 'x' is in shard 3 of 1/);
   // 16. partitioned variable
   await craftIndex(p, { ...base, slices: [[{ start: 0, length: 1 }]] });
-  await rejectsWith(() => readAll(p), /tensor 'x' is partitioned into 1 slices; sliced variables are not supported/);
+  await rejectsWith(
+    () => readAll(p),
+    /tensor 'x' is partitioned into 1 slices; sliced variables are not supported/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -153,17 +179,26 @@ Deno.test("corrupt V1 files and a corrupt snappy block", async () => {
   await rejectsWith(() => openCheckpoint(v1), /model\.ckpt: CRC mismatch in data block 0/);
   // 19. a snappy block whose bytes are wrong (with a matching CRC, so snappy itself must notice)
   const snappy = `${dir}/variables`;
-  await Deno.copyFile(`${FIX}tfserving_saved_model_half_plus_two_cpu/variables.data-00000-of-00001`, `${snappy}.data-00000-of-00001`);
+  await Deno.copyFile(
+    `${FIX}tfserving_saved_model_half_plus_two_cpu/variables.data-00000-of-00001`,
+    `${snappy}.data-00000-of-00001`,
+  );
   const idx = await Deno.readFile(`${FIX}tfserving_saved_model_half_plus_two_cpu/variables.index`);
   const bad = idx.slice();
   bad[0] = 0xff; // the uncompressed-length varint now claims far more bytes
   const { crc32c, maskCrc } = await import("../lib/checkpoint/crc32c.ts");
   new DataView(bad.buffer).setUint32(88, maskCrc(crc32c(bad.subarray(0, 88))), true);
   await Deno.writeFile(`${snappy}.index`, bad);
-  await rejectsWith(() => openCheckpoint(snappy), /variables\.index: data block 0: corrupt snappy block/);
+  await rejectsWith(
+    () => openCheckpoint(snappy),
+    /variables\.index: data block 0: corrupt snappy block/,
+  );
   // 20. a file that is not a checkpoint at all
   await Deno.writeTextFile(`${dir}/notes.txt`, "hello ".repeat(20));
-  await rejectsWith(() => openCheckpoint(`${dir}/notes.txt`), /notes\.txt: not a TensorFlow checkpoint table/);
+  await rejectsWith(
+    () => openCheckpoint(`${dir}/notes.txt`),
+    /notes\.txt: not a TensorFlow checkpoint table/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -176,10 +211,20 @@ Deno.test("restoring reports shape mismatches and missing variables by name", as
   store.create("extra", [1], { kind: "ones" });
   const ckpt = await openCheckpoint(p);
   // 21. shape mismatch
-  await rejectsWith(() => restoreVariables(store.list(), ckpt), /shape mismatch restoring from .*ckpt\.index/, /w: model \[3,2\] vs w \[2,3\]/);
+  await rejectsWith(
+    () => restoreVariables(store.list(), ckpt),
+    /shape mismatch restoring from .*ckpt\.index/,
+    /w: model \[3,2\] vs w \[2,3\]/,
+  );
   // 22. missing variable
-  await rejectsWith(() => restoreVariables(store.list(), ckpt, { exclude: ["w"] }), /lacks 1 variable\(s\): extra/);
-  const report = await restoreVariables(store.list(), ckpt, { exclude: ["w"], ignoreMissing: true });
+  await rejectsWith(
+    () => restoreVariables(store.list(), ckpt, { exclude: ["w"] }),
+    /lacks 1 variable\(s\): extra/,
+  );
+  const report = await restoreVariables(store.list(), ckpt, {
+    exclude: ["w"],
+    ignoreMissing: true,
+  });
   assert.deepEqual(report.restored, ["b"]);
   assert.deepEqual(report.skipped, ["w"]);
   assert.deepEqual(report.missing, ["extra"]);

@@ -13,10 +13,15 @@ Deno.test("Keras HDF5 (written by h5py): layer_names / weight_names, values and 
     { name: "conv2d/bias", dtype: "float32", shape: [3] },
     { name: "dense/kernel", dtype: "float64", shape: [3, 2] },
   ]);
-  assert.deepEqual(Array.from((await f.read("conv2d/kernel")).data as Float32Array), Array.from({ length: 12 }, (_, i) => i / 4));
+  assert.deepEqual(
+    Array.from((await f.read("conv2d/kernel")).data as Float32Array),
+    Array.from({ length: 12 }, (_, i) => i / 4),
+  );
   assert.deepEqual(Array.from((await f.read("conv2d/bias")).data as Float32Array), [0.5, -1.5, 2]);
   const dense = Array.from((await f.read("dense/kernel")).data as Float64Array);
-  [-1, -0.6, -0.2, 0.2, 0.6, 1].forEach((v, i) => assert.ok(Math.abs(dense[i] - v) < 1e-12, `dense[${i}]`));
+  [-1, -0.6, -0.2, 0.2, 0.6, 1].forEach((v, i) =>
+    assert.ok(Math.abs(dense[i] - v) < 1e-12, `dense[${i}]`)
+  );
   f.close();
 });
 
@@ -29,7 +34,11 @@ Deno.test("safetensors round trip, lazily read", async () => {
   ]);
   const f = await openWeights(`${dir}/m.safetensors`);
   assert.equal(f.format, "safetensors");
-  assert.deepEqual(f.list().map((t) => [t.name, t.dtype, t.shape]), [["a", "float32", [2, 2]], ["b", "int64", [1]], ["c", "bfloat16", [1]]]);
+  assert.deepEqual(f.list().map((t) => [t.name, t.dtype, t.shape]), [["a", "float32", [2, 2]], [
+    "b",
+    "int64",
+    [1],
+  ], ["c", "bfloat16", [1]]]);
   assert.deepEqual(Array.from((await f.read("a")).data as Float32Array), [1, 2, 3, 4]);
   assert.deepEqual(Array.from((await f.read("b")).data as BigInt64Array), [7n]);
   f.close();
@@ -47,10 +56,29 @@ function safetensorsBytes(header: unknown, dataBytes: number, lengthOverride?: n
 Deno.test("bad safetensors and HDF5 files give clear errors", async () => {
   const dir = await Deno.makeTempDir();
   const cases: [string, Uint8Array, RegExp][] = [
-    ["overlap", safetensorsBytes({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } }, 12), /tensors 'a' and 'b' overlap/],
-    ["outside", safetensorsBytes({ a: { dtype: "F32", shape: [4], data_offsets: [0, 16] } }, 8), /'a' has data_offsets \[0,16\] outside the 8-byte data section/],
-    ["sizemismatch", safetensorsBytes({ a: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, 8), /'a' spans 8 bytes for F32\[3\]: expected 12/],
-    ["dtype", safetensorsBytes({ a: { dtype: "Q7", shape: [1], data_offsets: [0, 1] } }, 1), /unknown dtype 'Q7'/],
+    [
+      "overlap",
+      safetensorsBytes({
+        a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+        b: { dtype: "F32", shape: [2], data_offsets: [4, 12] },
+      }, 12),
+      /tensors 'a' and 'b' overlap/,
+    ],
+    [
+      "outside",
+      safetensorsBytes({ a: { dtype: "F32", shape: [4], data_offsets: [0, 16] } }, 8),
+      /'a' has data_offsets \[0,16\] outside the 8-byte data section/,
+    ],
+    [
+      "sizemismatch",
+      safetensorsBytes({ a: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, 8),
+      /'a' spans 8 bytes for F32\[3\]: expected 12/,
+    ],
+    [
+      "dtype",
+      safetensorsBytes({ a: { dtype: "Q7", shape: [1], data_offsets: [0, 1] } }, 1),
+      /unknown dtype 'Q7'/,
+    ],
     ["headerlen", safetensorsBytes({}, 0, 9999), /header length 9999 exceeds the file/],
     ["json", new Uint8Array([2, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x7b]), /not JSON/],
   ];
@@ -63,6 +91,9 @@ Deno.test("bad safetensors and HDF5 files give clear errors", async () => {
       return true;
     });
   }
-  await assert.rejects(() => KerasH5Reader.open(`${KERAS}keras_bad.h5`), /keras_bad\.h5: no 'layer_names' attribute on \/model_weights: not a Keras weights file/);
+  await assert.rejects(
+    () => KerasH5Reader.open(`${KERAS}keras_bad.h5`),
+    /keras_bad\.h5: no 'layer_names' attribute on \/model_weights: not a Keras weights file/,
+  );
   await Deno.remove(dir, { recursive: true });
 });

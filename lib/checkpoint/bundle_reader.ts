@@ -11,7 +11,12 @@ import { tfDtype, typedView } from "./dtypes.ts";
 import { readVarint, varintNumber } from "./protobuf.ts";
 import { FileReader } from "../util/file_reader.ts";
 import { TableReader } from "./table.ts";
-import { type BundleEntry, type BundleHeader, decodeBundleEntry, decodeBundleHeader } from "./tf_protos.ts";
+import {
+  type BundleEntry,
+  type BundleHeader,
+  decodeBundleEntry,
+  decodeBundleHeader,
+} from "./tf_protos.ts";
 
 /** The data shard file name TF uses. */
 export function shardPath(prefix: string, shard: number, numShards: number): string {
@@ -58,7 +63,9 @@ export class BundleReader implements WeightSource {
       }
       for (const [name, entry] of entries) {
         if (entry.shardId >= header.numShards) {
-          throw new Error(`${indexPath}: tensor '${name}' is in shard ${entry.shardId} of ${header.numShards}`);
+          throw new Error(
+            `${indexPath}: tensor '${name}' is in shard ${entry.shardId} of ${header.numShards}`,
+          );
         }
       }
       return new BundleReader(prefix, header, entries);
@@ -83,7 +90,9 @@ export class BundleReader implements WeightSource {
       try {
         await Deno.stat(path);
       } catch {
-        throw new Error(`${path}: missing data shard ${id} of ${this.header.numShards} for ${this.description}`);
+        throw new Error(
+          `${path}: missing data shard ${id} of ${this.header.numShards} for ${this.description}`,
+        );
       }
       f = await FileReader.open(path);
       this.#shards.set(id, f);
@@ -97,21 +106,27 @@ export class BundleReader implements WeightSource {
     const what = `tensor '${name}'`;
     if (!entry) throw new Error(`${this.description}: no tensor named '${name}'`);
     if (entry.slices.length > 0) {
-      throw new Error(`${this.description}: ${what} is partitioned into ${entry.slices.length} slices; sliced variables are not supported`);
+      throw new Error(
+        `${this.description}: ${what} is partitioned into ${entry.slices.length} slices; sliced variables are not supported`,
+      );
     }
     const info = tfDtype(entry.dtype, `${this.description}: ${what}`);
     const count = entry.shape.reduce((a, b) => a * b, 1);
     if (info.bytes > 0 && entry.size !== count * info.bytes) {
       throw new Error(
-        `${this.description}: ${what} has ${entry.size} bytes for ${info.name}[${entry.shape}]: expected ${count * info.bytes}`,
+        `${this.description}: ${what} has ${entry.size} bytes for ${info.name}[${entry.shape}]: expected ${
+          count * info.bytes
+        }`,
       );
     }
     const shard = await this.#shard(entry.shardId);
     // A fresh buffer starts at offset 0: aligned for any element size, no copy needed.
-    const bytes = await shard.read(entry.offset, entry.size, what);
     const isString = info.name === "string";
+    const { bytes, crc: plainCrc } = isString
+      ? { bytes: await shard.read(entry.offset, entry.size, what), crc: 0 }
+      : await shard.readChecksummed(entry.offset, entry.size, what, crc32c);
     const strings = isString ? decodeStrings(bytes, count, `${shard.path}: ${what}`) : undefined;
-    const actual = strings ? stringTensorCrc(strings) : crc32c(bytes);
+    const actual = strings ? stringTensorCrc(strings) : plainCrc;
     if (unmaskCrc(entry.crc32c) !== actual) {
       throw new Error(
         `${shard.path}: CRC mismatch in ${what} (stored ${unmaskCrc(entry.crc32c).toString(16)}, ` +

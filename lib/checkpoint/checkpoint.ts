@@ -56,7 +56,9 @@ export async function latestCheckpoint(dir: string): Promise<string | undefined>
 }
 
 /** Resolves what a user passed to a V2 prefix or a V1 file path. */
-export async function resolveCheckpoint(path: string): Promise<{ kind: "v1" | "v2"; path: string }> {
+export async function resolveCheckpoint(
+  path: string,
+): Promise<{ kind: "v1" | "v2"; path: string }> {
   const p = path.replace(/\/+$/, "");
   if (await isDir(p)) {
     const latest = await latestCheckpoint(p);

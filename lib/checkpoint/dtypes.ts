@@ -53,7 +53,15 @@ export function tfDtypeCode(name: WeightDtype): number {
 export function typedView(
   name: WeightDtype,
   bytes: Uint8Array,
-): Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array {
+):
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array {
   const { buffer, byteOffset, byteLength } = bytes;
   switch (name) {
     case "float32":

@@ -86,7 +86,11 @@ export function decodeMessage(buf: Uint8Array, what: string): ProtoField[] {
         [len, pos] = readVarint(buf, pos, what);
         const n = varintNumber(len, what);
         if (pos + n > buf.length) {
-          throw new Error(`${what}: truncated protobuf (field ${field} needs ${n} bytes, ${buf.length - pos} left)`);
+          throw new Error(
+            `${what}: truncated protobuf (field ${field} needs ${n} bytes, ${
+              buf.length - pos
+            } left)`,
+          );
         }
         out.push({ field, wire, bytes: buf.subarray(pos, pos + n), offset: pos });
         pos += n;
@@ -94,7 +98,11 @@ export function decodeMessage(buf: Uint8Array, what: string): ProtoField[] {
       }
       case 5:
         if (pos + 4 > buf.length) throw new Error(`${what}: truncated protobuf`);
-        out.push({ field, wire, value: new DataView(buf.buffer, buf.byteOffset + pos, 4).getUint32(0, true) });
+        out.push({
+          field,
+          wire,
+          value: new DataView(buf.buffer, buf.byteOffset + pos, 4).getUint32(0, true),
+        });
         pos += 4;
         break;
       default:
@@ -105,7 +113,11 @@ export function decodeMessage(buf: Uint8Array, what: string): ProtoField[] {
 }
 
 /** Decodes a packed (or repeated unpacked) varint field into numbers. */
-export function repeatedVarints(fields: ProtoField[], field: number, what: string): (number | bigint)[] {
+export function repeatedVarints(
+  fields: ProtoField[],
+  field: number,
+  what: string,
+): (number | bigint)[] {
   const out: (number | bigint)[] = [];
   for (const f of fields) {
     if (f.field !== field) continue;

@@ -11,7 +11,13 @@ import { tfDtype, typedView } from "./dtypes.ts";
 import { encodeTensorNameSlice, type Extent } from "./ordered_code.ts";
 import { type ProtoField, varintNumber } from "./protobuf.ts";
 import { TableReader } from "./table.ts";
-import { decodeSavedSlice, decodeSliceMeta, type SliceMeta, TENSOR_VALUE_FIELD, varintValues } from "./tf_protos.ts";
+import {
+  decodeSavedSlice,
+  decodeSliceMeta,
+  type SliceMeta,
+  TENSOR_VALUE_FIELD,
+  varintValues,
+} from "./tf_protos.ts";
 
 type Numeric = Exclude<WeightValue["data"], Uint8Array[]>;
 
@@ -66,10 +72,15 @@ export class SliceReader implements WeightSource {
     for (const slice of meta.slices) {
       const key = encodeTensorNameSlice(name, slice);
       const entry = await this.#table.get(key, `tensor '${name}'`);
-      if (!entry) throw new Error(`${what}: slice ${JSON.stringify(slice)} is missing from the file`);
+      if (!entry) {
+        throw new Error(`${what}: slice ${JSON.stringify(slice)} is missing from the file`);
+      }
       const saved = decodeSavedSlice(entry, what);
       const n = sliceShape(meta.shape, slice).reduce((a, b) => a * b, 1);
-      parts.push({ extents: slice, data: tensorValues(saved.tensor, dtype, n, what) });
+      parts.push({
+        extents: slice,
+        data: tensorValues(saved.tensor, dtype, n, what, () => this.#table.dropCache()),
+      });
     }
     if (parts.length === 1 && parts[0].extents.every((e) => e.length === undefined)) {
       return { dtype, shape: meta.shape, data: parts[0].data };
@@ -93,16 +104,27 @@ const ELEMENT: Partial<Record<WeightDtype, number>> = { float32: 4, float64: 8 }
 /**
  * Views packed fixed-width bytes of a TensorProto as typed values. When the
  * payload is most of its block, it is shifted in place to an aligned offset
- * and viewed (no copy: fc6 of VGG-16 is 411 MB); small ones are copied so a
- * view does not keep a whole block alive.
+ * and viewed (no copy: fc6 of VGG-16 is 411 MB), after `beforeShift` (the
+ * block must not be reused then); small ones are copied so a view does not
+ * keep a whole block alive.
  */
-function fixedWidth(payload: Uint8Array, dtype: WeightDtype, size: number): Numeric {
+function fixedWidth(
+  payload: Uint8Array,
+  dtype: WeightDtype,
+  size: number,
+  beforeShift: () => void,
+): Numeric {
   const buffer = payload.buffer as ArrayBuffer;
   let bytes = payload;
   if (payload.byteLength * 2 < buffer.byteLength) bytes = payload.slice();
   else if (payload.byteOffset % size !== 0) {
+    beforeShift();
     const to = payload.byteOffset - (payload.byteOffset % size);
-    new Uint8Array(buffer).copyWithin(to, payload.byteOffset, payload.byteOffset + payload.byteLength);
+    new Uint8Array(buffer).copyWithin(
+      to,
+      payload.byteOffset,
+      payload.byteOffset + payload.byteLength,
+    );
     bytes = new Uint8Array(buffer, to, payload.byteLength);
   }
   return typedView(dtype, bytes) as Numeric;
@@ -114,35 +136,47 @@ export function tensorValues(
   dtype: WeightDtype,
   count: number,
   what: string,
+  beforeShift: () => void = () => {},
 ): WeightValue["data"] {
   const content = fields.find((f) => f.field === 4)?.bytes;
   const elem = tfDtypeBytes(dtype);
   if (content && content.length > 0) {
     if (content.length !== count * elem) {
-      throw new Error(`${what}: tensor_content has ${content.length} bytes: expected ${count * elem}`);
+      throw new Error(
+        `${what}: tensor_content has ${content.length} bytes: expected ${count * elem}`,
+      );
     }
-    return elem > 1 ? fixedWidth(content, dtype, elem) : typedView(dtype, content.slice()) as Numeric;
+    return elem > 1
+      ? fixedWidth(content, dtype, elem, beforeShift)
+      : typedView(dtype, content.slice()) as Numeric;
   }
   const field = TENSOR_VALUE_FIELD[dtype];
-  if (field === undefined) throw new Error(`${what}: dtype ${dtype} has no TensorProto value field`);
+  if (field === undefined) {
+    throw new Error(`${what}: dtype ${dtype} has no TensorProto value field`);
+  }
   if (dtype === "string") {
     const strings = fields.filter((f) => f.field === 8).map((f) => f.bytes!.slice());
-    if (strings.length !== count) throw new Error(`${what}: ${strings.length} strings for ${count} elements`);
+    if (strings.length !== count) {
+      throw new Error(`${what}: ${strings.length} strings for ${count} elements`);
+    }
     return strings;
   }
   const size = ELEMENT[dtype];
   let values: Numeric;
   if (size) {
     const packed = fields.filter((f) => f.field === field && f.wire === 2);
-    if (packed.length === 1) values = fixedWidth(packed[0].bytes!, dtype, size);
+    if (packed.length === 1) values = fixedWidth(packed[0].bytes!, dtype, size, beforeShift);
     else {
       // Unpacked (one field per value) or several packed runs: gather them.
       const nums: number[] = [];
       for (const f of fields) {
         if (f.field !== field) continue;
         if (f.wire === 2) nums.push(...typedView(dtype, f.bytes!.slice()) as Float32Array);
-        else if (f.wire === 5) nums.push(new Float32Array(new Uint32Array([Number(f.value)]).buffer)[0]);
-        else if (f.wire === 1) nums.push(new Float64Array(new BigUint64Array([BigInt(f.value!)]).buffer)[0]);
+        else if (f.wire === 5) {
+          nums.push(new Float32Array(new Uint32Array([Number(f.value)]).buffer)[0]);
+        } else if (f.wire === 1) {
+          nums.push(new Float64Array(new BigUint64Array([BigInt(f.value!)]).buffer)[0]);
+        }
       }
       values = dtype === "float64" ? Float64Array.from(nums) : Float32Array.from(nums);
     }
@@ -165,7 +199,16 @@ export function tensorValues(
 }
 
 function tfDtypeBytes(dtype: WeightDtype): number {
-  return ({ float32: 4, float64: 8, int32: 4, int64: 8, int16: 2, uint16: 2, float16: 2, bfloat16: 2 } as Record<
+  return ({
+    float32: 4,
+    float64: 8,
+    int32: 4,
+    int64: 8,
+    int16: 2,
+    uint16: 2,
+    float16: 2,
+    bfloat16: 2,
+  } as Record<
     string,
     number
   >)[dtype] ?? 1;
@@ -212,7 +255,9 @@ function assemble(
     const idx = new Array(shape.length).fill(0);
     for (let k = 0; k < src.length; k++) {
       let dst = 0;
-      for (let d = 0; d < shape.length; d++) dst += (idx[d] + (extents[d]?.start ?? 0)) * strides[d];
+      for (let d = 0; d < shape.length; d++) {
+        dst += (idx[d] + (extents[d]?.start ?? 0)) * strides[d];
+      }
       (full as Float32Array)[dst] = (src as Float32Array)[k];
       for (let d = shape.length - 1; d >= 0; d--) {
         if (++idx[d] < sub[d]) break;

@@ -11,8 +11,6 @@ import { readVarint, varintNumber } from "./protobuf.ts";
 import { snappyDecompress } from "./snappy.ts";
 import { FileReader } from "../util/file_reader.ts";
 
-
-
 /** Where a block lives in the file (without its 5-byte trailer). */
 export interface BlockHandle {
   offset: number;
@@ -55,8 +53,12 @@ export function parseBlock(block: Uint8Array, what: string): TableEntry[] {
     [shared, pos] = readVarint(block, pos, what);
     [unshared, pos] = readVarint(block, pos, what);
     [vlen, pos] = readVarint(block, pos, what);
-    const s = varintNumber(shared, what), u = varintNumber(unshared, what), v = varintNumber(vlen, what);
-    if (s > prev.length || pos + u + v > limit) throw new Error(`${what}: corrupt block entry at ${pos}`);
+    const s = varintNumber(shared, what),
+      u = varintNumber(unshared, what),
+      v = varintNumber(vlen, what);
+    if (s > prev.length || pos + u + v > limit) {
+      throw new Error(`${what}: corrupt block entry at ${pos}`);
+    }
     const key = new Uint8Array(s + u);
     key.set(prev.subarray(0, s));
     key.set(block.subarray(pos, pos + u), s);
@@ -105,7 +107,9 @@ export class TableReader {
       if (!TABLE_MAGIC.every((b, i) => footer[40 + i] === b)) {
         throw new Error(
           `${path}: not a TensorFlow checkpoint table (footer magic ` +
-            `${[...footer.subarray(40)].map((b) => b.toString(16).padStart(2, "0")).join("")}, expected 57fb808b247547db); ` +
+            `${
+              [...footer.subarray(40)].map((b) => b.toString(16).padStart(2, "0")).join("")
+            }, expected 57fb808b247547db); ` +
             `truncated or not a checkpoint?`,
         );
       }
@@ -129,14 +133,21 @@ export class TableReader {
    * caller supply an (aligned) buffer for the raw bytes.
    */
   async readBlock(handle: BlockHandle, what: string): Promise<Uint8Array> {
-    const raw = await this.file.read(handle.offset, handle.size + BLOCK_TRAILER_SIZE, what);
+    const { bytes: raw, crc: actual } = await this.file.readChecksummed(
+      handle.offset,
+      handle.size + 1,
+      what,
+      crc32c,
+    );
     const type = raw[handle.size];
-    const stored = new DataView(raw.buffer, raw.byteOffset + handle.size + 1, 4).getUint32(0, true);
-    const actual = crc32c(raw.subarray(0, handle.size + 1));
+    const trailer = await this.file.read(handle.offset + handle.size + 1, 4, `${what} trailer`);
+    const stored = new DataView(trailer.buffer).getUint32(0, true);
     if (unmaskCrc(stored) !== actual) {
       throw new Error(
         `${this.file.path}: CRC mismatch in ${what} at offset ${handle.offset} ` +
-          `(stored ${unmaskCrc(stored).toString(16)}, computed ${actual.toString(16)}): the file is corrupted`,
+          `(stored ${unmaskCrc(stored).toString(16)}, computed ${
+            actual.toString(16)
+          }): the file is corrupted`,
       );
     }
     const body = raw.subarray(0, handle.size);
@@ -156,12 +167,25 @@ export class TableReader {
     return lo < this.index.length ? lo : -1;
   }
 
-  /** Looks one key up, reading only its block. */
+  #cache: { block: number; entries: TableEntry[] } | undefined;
+
+  /**
+   * Forgets the cached block. Callers that modify a returned value's bytes
+   * in place (to align a large tensor) must call this first.
+   */
+  dropCache(): void {
+    this.#cache = undefined;
+  }
+
+  /** Looks one key up, reading only its block (the last block read is cached). */
   async get(key: Uint8Array, what: string): Promise<Uint8Array | undefined> {
     const b = this.blockFor(key);
     if (b < 0) return undefined;
-    const block = await this.readBlock(this.index[b].handle, `data block ${b} (${what})`);
-    for (const e of parseBlock(block, `${this.file.path}: data block ${b}`)) {
+    if (this.#cache?.block !== b) {
+      const block = await this.readBlock(this.index[b].handle, `data block ${b} (${what})`);
+      this.#cache = { block: b, entries: parseBlock(block, `${this.file.path}: data block ${b}`) };
+    }
+    for (const e of this.#cache.entries) {
       if (compareBytes(e.key, key) === 0) return e.value;
     }
     return undefined;

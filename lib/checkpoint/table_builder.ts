@@ -45,7 +45,8 @@ class BlockBuilder {
       this.#restarts.push(this.#size);
       this.#counter = 0;
     }
-    const head = new ProtoWriter().varint(shared).varint(key.length - shared).varint(value.length).finish();
+    const head = new ProtoWriter().varint(shared).varint(key.length - shared).varint(value.length)
+      .finish();
     this.#push(head);
     this.#push(key.subarray(shared));
     this.#push(value);
@@ -170,7 +171,8 @@ export class TableBuilder {
     }
     const index = await this.#writeBlock(this.#index.finish());
     const footer = new Uint8Array(48);
-    const handles = new ProtoWriter().raw(encodeHandle(metaindex)).raw(encodeHandle(index)).finish();
+    const handles = new ProtoWriter().raw(encodeHandle(metaindex)).raw(encodeHandle(index))
+      .finish();
     footer.set(handles);
     footer.set(TABLE_MAGIC, 40);
     await this.#write(footer);

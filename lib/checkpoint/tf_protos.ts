@@ -7,7 +7,13 @@
  */
 import type { WeightDtype } from "../weights/source.ts";
 import { type Extent } from "./ordered_code.ts";
-import { decodeMessage, type ProtoField, ProtoWriter, repeatedVarints, varintNumber } from "./protobuf.ts";
+import {
+  decodeMessage,
+  type ProtoField,
+  ProtoWriter,
+  repeatedVarints,
+  varintNumber,
+} from "./protobuf.ts";
 
 function fieldsOf(fields: ProtoField[], n: number): ProtoField[] {
   return fields.filter((f) => f.field === n);
@@ -22,7 +28,9 @@ function firstNumber(fields: ProtoField[], n: number, what: string): number {
 export function decodeShape(bytes: Uint8Array | undefined, what: string): number[] {
   if (!bytes) return [];
   const fields = decodeMessage(bytes, what);
-  if (fields.some((f) => f.field === 3 && f.value)) throw new Error(`${what}: shape of unknown rank`);
+  if (fields.some((f) => f.field === 3 && f.value)) {
+    throw new Error(`${what}: shape of unknown rank`);
+  }
   return fieldsOf(fields, 2).map((d) => firstNumber(decodeMessage(d.bytes!, what), 1, what));
 }
 
@@ -38,7 +46,10 @@ export function decodeSlice(bytes: Uint8Array, what: string): Extent[] {
   return fieldsOf(decodeMessage(bytes, what), 1).map((e) => {
     const f = decodeMessage(e.bytes!, what);
     const len = f.find((x) => x.field === 2);
-    return { start: firstNumber(f, 1, what), length: len ? varintNumber(len.value, what) : undefined };
+    return {
+      start: firstNumber(f, 1, what),
+      length: len ? varintNumber(len.value, what) : undefined,
+    };
   });
 }
 
@@ -131,7 +142,10 @@ export interface SliceMeta {
 }
 
 /** The `""` entry of a V1 file: SavedTensorSlices.meta. */
-export function decodeSliceMeta(bytes: Uint8Array, what: string): { tensors: SliceMeta[]; producer: number } {
+export function decodeSliceMeta(
+  bytes: Uint8Array,
+  what: string,
+): { tensors: SliceMeta[]; producer: number } {
   const outer = decodeMessage(bytes, what);
   const meta = outer.find((x) => x.field === 1)?.bytes;
   if (!meta) throw new Error(`${what}: no SavedTensorSliceMeta in the metadata entry`);
@@ -157,7 +171,10 @@ export function encodeSliceMeta(tensors: SliceMeta[], producer: number): Uint8Ar
   const meta = new ProtoWriter();
   const enc = new TextEncoder();
   for (const t of tensors) {
-    const m = new ProtoWriter().bytes(1, enc.encode(t.name)).bytes(2, encodeShape(t.shape)).uint(3, t.dtype);
+    const m = new ProtoWriter().bytes(1, enc.encode(t.name)).bytes(2, encodeShape(t.shape)).uint(
+      3,
+      t.dtype,
+    );
     for (const s of t.slices) m.bytes(4, encodeSlice(s));
     meta.bytes(1, m.finish());
   }
@@ -207,6 +224,10 @@ export const TENSOR_VALUE_FIELD: Partial<Record<WeightDtype, number>> = {
 };
 
 /** Decodes a packed varint field as numbers (int64 as bigint when large). */
-export function varintValues(fields: ProtoField[], field: number, what: string): (number | bigint)[] {
+export function varintValues(
+  fields: ProtoField[],
+  field: number,
+  what: string,
+): (number | bigint)[] {
   return repeatedVarints(fields, field, what);
 }

@@ -15,7 +15,13 @@ import { tfDtypeCode } from "./dtypes.ts";
 import { encodeTensorNameSlice } from "./ordered_code.ts";
 import { ProtoWriter } from "./protobuf.ts";
 import { type ByteSink, fileSink, TableBuilder } from "./table_builder.ts";
-import { encodeBundleEntry, encodeBundleHeader, encodeSlice, encodeSliceMeta, TENSOR_VALUE_FIELD } from "./tf_protos.ts";
+import {
+  encodeBundleEntry,
+  encodeBundleHeader,
+  encodeSlice,
+  encodeSliceMeta,
+  TENSOR_VALUE_FIELD,
+} from "./tf_protos.ts";
 import { compareBytes } from "./table.ts";
 
 /** A tensor to write. */
@@ -60,7 +66,11 @@ function encodeStrings(strings: Uint8Array[]): Uint8Array {
 function checkTensor(t: NamedTensor) {
   const n = elementCount(t.shape);
   if (t.data.length !== n) {
-    throw new Error(`tensor '${t.name}': ${t.data.length} values for shape [${t.shape.join(",")}] (${n} elements)`);
+    throw new Error(
+      `tensor '${t.name}': ${t.data.length} values for shape [${
+        t.shape.join(",")
+      }] (${n} elements)`,
+    );
   }
   tfDtypeCode(t.dtype);
 }
@@ -83,7 +93,11 @@ async function withTempFile(
   }
 }
 
-async function writeV2(prefix: string, tensors: NamedTensor[], temps: string[]): Promise<[string, string][]> {
+async function writeV2(
+  prefix: string,
+  tensors: NamedTensor[],
+  temps: string[],
+): Promise<[string, string][]> {
   const data = shardPath(prefix, 0, 1);
   const entries: [string, Uint8Array][] = [];
   await withTempFile(data, temps, async (sink) => {
@@ -92,21 +106,27 @@ async function writeV2(prefix: string, tensors: NamedTensor[], temps: string[]):
       const bytes = t.dtype === "string" ? encodeStrings(t.data as Uint8Array[]) : rawBytes(t);
       const crc = t.dtype === "string" ? stringTensorCrc(t.data as Uint8Array[]) : crc32c(bytes);
       await sink.write(bytes);
-      entries.push([t.name, encodeBundleEntry({
-        dtype: tfDtypeCode(t.dtype),
-        shape: t.shape,
-        shardId: 0,
-        offset,
-        size: bytes.length,
-        crc32c: maskCrc(crc),
-        slices: [],
-      })]);
+      entries.push([
+        t.name,
+        encodeBundleEntry({
+          dtype: tfDtypeCode(t.dtype),
+          shape: t.shape,
+          shardId: 0,
+          offset,
+          size: bytes.length,
+          crc32c: maskCrc(crc),
+          slices: [],
+        }),
+      ]);
       offset += bytes.length;
     }
   });
   await withTempFile(`${prefix}.index`, temps, async (sink) => {
     const table = new TableBuilder(sink);
-    await table.add(new Uint8Array(0), encodeBundleHeader({ numShards: 1, endianness: 0, producer: 1 }));
+    await table.add(
+      new Uint8Array(0),
+      encodeBundleHeader({ numShards: 1, endianness: 0, producer: 1 }),
+    );
     const enc = new TextEncoder();
     for (const [name, entry] of entries) await table.add(enc.encode(name), entry);
     await table.finish();
@@ -130,7 +150,11 @@ function tensorProto(t: NamedTensor): Uint8Array {
   return w.finish();
 }
 
-async function writeV1(path: string, tensors: NamedTensor[], temps: string[]): Promise<[string, string][]> {
+async function writeV1(
+  path: string,
+  tensors: NamedTensor[],
+  temps: string[],
+): Promise<[string, string][]> {
   const enc = new TextEncoder();
   await withTempFile(path, temps, async (sink) => {
     const table = new TableBuilder(sink);
@@ -181,7 +205,9 @@ async function updateState(prefix: string, keep: number | undefined): Promise<vo
   } catch { /* first checkpoint in this folder */ }
   const name = basename(prefix);
   all = [...all.filter((p) => p !== name), name];
-  const dropped = keep !== undefined && keep > 0 ? all.splice(0, Math.max(0, all.length - keep)) : [];
+  const dropped = keep !== undefined && keep > 0
+    ? all.splice(0, Math.max(0, all.length - keep))
+    : [];
   const tmp = tempSibling(statePath);
   await Deno.writeTextFile(tmp, formatCheckpointState(name, all));
   await Deno.rename(tmp, statePath);
@@ -217,7 +243,9 @@ export async function writeCheckpoint(
   await Deno.mkdir(dirname(prefix), { recursive: true });
   const temps: string[] = [];
   try {
-    const renames = format === "v2" ? await writeV2(prefix, sorted, temps) : await writeV1(prefix, sorted, temps);
+    const renames = format === "v2"
+      ? await writeV2(prefix, sorted, temps)
+      : await writeV1(prefix, sorted, temps);
     for (const [from, to] of renames) await Deno.rename(from, to);
   } catch (err) {
     for (const t of temps) await Deno.remove(t).catch(() => {});

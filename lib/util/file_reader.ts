@@ -28,25 +28,92 @@ export class FileReader {
     return new FileReader(path, file, size);
   }
 
+  #inFlight: Promise<unknown> = Promise.resolve();
+  #busy = false;
+
   /**
    * Reads `length` bytes at `offset` into `into` (at `at`) or a new buffer.
-   * `what` names the thing being read in errors.
+   * `what` names the thing being read in errors. Concurrent calls are
+   * serialised (they share the file position); an idle reader dispatches the
+   * read at once, so a caller can overlap it with work before awaiting.
    */
-  async read(offset: number, length: number, what: string, into?: Uint8Array, at = 0): Promise<Uint8Array> {
+  read(
+    offset: number,
+    length: number,
+    what: string,
+    into?: Uint8Array,
+    at = 0,
+  ): Promise<Uint8Array> {
     if (offset < 0 || length < 0 || offset + length > this.size) {
-      throw new Error(
-        `${this.path}: truncated: ${what} needs bytes ${offset}..${offset + length}, file has ${this.size}`,
+      return Promise.reject(
+        new Error(
+          `${this.path}: truncated: ${what} needs bytes ${offset}..${
+            offset + length
+          }, file has ${this.size}`,
+        ),
       );
     }
-    const out = into ? into.subarray(at, at + length) : new Uint8Array(length);
-    await this.#file.seek(offset, Deno.SeekMode.Start);
-    let done = 0;
-    while (done < length) {
-      const n = await this.#file.read(out.subarray(done));
-      if (n === null) throw new Error(`${this.path}: unexpected end of file reading ${what}`);
-      done += n;
+    const run = () =>
+      this.#readNow(
+        offset,
+        length,
+        what,
+        into ? into.subarray(at, at + length) : new Uint8Array(length),
+      );
+    const result = this.#busy ? this.#inFlight.catch(() => {}).then(run) : run();
+    this.#inFlight = result;
+    return result;
+  }
+
+  async #readNow(
+    offset: number,
+    length: number,
+    what: string,
+    out: Uint8Array,
+  ): Promise<Uint8Array> {
+    this.#busy = true;
+    try {
+      this.#file.seekSync(offset, Deno.SeekMode.Start);
+      let done = 0;
+      while (done < length) {
+        const n = await this.#file.read(out.subarray(done));
+        if (n === null) throw new Error(`${this.path}: unexpected end of file reading ${what}`);
+        done += n;
+      }
+      return out;
+    } finally {
+      this.#busy = false;
     }
-    return out;
+  }
+
+  /**
+   * Reads like {@linkcode read} and returns the CRC32C of the bytes too. The
+   * checksum of each chunk is computed while the next chunk is being read
+   * (file reads run off the JS thread), so checking costs little extra time.
+   */
+  async readChecksummed(
+    offset: number,
+    length: number,
+    what: string,
+    crc: (data: Uint8Array, seed: number) => number,
+  ): Promise<{ bytes: Uint8Array; crc: number }> {
+    const chunk = 32 << 20;
+    if (length <= chunk) {
+      const bytes = await this.read(offset, length, what);
+      return { bytes, crc: crc(bytes, 0) };
+    }
+    const out = new Uint8Array(length);
+    let sum = 0;
+    let pending = this.read(offset, Math.min(chunk, length), what, out, 0);
+    for (let at = 0; at < length; at += chunk) {
+      const current = await pending;
+      const next = at + chunk;
+      if (next < length) {
+        pending = this.read(offset + next, Math.min(chunk, length - next), what, out, next);
+      }
+      sum = crc(current, sum);
+    }
+    return { bytes: out, crc: sum };
   }
 
   /** Closes the file. */
@@ -56,4 +123,3 @@ export class FileReader {
     } catch { /* already closed */ }
   }
 }
-

@@ -72,7 +72,9 @@ export class KerasH5Reader implements WeightSource {
       const rootName = file.get("model_weights") ? "model_weights/" : "";
       if (!root.attrs["layer_names"]) {
         throw new Error(
-          `${path}: no 'layer_names' attribute on ${rootName ? "/model_weights" : "the root group"}: ` +
+          `${path}: no 'layer_names' attribute on ${
+            rootName ? "/model_weights" : "the root group"
+          }: ` +
             `not a Keras weights file`,
         );
       }
@@ -85,9 +87,13 @@ export class KerasH5Reader implements WeightSource {
         for (const w of names) {
           const dsPath = `${rootName}${layer}/${w}`;
           const ds = file.get(dsPath) as H5Dataset | null;
-          if (!ds || !("shape" in ds)) throw new Error(`${path}: weight '${w}' of layer '${layer}' has no dataset`);
+          if (!ds || !("shape" in ds)) {
+            throw new Error(`${path}: weight '${w}' of layer '${layer}' has no dataset`);
+          }
           const dtype = DTYPES[ds.dtype];
-          if (!dtype) throw new Error(`${path}: weight '${w}' has unsupported HDF5 type '${ds.dtype}'`);
+          if (!dtype) {
+            throw new Error(`${path}: weight '${w}' has unsupported HDF5 type '${ds.dtype}'`);
+          }
           const name = w.replace(/:\d+$/, "");
           paths.set(name, dsPath);
           infos.push({ name, dtype, shape: ds.shape });
@@ -111,7 +117,11 @@ export class KerasH5Reader implements WeightSource {
     if (!p) return Promise.reject(new Error(`${this.description}: no weight named '${name}'`));
     const ds = this.#file.get(p) as H5Dataset;
     const info = this.#infos.find((i) => i.name === name)!;
-    return Promise.resolve({ dtype: info.dtype, shape: info.shape, data: ds.value as WeightValue["data"] });
+    return Promise.resolve({
+      dtype: info.dtype,
+      shape: info.shape,
+      data: ds.value as WeightValue["data"],
+    });
   }
 
   /** Closes the file. */

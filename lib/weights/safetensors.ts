@@ -9,7 +9,13 @@
 import { FileReader } from "../util/file_reader.ts";
 import { typedView } from "../checkpoint/dtypes.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
-import { elementCount, type WeightDtype, type WeightInfo, type WeightSource, type WeightValue } from "./source.ts";
+import {
+  elementCount,
+  type WeightDtype,
+  type WeightInfo,
+  type WeightSource,
+  type WeightValue,
+} from "./source.ts";
 
 const DTYPES: Record<string, [WeightDtype, number]> = {
   F32: ["float32", 4],
@@ -39,7 +45,12 @@ export class SafetensorsReader implements WeightSource {
   #entries: Map<string, Entry>;
   #dataStart: number;
 
-  private constructor(file: FileReader, entries: Map<string, Entry>, dataStart: number, metadata: Record<string, string>) {
+  private constructor(
+    file: FileReader,
+    entries: Map<string, Entry>,
+    dataStart: number,
+    metadata: Record<string, string>,
+  ) {
     this.#file = file;
     this.description = file.path;
     this.#entries = entries;
@@ -55,7 +66,9 @@ export class SafetensorsReader implements WeightSource {
         throw new Error(`${path}: invalid safetensors header: ${why}`);
       };
       if (file.size < 8) fail(`file has ${file.size} bytes, fewer than the 8-byte header length`);
-      const n = Number(new DataView((await file.read(0, 8, "header length")).buffer).getBigUint64(0, true));
+      const n = Number(
+        new DataView((await file.read(0, 8, "header length")).buffer).getBigUint64(0, true),
+      );
       if (n > file.size - 8) fail(`header length ${n} exceeds the file (${file.size} bytes)`);
       let header: Record<string, unknown>;
       try {
@@ -63,7 +76,9 @@ export class SafetensorsReader implements WeightSource {
       } catch (err) {
         return fail(`not JSON (${(err as Error).message})`);
       }
-      if (typeof header !== "object" || header === null || Array.isArray(header)) fail("not a JSON object");
+      if (typeof header !== "object" || header === null || Array.isArray(header)) {
+        fail("not a JSON object");
+      }
       const dataSize = file.size - 8 - n;
       const entries = new Map<string, Entry>();
       let metadata: Record<string, string> = {};
@@ -79,18 +94,31 @@ export class SafetensorsReader implements WeightSource {
           fail(`tensor '${name}' has an invalid shape`);
         }
         const [begin, end] = e.data_offsets ?? [];
-        if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin || end > dataSize) {
-          fail(`tensor '${name}' has data_offsets [${e.data_offsets}] outside the ${dataSize}-byte data section`);
+        if (
+          !Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin ||
+          end > dataSize
+        ) {
+          fail(
+            `tensor '${name}' has data_offsets [${e.data_offsets}] outside the ${dataSize}-byte data section`,
+          );
         }
         if (end - begin !== elementCount(e.shape!) * dt[1]) {
-          fail(`tensor '${name}' spans ${end - begin} bytes for ${e.dtype}[${e.shape}]: expected ${elementCount(e.shape!) * dt[1]}`);
+          fail(
+            `tensor '${name}' spans ${end - begin} bytes for ${e.dtype}[${e.shape}]: expected ${
+              elementCount(e.shape!) * dt[1]
+            }`,
+          );
         }
         entries.set(name, { name, dtype: dt[0], shape: e.shape!, begin, end });
       }
       const sorted = [...entries.values()].sort((a, b) => a.begin - b.begin);
       for (let i = 1; i < sorted.length; i++) {
         if (sorted[i].begin < sorted[i - 1].end) {
-          fail(`tensors '${sorted[i - 1].name}' and '${sorted[i].name}' overlap (offsets ${sorted[i - 1].begin}..${sorted[i - 1].end} and ${sorted[i].begin}..${sorted[i].end})`);
+          fail(
+            `tensors '${sorted[i - 1].name}' and '${sorted[i].name}' overlap (offsets ${
+              sorted[i - 1].begin
+            }..${sorted[i - 1].end} and ${sorted[i].begin}..${sorted[i].end})`,
+          );
         }
       }
       return new SafetensorsReader(file, entries, 8 + n, metadata);
@@ -109,7 +137,11 @@ export class SafetensorsReader implements WeightSource {
   async read(name: string): Promise<WeightValue> {
     const e = this.#entries.get(name);
     if (!e) throw new Error(`${this.description}: no tensor named '${name}'`);
-    const bytes = await this.#file.read(this.#dataStart + e.begin, e.end - e.begin, `tensor '${name}'`);
+    const bytes = await this.#file.read(
+      this.#dataStart + e.begin,
+      e.end - e.begin,
+      `tensor '${name}'`,
+    );
     return { dtype: e.dtype, shape: e.shape, data: typedView(e.dtype, bytes) };
   }
 
@@ -131,7 +163,11 @@ export async function writeSafetensors(
   for (const t of tensors) {
     const d = t.data as Exclude<WeightValue["data"], Uint8Array[]>;
     const bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-    header[t.name] = { dtype: codes[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.length] };
+    header[t.name] = {
+      dtype: codes[t.dtype],
+      shape: t.shape,
+      data_offsets: [offset, offset + bytes.length],
+    };
     parts.push(bytes);
     offset += bytes.length;
   }

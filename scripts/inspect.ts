@@ -1,0 +1,114 @@
+/**
+ * `deno task inspect <checkpoint>`: like TensorFlow's inspect_checkpoint —
+ * names, dtypes, shapes, parameter and byte totals; `--tensor NAME` prints
+ * values; `--json` for scripts. Reads TF V1/V2 checkpoints, Keras HDF5 and
+ * safetensors.
+ *
+ * @module
+ */
+import { parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
+import { openWeights } from "../lib/weights/open.ts";
+import { elementCount, type WeightInfo, type WeightValue } from "../lib/weights/source.ts";
+
+const FLAGS = {
+  tensor: { type: "string", help: "print the values of this tensor" },
+  "all-tensors": { type: "boolean", help: "print the values of every tensor" },
+  json: { type: "boolean", help: "machine-readable output" },
+  limit: { type: "string", default: "20", help: "values shown per tensor (0 = all)" },
+} as const;
+
+const HELP = usage(
+  "deno task inspect <checkpoint|folder|file.h5|file.safetensors> [options]",
+  "List the variables of a weight file; print tensor values.",
+  FLAGS,
+);
+
+const BYTES: Record<string, number> = {
+  float32: 4,
+  float64: 8,
+  int32: 4,
+  int64: 8,
+  float16: 2,
+  bfloat16: 2,
+  int16: 2,
+  uint16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+  string: 0,
+};
+
+function values(v: WeightValue, limit: number): (number | string)[] {
+  const all = Array.isArray(v.data) ? v.data.map((s) => new TextDecoder().decode(s)) : Array.from(
+    v.data as ArrayLike<number | bigint>,
+    (x) => (typeof x === "bigint" ? Number(x) : x),
+  );
+  return limit > 0 ? all.slice(0, limit) : all;
+}
+
+async function main(args: string[]) {
+  const { values: flags, positionals } = parseFlags(args, FLAGS);
+  if (positionals.length !== 1) throw new UsageError("expected exactly one checkpoint path");
+  const limit = Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 0) {
+    throw new UsageError(`--limit: expected a whole number, got '${flags.limit}'`);
+  }
+  const file = await openWeights(positionals[0]);
+  try {
+    const list: WeightInfo[] = file.list().sort((a, b) => (a.name < b.name ? -1 : 1));
+    const params = list.reduce((a, t) => a + elementCount(t.shape), 0);
+    const bytes = list.reduce((a, t) => a + elementCount(t.shape) * (BYTES[t.dtype] ?? 0), 0);
+    const wanted = flags["all-tensors"]
+      ? list.map((t) => t.name)
+      : flags.tensor
+      ? [flags.tensor as string]
+      : [];
+    for (const name of wanted) {
+      if (!list.some((t) => t.name === name)) {
+        throw new Error(
+          `${file.description}: no tensor named '${name}' (try without --tensor to list names)`,
+        );
+      }
+    }
+    const shown: Record<string, (number | string)[]> = {};
+    for (const name of wanted) shown[name] = values(await file.read(name), limit);
+    if (flags.json) {
+      console.log(
+        JSON.stringify(
+          {
+            format: file.format,
+            path: file.description,
+            tensors: list,
+            parameters: params,
+            bytes,
+            values: shown,
+          },
+          null,
+          2,
+        ),
+      );
+      return;
+    }
+    console.log(`${file.description} (${file.format})`);
+    const width = Math.max(...list.map((t) => t.name.length), 4);
+    for (const t of list) {
+      console.log(`${t.name.padEnd(width)}  ${t.dtype.padEnd(8)} [${t.shape.join(", ")}]`);
+    }
+    console.log(
+      `${list.length} tensors, ${params.toLocaleString("en-US")} parameters, ${
+        (bytes / 2 ** 20).toFixed(2)
+      } MiB`,
+    );
+    for (const [name, vals] of Object.entries(shown)) {
+      console.log(
+        `\ntensor_name: ${name}\n[${vals.join(", ")}${
+          limit > 0 && vals.length === limit ? ", ..." : ""
+        }]`,
+      );
+    }
+  } finally {
+    file.close();
+  }
+}
+
+if (import.meta.main) await runMain(main, HELP);
