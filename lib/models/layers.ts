@@ -73,6 +73,62 @@ export function conv2d(
     });
 }
 
+/** Options of {@linkcode batchNorm}. */
+export interface BatchNormOptions {
+  /** Moving-average decay; default 0.997 (TF-Slim's ResNet). */
+  decay?: number;
+  /** Default 1e-5. */
+  epsilon?: number;
+}
+
+/**
+ * TF-Slim batch normalisation with variables `<scope>/BatchNorm/{beta,gamma,
+ * moving_mean,moving_variance}`. In training, when its scope is trainable, it
+ * normalises with batch statistics and updates the moving averages; when
+ * frozen (or at inference) it uses the moving statistics and changes nothing
+ * (tfjs-layers keeps updating frozen statistics; this does not).
+ */
+export function batchNorm(
+  store: VariableStore,
+  scope: string,
+  channels: number,
+  options: BatchNormOptions = {},
+): Apply {
+  const s = `${scope}/BatchNorm`;
+  const beta = store.create(`${s}/beta`, [channels], { kind: "zeros" });
+  const gamma = store.create(`${s}/gamma`, [channels], { kind: "ones" });
+  const mean = store.create(`${s}/moving_mean`, [channels], { kind: "zeros" }, { isStatistic: true });
+  const variance = store.create(`${s}/moving_variance`, [channels], { kind: "ones" }, { isStatistic: true });
+  const decay = options.decay ?? 0.997;
+  const eps = options.epsilon ?? 1e-5;
+  return (x, ctx) => {
+    if (!ctx.training || ctx.isFrozen(`${s}/gamma`)) {
+      return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, eps);
+    }
+    const m = tf.moments(x, [0, 1, 2]);
+    // Moving statistics are not trained: update them outside the gradient.
+    const n = x.shape[0] * x.shape[1] * x.shape[2];
+    tf.tidy(() => {
+      mean.assign(tf.add(tf.mul(mean, decay), tf.mul(m.mean, 1 - decay)) as tf.Tensor1D);
+      // TF uses the unbiased batch variance for the moving average.
+      const unbiased = tf.mul(m.variance, n > 1 ? n / (n - 1) : 1);
+      variance.assign(tf.add(tf.mul(variance, decay), tf.mul(unbiased, 1 - decay)) as tf.Tensor1D);
+    });
+    return tf.batchNorm4d(x, m.mean as tf.Tensor1D, m.variance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, eps);
+  };
+}
+
+/**
+ * TF-Slim's `conv2d_same`: a strided convolution pads explicitly by
+ * kernel-1 (split begin/end) and convolves VALID, so outputs do not depend on
+ * the input size's parity; stride 1 is plain SAME.
+ */
+export function padForStride(kernel: number, stride: number): Apply {
+  if (stride === 1) return (x) => x;
+  const total = kernel - 1, begin = Math.floor(total / 2), end = total - begin;
+  return (x) => tf.pad(x, [[0, 0], [begin, end], [begin, end], [0, 0]]) as tf.Tensor4D;
+}
+
 /** Max pooling (`SAME` or `VALID`). */
 export function maxPool(size: number, stride: number, padding: Padding = "VALID"): Apply {
   const pad = padding === "SAME" ? "same" : "valid";

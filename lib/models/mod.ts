@@ -8,3 +8,4 @@ export * from "./layers.ts";
 export * from "./model.ts";
 export * from "./variables.ts";
 export * from "./vgg.ts";
+export * from "./resnet.ts";

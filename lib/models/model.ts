@@ -22,6 +22,8 @@ export interface Model {
   preprocessing: Preprocessing;
   /** Owns the variables. */
   store: VariableStore;
+  /** Un-squeezed output [batch, 1, 1, numClasses] (TF-Slim's `spatial_squeeze=False`). */
+  forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D;
   /** Logits [batch, numClasses] for an NHWC batch. */
   logits(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D;
 }

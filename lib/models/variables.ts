@@ -11,6 +11,7 @@ export type Initializer =
   | { kind: "zeros" }
   | { kind: "ones" }
   | { kind: "glorot_uniform" }
+  | { kind: "variance_scaling" }
   | { kind: "truncated_normal"; stddev: number };
 
 /** One model variable with its TF-Slim name. */
@@ -85,6 +86,11 @@ function initialValue(shape: number[], init: Initializer, seed: number): tf.Tens
       const [fanIn, fanOut] = fans(shape);
       const limit = Math.sqrt(6 / (fanIn + fanOut));
       return tf.randomUniform(shape, -limit, limit, "float32", seed);
+    }
+    case "variance_scaling": {
+      // TF-Slim's ResNet default: He (fan-in, factor 2), truncated normal.
+      const [fanIn] = fans(shape);
+      return tf.truncatedNormal(shape, 0, Math.sqrt(2 / fanIn) / 0.8796256610342398, "float32", seed);
     }
     case "truncated_normal":
       return tf.truncatedNormal(shape, 0, init.stddev, "float32", seed);

@@ -158,6 +158,7 @@ export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Mo
     numClasses,
     preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
     store,
+    forward: net,
     logits: (x, ctx) => tf.squeeze(net(x, ctx), [1, 2]) as tf.Tensor2D,
   };
 }

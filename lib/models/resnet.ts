@@ -1,0 +1,147 @@
+/**
+ * ResNet-V1 (50/101/152) with TF-Slim's variable names and layout: bottleneck
+ * units with the stride on the 3×3 conv of each block's last unit, explicit
+ * padding for strided convs (`conv2d_same`), BatchNorm after every conv
+ * (epsilon 1e-5, decay 0.997), convs without biases, and a `logits` 1×1 conv.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type Preprocessing, VGG_PREPROCESSING } from "../data/preprocess.ts";
+import { type Apply, batchNorm, conv2d, maxPool, padForStride } from "./layers.ts";
+import type { Model } from "./model.ts";
+import { VariableStore } from "./variables.ts";
+
+/** One block: bottleneck width, unit count and the stride of its last unit. */
+export interface ResnetBlockSpec {
+  baseDepth: number;
+  units: number;
+  stride: number;
+}
+
+/** Unit counts of TF-Slim's resnet_v1_50/101/152. */
+export const RESNET_V1_CONFIGS: Record<string, ResnetBlockSpec[]> = {
+  resnet_v1_50: [
+    { baseDepth: 64, units: 3, stride: 2 },
+    { baseDepth: 128, units: 4, stride: 2 },
+    { baseDepth: 256, units: 6, stride: 2 },
+    { baseDepth: 512, units: 3, stride: 1 },
+  ],
+  resnet_v1_101: [
+    { baseDepth: 64, units: 3, stride: 2 },
+    { baseDepth: 128, units: 4, stride: 2 },
+    { baseDepth: 256, units: 23, stride: 2 },
+    { baseDepth: 512, units: 3, stride: 1 },
+  ],
+  resnet_v1_152: [
+    { baseDepth: 64, units: 3, stride: 2 },
+    { baseDepth: 128, units: 8, stride: 2 },
+    { baseDepth: 256, units: 36, stride: 2 },
+    { baseDepth: 512, units: 3, stride: 1 },
+  ],
+};
+
+/** Options of {@linkcode buildResnetV1}. */
+export interface ResnetOptions {
+  /** Default 1000. */
+  numClasses?: number;
+  /** Default 224. */
+  inputSize?: number;
+  /** Default: the configuration's name (`resnet_v1_50`). */
+  scope?: string;
+  /** Default 0. */
+  seed?: number;
+  /** Default VGG means (TF-Slim ResNet-V1 uses VGG preprocessing). */
+  preprocessing?: Preprocessing;
+}
+
+const HE = { kind: "variance_scaling" } as const;
+
+/** conv (no bias) + BatchNorm (+ ReLU), with `conv2d_same` padding when strided. */
+function convBn(
+  store: VariableStore,
+  scope: string,
+  channels: [number, number],
+  kernel: number,
+  stride: number,
+  relu: boolean,
+): Apply {
+  const pad = padForStride(kernel, stride);
+  const conv = conv2d(store, scope, channels, {
+    kernel,
+    stride,
+    padding: stride === 1 ? "SAME" : "VALID",
+    bias: false,
+    relu: false,
+    init: HE,
+  });
+  const bn = batchNorm(store, scope, channels[1]);
+  return (x, ctx) => {
+    const y = bn(conv(pad(x, ctx), ctx), ctx);
+    return relu ? tf.relu(y) : y;
+  };
+}
+
+function bottleneck(
+  store: VariableStore,
+  scope: string,
+  depthIn: number,
+  depth: number,
+  bottleneckDepth: number,
+  stride: number,
+): Apply {
+  const s = `${scope}/bottleneck_v1`;
+  const shortcut: Apply = depth === depthIn
+    ? (stride === 1 ? (x) => x : maxPool(1, stride, "SAME"))
+    : convBn(store, `${s}/shortcut`, [depthIn, depth], 1, stride, false);
+  const conv1 = convBn(store, `${s}/conv1`, [depthIn, bottleneckDepth], 1, 1, true);
+  const conv2 = convBn(store, `${s}/conv2`, [bottleneckDepth, bottleneckDepth], 3, stride, true);
+  const conv3 = convBn(store, `${s}/conv3`, [bottleneckDepth, depth], 1, 1, false);
+  return (x, ctx) => tf.relu(tf.add(shortcut(x, ctx), conv3(conv2(conv1(x, ctx), ctx), ctx)));
+}
+
+/** Builds a ResNet-V1 from {@linkcode RESNET_V1_CONFIGS} (or a custom block list). */
+export function buildResnetV1(
+  config: string | ResnetBlockSpec[] = "resnet_v1_50",
+  options: ResnetOptions = {},
+): Model {
+  const blocks = typeof config === "string" ? RESNET_V1_CONFIGS[config] : config;
+  if (!blocks) {
+    throw new Error(
+      `unknown ResNet-V1 configuration '${config}': expected one of ${Object.keys(RESNET_V1_CONFIGS).join(", ")}`,
+    );
+  }
+  const scope = options.scope ?? (typeof config === "string" ? config : "resnet_v1");
+  const numClasses = options.numClasses ?? 1000;
+  const inputSize = options.inputSize ?? 224;
+  const store = new VariableStore(options.seed ?? 0);
+  const root = convBn(store, `${scope}/conv1`, [3, 64], 7, 2, true);
+  const pool1 = maxPool(3, 2, "SAME");
+  const units: Apply[] = [];
+  let depthIn = 64;
+  blocks.forEach((block, b) => {
+    for (let u = 0; u < block.units; u++) {
+      const stride = u === block.units - 1 ? block.stride : 1;
+      const depth = block.baseDepth * 4;
+      units.push(bottleneck(store, `${scope}/block${b + 1}/unit_${u + 1}`, depthIn, depth, block.baseDepth, stride));
+      depthIn = depth;
+    }
+  });
+  const logits = conv2d(store, `${scope}/logits`, [depthIn, numClasses], { kernel: 1, relu: false });
+  const forward: Apply = (x, ctx) => {
+    let net = pool1(root(x, ctx), ctx);
+    for (const unit of units) net = unit(net, ctx);
+    net = tf.mean(net, [1, 2], true) as tf.Tensor4D;
+    return logits(net, ctx);
+  };
+  return {
+    scope,
+    inputSize,
+    inputChannels: 3,
+    numClasses,
+    preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
+    store,
+    forward,
+    logits: (x, ctx) => tf.squeeze(forward(x, ctx), [1, 2]) as tf.Tensor2D,
+  };
+}

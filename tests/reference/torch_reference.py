@@ -1,0 +1,124 @@
+"""Independent reference for the model zoo: rebuilds a network in PyTorch from
+a small JSON spec, loads the TF-Slim-named weights (HWIO) from a safetensors
+file, runs the input in eval mode and writes the logits.
+
+usage: torch_reference.py SPEC.json WEIGHTS.safetensors OUT.f32
+
+Only Debian's python3-torch (and numpy) are needed; it is a test tool, never a
+runtime dependency of the toolkit.
+"""
+import json
+import math
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(2)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    data = raw[8 + n :]
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        assert e["dtype"] == "F32", e
+        b, t = e["data_offsets"]
+        out[name] = torch.from_numpy(np.frombuffer(data[b:t], dtype="<f4").reshape(e["shape"]).copy())
+    return out
+
+
+def conv_weight(w):
+    # TF HWIO -> PyTorch OIHW
+    return w.permute(3, 2, 0, 1).contiguous()
+
+
+def same_pad(size, k, s):
+    out = math.ceil(size / s)
+    total = max((out - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
+def tf_max_pool_same(x, k, s):
+    ph = same_pad(x.shape[2], k, s)
+    pw = same_pad(x.shape[3], k, s)
+    x = F.pad(x, (pw[0], pw[1], ph[0], ph[1]), value=float("-inf"))
+    return F.max_pool2d(x, k, s)
+
+
+def vgg(spec, W, x):
+    scope = spec["scope"]
+    for b, block in enumerate(spec["blocks"]):
+        for l, layer in enumerate(block):
+            k = layer["kernel"] if isinstance(layer, dict) else 3
+            name = f"{scope}/conv{b + 1}/conv{b + 1}_{l + 1}"
+            x = F.relu(F.conv2d(x, conv_weight(W[name + "/weights"]), W[name + "/biases"], padding=k // 2))
+            if b == 0 and l == 0 and spec.get("lrnAfterFirstConv"):
+                x = F.local_response_norm(x, size=5, alpha=1e-4, beta=0.75, k=2.0)
+        x = F.max_pool2d(x, 2, 2)
+    widths = spec["fcUnits"] + [spec["numClasses"]]
+    first = 8 - len(widths) + 1
+    for i, _ in enumerate(widths):
+        name = f"{scope}/fc{first + i}"
+        x = F.conv2d(x, conv_weight(W[name + "/weights"]), W[name + "/biases"])
+        if i < len(widths) - 1:
+            x = F.relu(x)
+    return x.flatten(1)
+
+
+def conv_bn(W, name, x, stride, relu):
+    w = conv_weight(W[name + "/weights"])
+    k = w.shape[2]
+    if stride == 1:
+        x = F.conv2d(x, w, padding=k // 2)
+    else:
+        total = k - 1
+        x = F.pad(x, (total // 2, total - total // 2, total // 2, total - total // 2))
+        x = F.conv2d(x, w, stride=stride)
+    bn = name + "/BatchNorm"
+    x = F.batch_norm(x, W[bn + "/moving_mean"], W[bn + "/moving_variance"], W[bn + "/gamma"], W[bn + "/beta"], False, 0.0, 1e-5)
+    return F.relu(x) if relu else x
+
+
+def resnet(spec, W, x):
+    scope = spec["scope"]
+    x = conv_bn(W, f"{scope}/conv1", x, 2, True)
+    x = tf_max_pool_same(x, 3, 2)
+    depth_in = 64
+    for b, block in enumerate(spec["blocks"]):
+        for u in range(block["units"]):
+            stride = block["stride"] if u == block["units"] - 1 else 1
+            depth = block["baseDepth"] * 4
+            s = f"{scope}/block{b + 1}/unit_{u + 1}/bottleneck_v1"
+            if depth == depth_in:
+                shortcut = x[:, :, ::stride, ::stride] if stride > 1 else x
+            else:
+                shortcut = conv_bn(W, s + "/shortcut", x, stride, False)
+            r = conv_bn(W, s + "/conv1", x, 1, True)
+            r = conv_bn(W, s + "/conv2", r, stride, True)
+            r = conv_bn(W, s + "/conv3", r, 1, False)
+            x = F.relu(shortcut + r)
+            depth_in = depth
+    x = x.mean(dim=(2, 3), keepdim=True)
+    x = F.conv2d(x, conv_weight(W[f"{scope}/logits/weights"]), W[f"{scope}/logits/biases"])
+    return x.flatten(1)
+
+
+def main():
+    spec = json.load(open(sys.argv[1]))
+    W = read_safetensors(sys.argv[2])
+    x = W.pop("input").permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW
+    with torch.no_grad():
+        out = vgg(spec, W, x) if spec["kind"] == "vgg" else resnet(spec, W, x)
+    out.numpy().astype("<f4").tofile(sys.argv[3])
+
+
+if __name__ == "__main__":
+    main()
