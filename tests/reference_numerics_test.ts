@@ -29,8 +29,15 @@ function randomiseStatistics(model: Model, seed: number) {
   for (const v of model.store.list()) {
     if (!/BatchNorm\/(gamma|beta|moving_mean|moving_variance)$/.test(v.name)) continue;
     const n = v.variable.size;
-    const vals = Float32Array.from({ length: n }, () =>
-      v.name.endsWith("variance") ? 0.5 + random() : v.name.endsWith("gamma") ? 0.5 + random() : random() - 0.5);
+    const vals = Float32Array.from(
+      { length: n },
+      () =>
+        v.name.endsWith("variance")
+          ? 0.5 + random()
+          : v.name.endsWith("gamma")
+          ? 0.5 + random()
+          : random() - 0.5,
+    );
     v.variable.assign(tf.tensor(vals, v.variable.shape));
   }
 }
@@ -39,7 +46,9 @@ async function compare(model: Model, spec: Record<string, unknown>, size: number
   await useBackend("wasm");
   const random = seededRandom(5);
   const input = Float32Array.from({ length: 2 * size * size * 3 }, () => random() * 2 - 1);
-  const ours = tf.tidy(() => model.logits(tf.tensor4d(input, [2, size, size, 3]), INFERENCE).dataSync());
+  const ours = tf.tidy(() =>
+    model.logits(tf.tensor4d(input, [2, size, size, 3]), INFERENCE).dataSync()
+  );
   const dir = await Deno.makeTempDir();
   await writeSafetensors(`${dir}/w.safetensors`, [
     ...model.store.list().map((v) => ({
@@ -51,7 +60,9 @@ async function compare(model: Model, spec: Record<string, unknown>, size: number
     { name: "input", dtype: "float32", shape: [2, size, size, 3], data: input },
   ]);
   await Deno.writeTextFile(`${dir}/spec.json`, JSON.stringify(spec));
-  const res = await new Deno.Command(PYTHON, { args: [SCRIPT, `${dir}/spec.json`, `${dir}/w.safetensors`, `${dir}/out.f32`] }).output();
+  const res = await new Deno.Command(PYTHON, {
+    args: [SCRIPT, `${dir}/spec.json`, `${dir}/w.safetensors`, `${dir}/out.f32`],
+  }).output();
   assert.ok(res.success, new TextDecoder().decode(res.stderr));
   const ref = new Float32Array((await Deno.readFile(`${dir}/out.f32`)).buffer);
   await Deno.remove(dir, { recursive: true });
@@ -66,24 +77,46 @@ async function compare(model: Model, spec: Record<string, unknown>, size: number
   model.store.dispose();
 }
 
-for (const [name, size] of [["A", 32], ["A-LRN", 32], ["B", 32], ["C", 32], ["D", 64], ["E", 32], ["small", 32]] as const) {
-  Deno.test({ name: `VGG ${name} at ${size}×${size} matches PyTorch`, ignore: !haveTorch }, async () => {
-    await useBackend("wasm");
-    const model = buildVgg(name, { numClasses: 7, inputSize: size, seed: 3 });
-    await compare(model, { kind: "vgg", numClasses: 7, ...VGG_CONFIGS[name] }, size);
-  });
+for (
+  const [name, size] of [["A", 32], ["A-LRN", 32], ["B", 32], ["C", 32], ["D", 64], ["E", 32], [
+    "small",
+    32,
+  ]] as const
+) {
+  Deno.test(
+    { name: `VGG ${name} at ${size}×${size} matches PyTorch`, ignore: !haveTorch },
+    async () => {
+      await useBackend("wasm");
+      const model = buildVgg(name, { numClasses: 7, inputSize: size, seed: 3 });
+      await compare(model, { kind: "vgg", numClasses: 7, ...VGG_CONFIGS[name] }, size);
+    },
+  );
 }
 
-Deno.test({ name: "ResNet-V1-50 at 64×64 (strided padding, BatchNorm, shortcuts) matches PyTorch", ignore: !haveTorch }, async () => {
+Deno.test({
+  name: "ResNet-V1-50 at 64×64 (strided padding, BatchNorm, shortcuts) matches PyTorch",
+  ignore: !haveTorch,
+}, async () => {
   await useBackend("wasm");
   const model = buildResnetV1("resnet_v1_50", { numClasses: 5, inputSize: 64, seed: 4 });
   randomiseStatistics(model, 11);
-  await compare(model, { kind: "resnet", scope: "resnet_v1_50", blocks: RESNET_V1_CONFIGS.resnet_v1_50 }, 64);
+  await compare(model, {
+    kind: "resnet",
+    scope: "resnet_v1_50",
+    blocks: RESNET_V1_CONFIGS.resnet_v1_50,
+  }, 64);
 });
 
-Deno.test({ name: "ResNet-V1-50 at odd size 45×45 (asymmetric SAME pooling) matches PyTorch", ignore: !haveTorch }, async () => {
+Deno.test({
+  name: "ResNet-V1-50 at odd size 45×45 (asymmetric SAME pooling) matches PyTorch",
+  ignore: !haveTorch,
+}, async () => {
   await useBackend("wasm");
   const model = buildResnetV1("resnet_v1_50", { numClasses: 3, inputSize: 45, seed: 6 });
   randomiseStatistics(model, 12);
-  await compare(model, { kind: "resnet", scope: "resnet_v1_50", blocks: RESNET_V1_CONFIGS.resnet_v1_50 }, 45);
+  await compare(model, {
+    kind: "resnet",
+    scope: "resnet_v1_50",
+    blocks: RESNET_V1_CONFIGS.resnet_v1_50,
+  }, 45);
 });

@@ -97,13 +97,24 @@ export function batchNorm(
   const s = `${scope}/BatchNorm`;
   const beta = store.create(`${s}/beta`, [channels], { kind: "zeros" });
   const gamma = store.create(`${s}/gamma`, [channels], { kind: "ones" });
-  const mean = store.create(`${s}/moving_mean`, [channels], { kind: "zeros" }, { isStatistic: true });
-  const variance = store.create(`${s}/moving_variance`, [channels], { kind: "ones" }, { isStatistic: true });
+  const mean = store.create(`${s}/moving_mean`, [channels], { kind: "zeros" }, {
+    isStatistic: true,
+  });
+  const variance = store.create(`${s}/moving_variance`, [channels], { kind: "ones" }, {
+    isStatistic: true,
+  });
   const decay = options.decay ?? 0.997;
   const eps = options.epsilon ?? 1e-5;
   return (x, ctx) => {
     if (!ctx.training || ctx.isFrozen(`${s}/gamma`)) {
-      return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, eps);
+      return tf.batchNorm4d(
+        x,
+        mean as tf.Tensor1D,
+        variance as tf.Tensor1D,
+        beta as tf.Tensor1D,
+        gamma as tf.Tensor1D,
+        eps,
+      );
     }
     const m = tf.moments(x, [0, 1, 2]);
     // Moving statistics are not trained: update them outside the gradient.
@@ -114,7 +125,14 @@ export function batchNorm(
       const unbiased = tf.mul(m.variance, n > 1 ? n / (n - 1) : 1);
       variance.assign(tf.add(tf.mul(variance, decay), tf.mul(unbiased, 1 - decay)) as tf.Tensor1D);
     });
-    return tf.batchNorm4d(x, m.mean as tf.Tensor1D, m.variance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, eps);
+    return tf.batchNorm4d(
+      x,
+      m.mean as tf.Tensor1D,
+      m.variance as tf.Tensor1D,
+      beta as tf.Tensor1D,
+      gamma as tf.Tensor1D,
+      eps,
+    );
   };
 }
 

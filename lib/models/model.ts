@@ -20,6 +20,8 @@ export interface Model {
   numClasses: number;
   /** Preprocessing that belongs with this model's weights. */
   preprocessing: Preprocessing;
+  /** L2 weight decay on weights tensors (names ending `/weights`) (TF-Slim arg scopes: VGG 5e-4, ResNet 1e-4). */
+  weightDecay: number;
   /** Owns the variables. */
   store: VariableStore;
   /** Un-squeezed output [batch, 1, 1, numClasses] (TF-Slim's `spatial_squeeze=False`). */

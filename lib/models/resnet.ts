@@ -51,6 +51,8 @@ export interface ResnetOptions {
   scope?: string;
   /** Default 0. */
   seed?: number;
+  /** L2 weight decay; default 1e-4 as `resnet_arg_scope`. */
+  weightDecay?: number;
   /** Default VGG means (TF-Slim ResNet-V1 uses VGG preprocessing). */
   preprocessing?: Preprocessing;
 }
@@ -108,7 +110,9 @@ export function buildResnetV1(
   const blocks = typeof config === "string" ? RESNET_V1_CONFIGS[config] : config;
   if (!blocks) {
     throw new Error(
-      `unknown ResNet-V1 configuration '${config}': expected one of ${Object.keys(RESNET_V1_CONFIGS).join(", ")}`,
+      `unknown ResNet-V1 configuration '${config}': expected one of ${
+        Object.keys(RESNET_V1_CONFIGS).join(", ")
+      }`,
     );
   }
   const scope = options.scope ?? (typeof config === "string" ? config : "resnet_v1");
@@ -123,11 +127,23 @@ export function buildResnetV1(
     for (let u = 0; u < block.units; u++) {
       const stride = u === block.units - 1 ? block.stride : 1;
       const depth = block.baseDepth * 4;
-      units.push(bottleneck(store, `${scope}/block${b + 1}/unit_${u + 1}`, depthIn, depth, block.baseDepth, stride));
+      units.push(
+        bottleneck(
+          store,
+          `${scope}/block${b + 1}/unit_${u + 1}`,
+          depthIn,
+          depth,
+          block.baseDepth,
+          stride,
+        ),
+      );
       depthIn = depth;
     }
   });
-  const logits = conv2d(store, `${scope}/logits`, [depthIn, numClasses], { kernel: 1, relu: false });
+  const logits = conv2d(store, `${scope}/logits`, [depthIn, numClasses], {
+    kernel: 1,
+    relu: false,
+  });
   const forward: Apply = (x, ctx) => {
     let net = pool1(root(x, ctx), ctx);
     for (const unit of units) net = unit(net, ctx);
@@ -140,6 +156,7 @@ export function buildResnetV1(
     inputChannels: 3,
     numClasses,
     preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
+    weightDecay: options.weightDecay ?? 1e-4,
     store,
     forward,
     logits: (x, ctx) => tf.squeeze(forward(x, ctx), [1, 2]) as tf.Tensor2D,

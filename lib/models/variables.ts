@@ -90,7 +90,13 @@ function initialValue(shape: number[], init: Initializer, seed: number): tf.Tens
     case "variance_scaling": {
       // TF-Slim's ResNet default: He (fan-in, factor 2), truncated normal.
       const [fanIn] = fans(shape);
-      return tf.truncatedNormal(shape, 0, Math.sqrt(2 / fanIn) / 0.8796256610342398, "float32", seed);
+      return tf.truncatedNormal(
+        shape,
+        0,
+        Math.sqrt(2 / fanIn) / 0.8796256610342398,
+        "float32",
+        seed,
+      );
     }
     case "truncated_normal":
       return tf.truncatedNormal(shape, 0, init.stddev, "float32", seed);

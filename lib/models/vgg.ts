@@ -89,6 +89,8 @@ export interface VggOptions {
   dropoutKeepProb?: number;
   /** Seed for initial values; default 0. */
   seed?: number;
+  /** L2 weight decay; default 5e-4 as `vgg_arg_scope`. */
+  weightDecay?: number;
   /** Input preprocessing the weights go with; default VGG's (ImageNet means, no scaling). */
   preprocessing?: Preprocessing;
 }
@@ -157,6 +159,7 @@ export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Mo
     inputChannels: 3,
     numClasses,
     preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
+    weightDecay: options.weightDecay ?? 5e-4,
     store,
     forward: net,
     logits: (x, ctx) => tf.squeeze(net(x, ctx), [1, 2]) as tf.Tensor2D,

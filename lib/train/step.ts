@@ -17,11 +17,13 @@ export interface TrainStepOptions {
    * others are frozen. Default: every variable.
    */
   trainableScopes?: string[];
+  /** L2 weight decay on trainable weights tensors (names ending `/weights`); default the model's own. */
+  weightDecay?: number;
 }
 
 /** Result of one step. */
 export interface StepResult {
-  /** Mean cross-entropy over the batch. */
+  /** Mean cross-entropy over the batch, plus the weight-decay term. */
   loss: number;
   /** Fraction of the batch predicted correctly (before the update). */
   accuracy: number;
@@ -58,6 +60,9 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
     isFrozen: (name) => !trainableNames.has(name),
   };
   const varList = chosen.map((v) => v.variable);
+  const decay = options.weightDecay ?? model.weightDecay;
+  // TF-Slim's l2_regularizer: decay · sum(w²)/2 per weights tensor (not biases, not BatchNorm).
+  const decayed = chosen.filter((v) => v.name.endsWith("/weights")).map((v) => v.variable);
   return {
     trainable: [...trainableNames],
     optimizer,
@@ -71,7 +76,10 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
               tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")),
             );
             const onehot = tf.oneHot(tf.cast(labels, "int32"), model.numClasses);
-            return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
+            const ce = tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
+            if (decay <= 0 || decayed.length === 0) return ce;
+            const l2 = tf.addN(decayed.map((w) => tf.sum(tf.square(w))));
+            return tf.add(ce, tf.mul(l2, decay / 2)) as tf.Scalar;
           },
           true,
           varList,

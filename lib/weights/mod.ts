@@ -8,3 +8,5 @@ export * from "./source.ts";
 export * from "./keras_h5.ts";
 export * from "./open.ts";
 export * from "./safetensors.ts";
+export * from "./restore_model.ts";
+export * from "./save_model.ts";

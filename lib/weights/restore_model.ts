@@ -1,0 +1,50 @@
+/**
+ * The lab's restore call: open a checkpoint (any supported format), restore
+ * every model variable except excluded scopes, and report what happened the
+ * way the lab prints it.
+ *
+ * @module
+ */
+import type { Model } from "../models/model.ts";
+import { openWeights } from "./open.ts";
+import { type RestoreOptions, type RestoreReport, restoreVariables } from "./restore.ts";
+import type { WeightSource } from "./source.ts";
+
+/** Options of {@linkcode restore}. */
+export interface RestoreModelOptions extends RestoreOptions {
+  /** Where the summary goes; default console.log. `false` for silence. */
+  log?: ((line: string) => void) | false;
+  /** Also print every restored variable name (as the lab does); default false. */
+  listRestored?: boolean;
+}
+
+/**
+ * Restores `model` from a checkpoint path (or an open weight source) with
+ * TF-Slim's `exclude` semantics, e.g. `{ exclude: ["vgg_16/fc8"] }`.
+ */
+export async function restore(
+  model: Model,
+  checkpoint: string | WeightSource,
+  options: RestoreModelOptions = {},
+): Promise<RestoreReport> {
+  const source = typeof checkpoint === "string" ? await openWeights(checkpoint) : checkpoint;
+  try {
+    const report = await restoreVariables(model.store.list(), source, options);
+    const log = options.log === false ? undefined : options.log ?? ((l: string) => console.log(l));
+    if (log) {
+      log(
+        `restored ${report.restored.length} variables of ${model.scope} from ${source.description}` +
+          (report.skipped.length
+            ? `; kept ${report.skipped.length} initialised (${
+              (options.exclude ?? []).join(", ") || "not included"
+            })`
+            : "") +
+          (report.missing.length ? `; ${report.missing.length} missing from the checkpoint` : ""),
+      );
+      if (options.listRestored) { for (const name of report.restored) log(`  restored ${name}`); }
+    }
+    return report;
+  } finally {
+    if (typeof checkpoint === "string") (source as WeightSource & { close(): void }).close();
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Saving a model's variables as a TF-Slim-named TensorFlow checkpoint.
+ *
+ * @module
+ */
+import {
+  type NamedTensor,
+  writeCheckpoint,
+  type WriteCheckpointOptions,
+} from "../checkpoint/writer.ts";
+import type { Model } from "../models/model.ts";
+
+/** Options of {@linkcode saveModel}. */
+export interface SaveModelOptions extends WriteCheckpointOptions {
+  /** Written as the int64 variable `global_step`, as TF-Slim training does. */
+  globalStep?: number;
+}
+
+/** The model's variables as tensors ready for {@linkcode writeCheckpoint}. */
+export function modelTensors(model: Model): NamedTensor[] {
+  return model.store.list().map((v) => ({
+    name: v.name,
+    dtype: "float32" as const,
+    shape: v.variable.shape,
+    data: v.variable.dataSync() as Float32Array,
+  }));
+}
+
+/** Writes `model` to `prefix` (V2 by default, with the `checkpoint` state file). */
+export async function saveModel(
+  model: Model,
+  prefix: string,
+  options: SaveModelOptions = {},
+): Promise<void> {
+  const tensors = modelTensors(model);
+  if (options.globalStep !== undefined) {
+    tensors.push({
+      name: "global_step",
+      dtype: "int64",
+      shape: [],
+      data: BigInt64Array.from([BigInt(options.globalStep)]),
+    });
+  }
+  await writeCheckpoint(prefix, tensors, options);
+}

@@ -1,0 +1,241 @@
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { useBackend } from "../lib/backend/mod.ts";
+import { writeCheckpoint } from "../lib/checkpoint/writer.ts";
+import { INFERENCE, parameterCount } from "../lib/models/model.ts";
+import { buildResnetV1, type ResnetBlockSpec } from "../lib/models/resnet.ts";
+import { buildVgg } from "../lib/models/vgg.ts";
+import { createTrainStep } from "../lib/train/step.ts";
+import { seededRandom } from "../lib/util/random.ts";
+import { restore } from "../lib/weights/restore_model.ts";
+
+Deno.test("VGG parameter counts at 224×224, 1000 classes, match the paper", async () => {
+  await useBackend("cpu");
+  const paper: Record<string, number> = { A: 133, "A-LRN": 133, B: 133, C: 134, D: 138, E: 144 };
+  for (const [config, millions] of Object.entries(paper)) {
+    const m = buildVgg(config);
+    assert.equal(Math.round(parameterCount(m) / 1e6), millions, config);
+    m.store.dispose();
+  }
+});
+
+Deno.test("VGG-16 variable names and shapes are TF-Slim's", async () => {
+  await useBackend("cpu");
+  const m = buildVgg("D", { numClasses: 1000 });
+  const vars = m.store.list();
+  assert.equal(vars.length, 32);
+  const byName = Object.fromEntries(vars.map((v) => [v.name, v.variable.shape]));
+  assert.deepEqual(byName["vgg_16/conv1/conv1_1/weights"], [3, 3, 3, 64]);
+  assert.deepEqual(byName["vgg_16/conv1/conv1_1/biases"], [64]);
+  assert.deepEqual(byName["vgg_16/conv5/conv5_3/weights"], [3, 3, 512, 512]);
+  assert.deepEqual(byName["vgg_16/fc6/weights"], [7, 7, 512, 4096]);
+  assert.deepEqual(byName["vgg_16/fc7/weights"], [1, 1, 4096, 4096]);
+  assert.deepEqual(byName["vgg_16/fc8/weights"], [1, 1, 4096, 1000]);
+  assert.equal(buildVgg("E", { numClasses: 2, inputSize: 32 }).scope, "vgg_19");
+  assert.equal(buildVgg("A", { numClasses: 2, inputSize: 32 }).scope, "vgg_a");
+  m.store.dispose();
+  // Small input: pool5 is 1×1, so fc6 is a 1×1 conv (not restorable from ImageNet).
+  const small = buildVgg("D", { numClasses: 10, inputSize: 32 });
+  assert.deepEqual(small.store.get("vgg_16/fc6/weights").shape, [1, 1, 512, 4096]);
+  assert.deepEqual(small.store.get("vgg_16/fc7/weights").shape, [1, 1, 4096, 4096]);
+  small.store.dispose();
+  assert.throws(
+    () => buildVgg("F"),
+    /unknown VGG configuration 'F': expected one of A, A-LRN, B, C, D, E, small/,
+  );
+  assert.throws(() => buildVgg("D", { inputSize: 16 }), /input size 16 is too small/);
+});
+
+Deno.test("ResNet-V1 parameter counts and TF-Slim names", async () => {
+  await useBackend("cpu");
+  const expected: Record<string, number> = {
+    resnet_v1_50: 25.6,
+    resnet_v1_101: 44.5,
+    resnet_v1_152: 60.2,
+  };
+  for (const [name, millions] of Object.entries(expected)) {
+    const m = buildResnetV1(name);
+    assert.equal(Math.round(parameterCount(m, { statistics: false }) / 1e5) / 10, millions, name);
+    if (name === "resnet_v1_50") {
+      const names = new Set(m.store.list().map((v) => v.name));
+      for (
+        const n of [
+          "resnet_v1_50/conv1/weights",
+          "resnet_v1_50/conv1/BatchNorm/moving_variance",
+          "resnet_v1_50/block1/unit_1/bottleneck_v1/shortcut/weights",
+          "resnet_v1_50/block1/unit_3/bottleneck_v1/conv2/BatchNorm/gamma",
+          "resnet_v1_50/block4/unit_3/bottleneck_v1/conv3/weights",
+          "resnet_v1_50/logits/weights",
+          "resnet_v1_50/logits/biases",
+        ]
+      ) assert.ok(names.has(n), n);
+      assert.ok(!names.has("resnet_v1_50/conv1/biases"), "convs have no biases");
+      assert.ok(
+        !names.has("resnet_v1_50/block1/unit_2/bottleneck_v1/shortcut/weights"),
+        "identity shortcuts",
+      );
+      assert.deepEqual(
+        m.store.get("resnet_v1_50/block1/unit_3/bottleneck_v1/conv2/weights").shape,
+        [3, 3, 64, 64],
+      );
+    }
+    m.store.dispose();
+  }
+});
+
+function randomTensors(shapes: [string, number[]][], seed: number) {
+  const random = seededRandom(seed);
+  return shapes.map(([name, shape]) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = random() - 0.5;
+    return { name, dtype: "float32" as const, shape, data };
+  });
+}
+
+Deno.test("restore VGG-16 from a TF-Slim-shaped V1 checkpoint, excluding vgg_16/fc8", async () => {
+  await useBackend("wasm");
+  const shapes: [string, number[]][] = buildVggShapes();
+  const dir = await Deno.makeTempDir();
+  const ckpt = `${dir}/vgg_16.ckpt`;
+  const tensors = randomTensors(shapes, 1);
+  await writeCheckpoint(ckpt, [...tensors, {
+    name: "global_step",
+    dtype: "int64",
+    shape: [],
+    data: BigInt64Array.from([5n]),
+  }], { format: "v1" });
+  const model = buildVgg("D", { numClasses: 10, inputSize: 224, seed: 2 });
+  const fc8Before = model.store.get("vgg_16/fc8/weights").dataSync().slice();
+  const lines: string[] = [];
+  const report = await restore(model, ckpt, {
+    exclude: ["vgg_16/fc8"],
+    log: (l) => lines.push(l),
+    listRestored: true,
+  });
+  assert.equal(report.restored.length, 30);
+  assert.deepEqual(report.skipped, ["vgg_16/fc8/weights", "vgg_16/fc8/biases"]);
+  assert.deepEqual(report.unused.sort(), [
+    "global_step",
+    "vgg_16/fc8/biases",
+    "vgg_16/fc8/weights",
+  ]);
+  assert.match(
+    lines[0],
+    /restored 30 variables of vgg_16 from .*vgg_16\.ckpt; kept 2 initialised \(vgg_16\/fc8\)/,
+  );
+  assert.ok(lines.includes("  restored vgg_16/fc6/weights"));
+  for (const t of tensors) {
+    if (t.name.startsWith("vgg_16/fc8")) continue;
+    const got = model.store.get(t.name).dataSync();
+    assert.ok(
+      got.length === t.data.length && got.every((v, i) => v === t.data[i]),
+      `${t.name} equals the file`,
+    );
+  }
+  assert.deepEqual(
+    model.store.get("vgg_16/fc8/weights").dataSync(),
+    fc8Before,
+    "fc8 keeps its initialisation",
+  );
+  model.store.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+function buildVggShapes(): [string, number[]][] {
+  const m = buildVgg("D", { numClasses: 1000, inputSize: 224 });
+  const out = m.store.list().map((v) => [v.name, v.variable.shape] as [string, number[]]);
+  m.store.dispose();
+  return out;
+}
+
+Deno.test("restore ResNet-V1-50 (with BatchNorm statistics) from a V1 checkpoint, excluding logits", async () => {
+  await useBackend("wasm");
+  const full = buildResnetV1("resnet_v1_50");
+  const shapes = full.store.list().map((v) => [v.name, v.variable.shape] as [string, number[]]);
+  full.store.dispose();
+  const dir = await Deno.makeTempDir();
+  const tensors = randomTensors(shapes, 3);
+  await writeCheckpoint(`${dir}/resnet_v1_50.ckpt`, tensors, { format: "v1" });
+  const model = buildResnetV1("resnet_v1_50", { numClasses: 7, inputSize: 64 });
+  const logitsBefore = model.store.get("resnet_v1_50/logits/weights").dataSync().slice();
+  const report = await restore(model, `${dir}/resnet_v1_50.ckpt`, {
+    exclude: ["resnet_v1_50/logits"],
+    log: false,
+  });
+  assert.equal(report.restored.length, 265);
+  for (const t of tensors) {
+    if (t.name.includes("/logits/")) continue;
+    const got = model.store.get(t.name).dataSync();
+    assert.ok(got.every((v, i) => v === t.data[i]), t.name);
+  }
+  assert.deepEqual(model.store.get("resnet_v1_50/logits/weights").dataSync(), logitsBefore);
+  // Without the exclusion the 1000-class logits cannot fit 7 classes: a clear error.
+  await assert.rejects(
+    () => restore(model, `${dir}/resnet_v1_50.ckpt`, { log: false }),
+    /resnet_v1_50\/logits\/weights: model \[1,1,2048,7\] vs resnet_v1_50\/logits\/weights \[1,1,2048,1000\]/,
+  );
+  model.store.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+const TINY: ResnetBlockSpec[] = [{ baseDepth: 4, units: 2, stride: 2 }, {
+  baseDepth: 8,
+  units: 1,
+  stride: 1,
+}];
+
+Deno.test("frozen scopes stay bit-identical; frozen BatchNorm keeps its statistics", async () => {
+  await useBackend("wasm");
+  const random = seededRandom(8);
+  const x = tf.tensor4d(Float32Array.from({ length: 8 * 16 * 16 * 3 }, () => random() * 50), [
+    8,
+    16,
+    16,
+    3,
+  ]);
+  const y = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], "int32");
+  for (
+    const [scopes, frozenChanges] of [[["resnet_v1/logits"], false], [undefined, true]] as const
+  ) {
+    const model = buildResnetV1(TINY, { numClasses: 3, inputSize: 16, seed: 1 });
+    const before = new Map(model.store.list().map((v) => [v.name, v.variable.dataSync().slice()]));
+    const step = createTrainStep(model, {
+      trainableScopes: scopes as string[] | undefined,
+      optimizer: tf.train.adam(1e-2),
+    });
+    for (let i = 0; i < 3; i++) step.run(x, y);
+    for (const v of model.store.list()) {
+      const same = v.variable.dataSync().every((a, i) => a === before.get(v.name)![i]);
+      if (v.name.startsWith("resnet_v1/logits")) assert.ok(!same, `${v.name} trained`);
+      else {assert.equal(
+          !same,
+          frozenChanges,
+          `${v.name} ${frozenChanges ? "changes" : "is bit-identical"}`,
+        );}
+    }
+    model.store.dispose();
+  }
+  // Only fc8 gets gradients and optimizer state.
+  const vgg = buildVgg("small", { numClasses: 3, inputSize: 16 });
+  const step = createTrainStep(vgg, { trainableScopes: ["small_vgg/fc8"] });
+  assert.deepEqual(step.trainable, ["small_vgg/fc8/weights", "small_vgg/fc8/biases"]);
+  assert.throws(
+    () => createTrainStep(vgg, { trainableScopes: ["vgg_16/fc8"] }),
+    /match no variable of small_vgg/,
+  );
+  vgg.store.dispose();
+  tf.dispose([x, y]);
+});
+
+Deno.test("dropout is active only in training; inference is deterministic", async () => {
+  await useBackend("wasm");
+  const m = buildVgg("small", { numClasses: 4, inputSize: 16 });
+  const x = tf.randomNormal([2, 16, 16, 3]) as tf.Tensor4D;
+  const a = m.logits(x, INFERENCE).dataSync(), b = m.logits(x, INFERENCE).dataSync();
+  assert.deepEqual(a, b);
+  const t1 = m.logits(x, { training: true, isFrozen: () => false }).dataSync();
+  assert.notDeepEqual(t1, a);
+  m.store.dispose();
+  x.dispose();
+});
