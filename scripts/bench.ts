@@ -29,7 +29,11 @@ const FLAGS = {
   out: { type: "string", default: "out/bench", help: "folder for the JSON results" },
 } as const;
 
-const HELP = usage("deno task bench [options]", "Benchmark training, inference, checkpoint reads and the data pipeline.", FLAGS);
+const HELP = usage(
+  "deno task bench [options]",
+  "Benchmark training, inference, checkpoint reads and the data pipeline.",
+  FLAGS,
+);
 
 const MODELS: Record<string, () => Model> = {
   small_vgg: () => buildVgg("small", { numClasses: 10, inputSize: 32, seed: 1 }),
@@ -67,7 +71,11 @@ async function measure(backend: string, name: string, seconds: number): Promise<
   const batch = slowCpu ? 4 : 64;
   const x = tf.randomNormal([batch, 32, 32, 3]) as tf.Tensor4D;
   const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), "int32");
-  const infer = rate(() => tf.tidy(() => model.logits(x, INFERENCE).dataSync()), seconds / 2, batch);
+  const infer = rate(
+    () => tf.tidy(() => model.logits(x, INFERENCE).dataSync()),
+    seconds / 2,
+    batch,
+  );
   let train: number | null = null;
   let note: string | undefined;
   if (slowCpu && name !== "small_vgg") {
@@ -94,8 +102,13 @@ async function measure(backend: string, name: string, seconds: number): Promise<
 async function torchReference(seconds: number) {
   const script = new URL("../tests/reference/torch_bench.py", import.meta.url).pathname;
   try {
-    const out = await new Deno.Command("/usr/bin/python3", { args: [script, String(seconds)], stderr: "piped" }).output();
-    if (!out.success) return { error: new TextDecoder().decode(out.stderr).trim().split("\n").pop() };
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [script, String(seconds)],
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      return { error: new TextDecoder().decode(out.stderr).trim().split("\n").pop() };
+    }
     return JSON.parse(new TextDecoder().decode(out.stdout));
   } catch (err) {
     return { error: (err as Error).message };
@@ -115,7 +128,15 @@ function pipelineRate(seconds: number, size: number): number {
   let images = 0, epoch = 0;
   const t0 = performance.now();
   while ((performance.now() - t0) / 1000 < seconds) {
-    for (const b of batches(ds, { batchSize: 64, size, seed: 1, epoch: epoch++, augment: { flip: true, cropPadding: 4 } })) {
+    for (
+      const b of batches(ds, {
+        batchSize: 64,
+        size,
+        seed: 1,
+        epoch: epoch++,
+        augment: { flip: true, cropPadding: 4 },
+      })
+    ) {
       b.images.dataSync(); // force the work
       images += b.labels.shape[0];
       tf.dispose([b.images, b.labels]);
@@ -128,10 +149,19 @@ function pipelineRate(seconds: number, size: number): number {
 /** Forward time per image on wasm for the lab's full-size models, and VGG-16's memory. */
 async function forwardTimes(seconds: number) {
   await useBackend("wasm", { log: () => {} });
-  const out: { model: string; size: number; msPerImage: number; weightMiB: number; peakTensorMiB: number }[] = [];
+  const out: {
+    model: string;
+    size: number;
+    msPerImage: number;
+    weightMiB: number;
+    peakTensorMiB: number;
+  }[] = [];
   const builders: [string, (size: number) => Model][] = [
     ["vgg_16", (size) => buildVgg("D", { numClasses: 1000, inputSize: size })],
-    ["resnet_v1_50", (size) => buildResnetV1("resnet_v1_50", { numClasses: 1000, inputSize: size })],
+    [
+      "resnet_v1_50",
+      (size) => buildResnetV1("resnet_v1_50", { numClasses: 1000, inputSize: size }),
+    ],
   ];
   for (const [name, build] of builders) {
     for (const size of [224, 32]) {
@@ -140,12 +170,17 @@ async function forwardTimes(seconds: number) {
       const batch = size === 224 ? 4 : 64;
       const x = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
       let peak = 0;
-      const perSecond = rate(() =>
-        tf.tidy(() => {
-          const y = model.logits(x, INFERENCE);
-          peak = Math.max(peak, tf.memory().numBytes);
-          y.dataSync();
-        }), seconds / 4, batch, 1);
+      const perSecond = rate(
+        () =>
+          tf.tidy(() => {
+            const y = model.logits(x, INFERENCE);
+            peak = Math.max(peak, tf.memory().numBytes);
+            y.dataSync();
+          }),
+        seconds / 4,
+        batch,
+        1,
+      );
       out.push({
         model: name,
         size,
@@ -169,7 +204,11 @@ async function main(args: string[]) {
   const seconds = numberFlag(values, "seconds", { min: 0.1 });
   const backends = String(values.backends).split(",").map((s) => s.trim()).filter(Boolean);
   const machine = machineInfo();
-  console.log(`machine: ${machine.model}, ${machine.cores} cores @ ${machine.mhz} MHz; fp32 peak ${machine.peakGflops.toFixed(0)} GFLOP/s (${machine.formula})`);
+  console.log(
+    `machine: ${machine.model}, ${machine.cores} cores @ ${machine.mhz} MHz; fp32 peak ${
+      machine.peakGflops.toFixed(0)
+    } GFLOP/s (${machine.formula})`,
+  );
   const cases: Case[] = [];
   for (const backend of backends) {
     for (const name of Object.keys(MODELS)) {
@@ -179,42 +218,86 @@ async function main(args: string[]) {
   }
   const torch = values["skip-torch"] ? { error: "skipped" } : await torchReference(seconds);
   await useBackend("wasm", { log: () => {} });
-  const pipeline = { "32->32": pipelineRate(seconds / 2, 32), "32->224": pipelineRate(seconds / 2, 224) };
+  const pipeline = {
+    "32->32": pipelineRate(seconds / 2, 32),
+    "32->224": pipelineRate(seconds / 2, 224),
+  };
   const forward = await forwardTimes(seconds);
   const checkpoint = values["skip-checkpoint"] ? null : await benchCheckpointRead(3);
 
-  console.log(`\n${"backend".padEnd(10)}${"model".padEnd(12)}${"train img/s".padStart(12)}${"infer img/s".padStart(12)}${"train GFLOP/s".padStart(15)}${"% peak".padStart(8)}${"vs torch".padStart(10)}`);
+  console.log(
+    `\n${"backend".padEnd(10)}${"model".padEnd(12)}${"train img/s".padStart(12)}${
+      "infer img/s".padStart(12)
+    }${"train GFLOP/s".padStart(15)}${"% peak".padStart(8)}${"vs torch".padStart(10)}`,
+  );
   for (const c of cases) {
     const ref = torch.models?.[c.model]?.train as number | undefined;
-    const ratio = ref && c.trainImagesPerSecond ? `${(c.trainImagesPerSecond / ref).toFixed(2)}×` : "-";
-    const pct = c.trainGflops === null ? "-" : `${((100 * c.trainGflops) / machine.peakGflops).toFixed(1)}%`;
+    const ratio = ref && c.trainImagesPerSecond
+      ? `${(c.trainImagesPerSecond / ref).toFixed(2)}×`
+      : "-";
+    const pct = c.trainGflops === null
+      ? "-"
+      : `${((100 * c.trainGflops) / machine.peakGflops).toFixed(1)}%`;
     console.log(
-      `${c.backend.padEnd(10)}${c.model.padEnd(12)}${fmt(c.trainImagesPerSecond).padStart(12)}${fmt(c.inferImagesPerSecond).padStart(12)}` +
-        `${fmt(c.trainGflops).padStart(15)}${pct.padStart(8)}${ratio.padStart(10)}${c.note ? `  (${c.note})` : ""}`,
+      `${c.backend.padEnd(10)}${c.model.padEnd(12)}${fmt(c.trainImagesPerSecond).padStart(12)}${
+        fmt(c.inferImagesPerSecond).padStart(12)
+      }` +
+        `${fmt(c.trainGflops).padStart(15)}${pct.padStart(8)}${ratio.padStart(10)}${
+          c.note ? `  (${c.note})` : ""
+        }`,
     );
   }
   if (torch.models) {
-    for (const [name, r] of Object.entries(torch.models as Record<string, { train: number; infer: number }>)) {
-      console.log(`${"pytorch".padEnd(10)}${name.padEnd(12)}${fmt(r.train).padStart(12)}${fmt(r.infer).padStart(12)}`);
+    for (
+      const [name, r] of Object.entries(
+        torch.models as Record<string, { train: number; infer: number }>,
+      )
+    ) {
+      console.log(
+        `${"pytorch".padEnd(10)}${name.padEnd(12)}${fmt(r.train).padStart(12)}${
+          fmt(r.infer).padStart(12)
+        }`,
+      );
     }
   } else console.log(`pytorch: ${torch.error}`);
-  console.log(`\ndata pipeline (uint8 → augment → resize → normalise), batch 64: 32→32 ${pipeline["32->32"].toFixed(0)} img/s, 32→224 ${pipeline["32->224"].toFixed(0)} img/s`);
+  console.log(
+    `\ndata pipeline (uint8 → augment → resize → normalise), batch 64: 32→32 ${
+      pipeline["32->32"].toFixed(0)
+    } img/s, 32→224 ${pipeline["32->224"].toFixed(0)} img/s`,
+  );
   if (checkpoint) {
     console.log(
-      `checkpoint read (VGG-16 V1, ${(checkpoint.fileBytes / 1e6).toFixed(0)} MB): ${checkpoint.readMBps.toFixed(0)} MB/s vs raw read ${checkpoint.rawMBps.toFixed(0)} MB/s ` +
-        `(${(checkpoint.ratio * 100).toFixed(0)}%), peak RSS ${(checkpoint.peakRssBytes / 2 ** 20).toFixed(0)} MiB = ${checkpoint.peakOverTensorBytes.toFixed(2)}× tensor bytes`,
+      `checkpoint read (VGG-16 V1, ${(checkpoint.fileBytes / 1e6).toFixed(0)} MB): ${
+        checkpoint.readMBps.toFixed(0)
+      } MB/s vs raw read ${checkpoint.rawMBps.toFixed(0)} MB/s ` +
+        `(${(checkpoint.ratio * 100).toFixed(0)}%), peak RSS ${
+          (checkpoint.peakRssBytes / 2 ** 20).toFixed(0)
+        } MiB = ${checkpoint.peakOverTensorBytes.toFixed(2)}× tensor bytes`,
     );
   }
   console.log(`\nforward on wasm (inference, 1000 classes):`);
   for (const f of forward) {
     console.log(
-      `  ${f.model.padEnd(13)} ${String(f.size).padStart(3)}×${f.size}: ${f.msPerImage.toFixed(1).padStart(7)} ms/image, ` +
-        `tensor memory ${f.peakTensorMiB.toFixed(0)} MiB peak (weights ${f.weightMiB.toFixed(0)} MiB)`,
+      `  ${f.model.padEnd(13)} ${String(f.size).padStart(3)}×${f.size}: ${
+        f.msPerImage.toFixed(1).padStart(7)
+      } ms/image, ` +
+        `tensor memory ${f.peakTensorMiB.toFixed(0)} MiB peak (weights ${
+          f.weightMiB.toFixed(0)
+        } MiB)`,
     );
   }
   const rss = peakRss();
   console.log(`peak RSS of this run: ${(rss / 2 ** 20).toFixed(0)} MiB`);
-  const result = { date: new Date().toISOString(), machine, cases, torch, pipeline, forward, checkpoint, peakRssBytes: rss };
+  const result = {
+    date: new Date().toISOString(),
+    machine,
+    cases,
+    torch,
+    pipeline,
+    forward,
+    checkpoint,
+    peakRssBytes: rss,
+  };
   await Deno.mkdir(String(values.out), { recursive: true });
   const path = `${values.out}/bench-${result.date.replace(/[:.]/g, "-")}.json`;
   await Deno.writeTextFile(path, JSON.stringify(result, null, 2));

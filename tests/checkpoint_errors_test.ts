@@ -230,7 +230,98 @@ Deno.test("restoring reports shape mismatches and missing variables by name", as
   assert.deepEqual(report.missing, ["extra"]);
   assert.deepEqual(Array.from(store.get("b").dataSync()), [7, 8, 9]);
   assert.deepEqual(Array.from(store.get("extra").dataSync()), [1]);
+  // A name mapping: model scope "net/" onto the checkpoint's bare names.
+  const mapped = new VariableStore();
+  mapped.create("net/b", [3], { kind: "zeros" });
+  const r2 = await restoreVariables(mapped.list(), ckpt, {
+    mapName: (n) => n.replace(/^net\//, ""),
+  });
+  assert.deepEqual(r2.restored, ["net/b"]);
+  assert.deepEqual(Array.from(mapped.get("net/b").dataSync()), [7, 8, 9]);
+  mapped.dispose();
   ckpt.close();
   store.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("V2 with two data shards, and a V1 tensor saved as two slices, read correctly", async () => {
+  const { crc32c, maskCrc } = await import("../lib/checkpoint/crc32c.ts");
+  const { encodeTensorNameSlice } = await import("../lib/checkpoint/ordered_code.ts");
+  const { encodeSlice, encodeSliceMeta } = await import("../lib/checkpoint/tf_protos.ts");
+  const { ProtoWriter } = await import("../lib/checkpoint/protobuf.ts");
+  const dir = await Deno.makeTempDir();
+  // Two shards: 'a' in shard 0, 'b' in shard 1 at an odd offset.
+  const a = new Float32Array([1, 2]), b = new Float64Array([3.5]);
+  const shard1 = new Uint8Array(9);
+  shard1.set(new Uint8Array(b.buffer), 1);
+  await Deno.writeFile(`${dir}/m.data-00000-of-00002`, new Uint8Array(a.buffer));
+  await Deno.writeFile(`${dir}/m.data-00001-of-00002`, shard1);
+  const chunks: Uint8Array[] = [];
+  const t = new TableBuilder({ write: (x) => (chunks.push(x.slice()), Promise.resolve()) });
+  await t.add(new Uint8Array(0), encodeBundleHeader({ numShards: 2, endianness: 0, producer: 1 }));
+  const enc = new TextEncoder();
+  await t.add(
+    enc.encode("a"),
+    encodeBundleEntry({
+      dtype: 1,
+      shape: [2],
+      shardId: 0,
+      offset: 0,
+      size: 8,
+      crc32c: maskCrc(crc32c(new Uint8Array(a.buffer))),
+      slices: [],
+    }),
+  );
+  await t.add(
+    enc.encode("b"),
+    encodeBundleEntry({
+      dtype: 2,
+      shape: [1],
+      shardId: 1,
+      offset: 1,
+      size: 8,
+      crc32c: maskCrc(crc32c(new Uint8Array(b.buffer))),
+      slices: [],
+    }),
+  );
+  await t.finish();
+  const index = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  chunks.reduce((at, c) => (index.set(c, at), at + c.length), 0);
+  await Deno.writeFile(`${dir}/m.index`, index);
+  const c = await openCheckpoint(`${dir}/m`);
+  assert.deepEqual(Array.from((await c.read("a")).data as Float32Array), [1, 2]);
+  assert.deepEqual(Array.from((await c.read("b")).data as Float64Array), [3.5]);
+  c.close();
+
+  // V1: a [4, 2] tensor saved as rows 0..1 and rows 2..3 (a partitioned variable).
+  const full = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  const slices = [[{ start: 0, length: 2 }, { start: 0 }], [{ start: 2, length: 2 }, { start: 0 }]];
+  const t1chunks: Uint8Array[] = [];
+  const t1 = new TableBuilder({ write: (x) => (t1chunks.push(x.slice()), Promise.resolve()) });
+  await t1.add(
+    new Uint8Array(0),
+    encodeSliceMeta([{ name: "w", shape: [4, 2], dtype: 1, slices }], 1),
+  );
+  const entries = slices.map((s, i) => {
+    const values = new ProtoWriter().bytes(5, new Uint8Array(full.slice(i * 4, i * 4 + 4).buffer))
+      .finish();
+    const saved = new ProtoWriter().bytes(1, enc.encode("w")).bytes(2, encodeSlice(s)).bytes(
+      3,
+      values,
+    ).finish();
+    return {
+      key: encodeTensorNameSlice("w", s),
+      value: new ProtoWriter().bytes(2, saved).finish(),
+    };
+  });
+  for (const e of entries) await t1.add(e.key, e.value);
+  await t1.finish();
+  const v1 = new Uint8Array(t1chunks.reduce((n, x) => n + x.length, 0));
+  t1chunks.reduce((at, x) => (v1.set(x, at), at + x.length), 0);
+  await Deno.writeFile(`${dir}/sliced.ckpt`, v1);
+  const s = await openCheckpoint(`${dir}/sliced.ckpt`);
+  assert.deepEqual(s.list(), [{ name: "w", dtype: "float32", shape: [4, 2] }]);
+  assert.deepEqual(Array.from((await s.read("w")).data as Float32Array), Array.from(full));
+  s.close();
   await Deno.remove(dir, { recursive: true });
 });

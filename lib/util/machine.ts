@@ -40,6 +40,8 @@ export function machineInfo(): MachineInfo {
     lanes,
     fma,
     peakGflops,
-    formula: `${cores} cores × ${lanes} fp32 lanes × ${fma ? "2 (FMA)" : "1"} × ${pipes} pipes × ${(mhz / 1000).toFixed(2)} GHz`,
+    formula: `${cores} cores × ${lanes} fp32 lanes × ${fma ? "2 (FMA)" : "1"} × ${pipes} pipes × ${
+      (mhz / 1000).toFixed(2)
+    } GHz`,
   };
 }
