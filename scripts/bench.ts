@@ -12,7 +12,7 @@ import { type BackendChoice, useBackend } from "../lib/backend/mod.ts";
 import { batches } from "../lib/data/batches.ts";
 import type { ImageDataset } from "../lib/data/dataset.ts";
 import { forwardFlops } from "../lib/models/flops.ts";
-import { INFERENCE, type Model } from "../lib/models/model.ts";
+import { INFERENCE, type Model, parameterCount } from "../lib/models/model.ts";
 import { buildResnetV1 } from "../lib/models/resnet.ts";
 import { buildVgg } from "../lib/models/vgg.ts";
 import { createTrainStep } from "../lib/train/step.ts";
@@ -83,6 +83,7 @@ async function measure(backend: string, name: string, seconds: number): Promise<
   } else {
     const step = createTrainStep(model, { optimizer: tf.train.adam(1e-3) });
     train = rate(() => step.run(x, y), seconds, batch, slowCpu ? 0 : 2);
+    step.optimizer.dispose();
     if (slowCpu) note = "batch 4";
   }
   model.store.dispose();
@@ -166,7 +167,7 @@ async function forwardTimes(seconds: number) {
   for (const [name, build] of builders) {
     for (const size of [224, 32]) {
       const model = build(size);
-      const weightBytes = tf.memory().numBytes;
+      const weightBytes = parameterCount(model) * 4;
       const batch = size === 224 ? 4 : 64;
       const x = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
       let peak = 0;

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 import { type BackendChoice, useBackend } from "../lib/backend/mod.ts";
 import { type ImageDataset, subset } from "../lib/data/dataset.ts";
 import { loadFashionMnist } from "../lib/data/fashion_mnist.ts";
@@ -17,7 +16,8 @@ import type { Model } from "../lib/models/model.ts";
 import { evaluate } from "../lib/train/evaluate.ts";
 import { fit } from "../lib/train/fit.ts";
 import { numberFlag, parseFlags, runMain, usage } from "../lib/util/cli.ts";
-import { restoreVariables, variablesSource } from "../lib/weights/restore.ts";
+import { restore } from "../lib/weights/restore_model.ts";
+import { saveModel } from "../lib/weights/save_model.ts";
 
 const FLAGS = {
   backend: { type: "string", default: "auto", help: "auto, tensorflow, wasm or cpu" },
@@ -90,14 +90,18 @@ async function main(args: string[]) {
     });
   const pretrained = build(1);
   console.log(`\npretraining on ${sourceTrain.labels.length} source images`);
-  fit(pretrained, sourceTrain, {
+  await fit(pretrained, sourceTrain, {
     epochs: n("pretrain-epochs"),
     batchSize: 64,
     seed: 1,
+    log: () => {},
     progress: { label: "pretrain" },
   });
   const sourceAcc = evaluate(pretrained, takePerClass(classesSlice(test, 0), n("test-per-class")));
   console.log(`source-task test accuracy: ${(sourceAcc.accuracy * 100).toFixed(1)}%`);
+  const pretrainedCkpt = `${values.out}/pretrained/model.ckpt`;
+  await saveModel(pretrained, pretrainedCkpt);
+  console.log(`saved the pretrained network as a TF-Slim-named V2 checkpoint: ${pretrainedCkpt}`);
 
   const strategies: { name: string; restore: boolean; trainable?: string[]; lr: number }[] = [
     { name: "from scratch", restore: false, lr: 1e-3 },
@@ -112,20 +116,15 @@ async function main(args: string[]) {
     for (const s of strategies) {
       const model: Model = build(2);
       if (s.restore) {
-        await restoreVariables(
-          model.store.list(),
-          variablesSource(pretrained.store.list(), "pretrained"),
-          {
-            exclude: ["small_vgg/fc8"],
-          },
-        );
+        await restore(model, pretrainedCkpt, { exclude: ["small_vgg/fc8"], log: () => {} });
       }
       const t0 = performance.now();
-      fit(model, data, {
+      await fit(model, data, {
         epochs: Math.ceil((steps * 32) / data.labels.length),
         maxSteps: steps,
         batchSize: 32,
-        optimizer: tf.train.adam(s.lr),
+        learningRate: s.lr,
+        log: () => {},
         trainableScopes: s.trainable,
         seed: 2,
         progress: { label: `${perClass}/class ${s.name}` },

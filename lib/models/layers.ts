@@ -14,6 +14,8 @@ export interface ForwardContext {
   training: boolean;
   /** True for variables that must not change (frozen scopes). */
   isFrozen(name: string): boolean;
+  /** Seed for this pass's randomness (dropout), so a resumed run repeats it. */
+  seed?: number;
 }
 
 /** A layer (or a stack of them) applied to an NHWC batch. */
@@ -153,10 +155,20 @@ export function maxPool(size: number, stride: number, padding: Padding = "VALID"
   return (x) => tf.maxPool(x, size, stride, pad);
 }
 
-/** Dropout active in training only; `keepProb` as TF-Slim (0.5 in VGG). */
-export function dropout(keepProb: number, seed?: number): Apply {
+/**
+ * Dropout active in training only; `keepProb` as TF-Slim (0.5 in VGG). The
+ * mask is drawn from the pass's seed plus `salt` (one per layer).
+ */
+export function dropout(keepProb: number, salt = 0): Apply {
   return (x, ctx) =>
-    ctx.training && keepProb < 1 ? tf.dropout(x, 1 - keepProb, undefined, seed) as tf.Tensor4D : x;
+    ctx.training && keepProb < 1
+      ? tf.dropout(
+        x,
+        1 - keepProb,
+        undefined,
+        ctx.seed === undefined ? undefined : ctx.seed * 131 + salt,
+      ) as tf.Tensor4D
+      : x;
 }
 
 /**

@@ -149,7 +149,7 @@ export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Mo
       padding: i === 0 ? "VALID" : "SAME",
       relu: !last,
     }));
-    if (!last) layers.push(dropout(keep));
+    if (!last) layers.push(dropout(keep, i));
     channels = units;
   });
   const net = sequential(...layers);

@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { batches } from "../data/batches.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { INFERENCE, type Model } from "../models/model.ts";
+import { type ClassMetrics, metricsFromConfusion } from "./metrics.ts";
 
 /** Options of {@linkcode evaluate}. */
 export interface EvaluateOptions {
@@ -25,6 +26,8 @@ export interface Evaluation {
   top5: number;
   /** `confusion[true][predicted]` counts. */
   confusion: number[][];
+  /** Per-class precision/recall/F1, balanced accuracy. */
+  metrics: ClassMetrics;
 }
 
 /** Runs the model over every image of `ds` (in order, no augmentation). */
@@ -60,5 +63,11 @@ export function evaluate(
     count += labels.length;
     tf.dispose([b.images, b.labels]);
   }
-  return { count, accuracy: top1 / count, top5: top5 / count, confusion };
+  return {
+    count,
+    accuracy: top1 / count,
+    top5: top5 / count,
+    confusion,
+    metrics: metricsFromConfusion(confusion),
+  };
 }

@@ -6,3 +6,7 @@
 export * from "./evaluate.ts";
 export * from "./fit.ts";
 export * from "./step.ts";
+export * from "./losses.ts";
+export * from "./metrics.ts";
+export * from "./optimizers.ts";
+export * from "./schedules.ts";

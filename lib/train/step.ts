@@ -1,5 +1,8 @@
 /**
- * One optimisation step over a batch, restricted to trainable scopes.
+ * One optimisation step over a batch, restricted to trainable scopes: loss
+ * (cross-entropy with label smoothing, class weights or focal loss, plus L2
+ * weight decay), gradients for the trainable variables only, optional
+ * clipping by global norm, and the update.
  *
  * @module
  */
@@ -7,23 +10,27 @@ import * as tf from "@tensorflow/tfjs";
 import type { ForwardContext } from "../models/layers.ts";
 import type { Model } from "../models/model.ts";
 import { inScope } from "../models/variables.ts";
+import { classificationLoss, type LossOptions } from "./losses.ts";
 
 /** Options of {@linkcode createTrainStep}. */
-export interface TrainStepOptions {
+export interface TrainStepOptions extends LossOptions {
   /** The optimizer; default Adam with learning rate 1e-3. */
   optimizer?: tf.Optimizer;
   /**
    * Scopes whose variables get gradients (TF-Slim prefix semantics); all
-   * others are frozen. Default: every variable.
+   * others are frozen, and their BatchNorm runs in inference mode. Default:
+   * every variable.
    */
   trainableScopes?: string[];
   /** L2 weight decay on trainable weights tensors (names ending `/weights`); default the model's own. */
   weightDecay?: number;
+  /** Clip gradients to this global norm. */
+  clipNorm?: number;
 }
 
 /** Result of one step. */
 export interface StepResult {
-  /** Mean cross-entropy over the batch, plus the weight-decay term. */
+  /** Mean loss over the batch, plus the weight-decay term. */
   loss: number;
   /** Fraction of the batch predicted correctly (before the update). */
   accuracy: number;
@@ -31,21 +38,16 @@ export interface StepResult {
 
 /** A compiled training step. */
 export interface TrainStep {
-  /** Runs forward, backward and the update on one batch. */
-  run(images: tf.Tensor4D, labels: tf.Tensor1D): StepResult;
-  /** Names of the variables this step trains. */
+  /** Runs forward, backward and the update on one batch; `seed` fixes dropout. */
+  run(images: tf.Tensor4D, labels: tf.Tensor1D, seed?: number): StepResult;
+  /** Names of the variables this step trains, in update order. */
   trainable: string[];
   /** The optimizer (for its state in checkpoints). */
   optimizer: tf.Optimizer;
 }
 
-/**
- * Builds a training step: softmax cross-entropy on integer labels, gradients
- * only for the trainable scopes.
- */
-export function createTrainStep(model: Model, options: TrainStepOptions = {}): TrainStep {
-  const optimizer = options.optimizer ?? tf.train.adam(1e-3);
-  const scopes = options.trainableScopes;
+/** The model variables `scopes` select for training (all non-statistics by default). */
+export function selectTrainable(model: Model, scopes?: string[]) {
   const chosen = model.store.list().filter((v) =>
     !v.isStatistic && (!scopes || scopes.some((s) => inScope(v.name, s)))
   );
@@ -54,11 +56,14 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
       `trainable scopes ${JSON.stringify(scopes)} match no variable of ${model.scope}`,
     );
   }
+  return chosen;
+}
+
+/** Builds a training step. */
+export function createTrainStep(model: Model, options: TrainStepOptions = {}): TrainStep {
+  const optimizer = options.optimizer ?? tf.train.adam(1e-3);
+  const chosen = selectTrainable(model, options.trainableScopes);
   const trainableNames = new Set(chosen.map((v) => v.name));
-  const ctx: ForwardContext = {
-    training: true,
-    isFrozen: (name) => !trainableNames.has(name),
-  };
   const varList = chosen.map((v) => v.variable);
   const decay = options.weightDecay ?? model.weightDecay;
   // TF-Slim's l2_regularizer: decay · sum(w²)/2 per weights tensor (not biases, not BatchNorm).
@@ -66,30 +71,40 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
   return {
     trainable: [...trainableNames],
     optimizer,
-    run(images, labels) {
+    run(images, labels, seed) {
+      const ctx: ForwardContext = {
+        training: true,
+        isFrozen: (name) => !trainableNames.has(name),
+        seed,
+      };
       const [loss, correct] = tf.tidy(() => {
         let hits: tf.Scalar | undefined;
-        const cost = optimizer.minimize(
-          () => {
-            const logits = model.logits(images, ctx);
-            hits = tf.keep(
-              tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")),
-            );
-            const onehot = tf.oneHot(tf.cast(labels, "int32"), model.numClasses);
-            const ce = tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
-            if (decay <= 0 || decayed.length === 0) return ce;
-            const l2 = tf.addN(decayed.map((w) => tf.sum(tf.square(w))));
-            return tf.add(ce, tf.mul(l2, decay / 2)) as tf.Scalar;
-          },
-          true,
-          varList,
-        ) as tf.Scalar;
+        const f = () => {
+          const logits = model.logits(images, ctx);
+          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")));
+          const data = classificationLoss(logits, labels, options);
+          if (decay <= 0 || decayed.length === 0) return data;
+          const l2 = tf.addN(decayed.map((w) => tf.sum(tf.square(w))));
+          return tf.add(data, tf.mul(l2, decay / 2)) as tf.Scalar;
+        };
+        let cost: tf.Scalar;
+        if (options.clipNorm) {
+          const { value, grads } = tf.variableGrads(f, varList);
+          const names = Object.keys(grads);
+          const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
+          const factor = tf.div(options.clipNorm, tf.maximum(norm, options.clipNorm));
+          const clipped: tf.NamedTensorMap = {};
+          for (const n of names) clipped[n] = tf.mul(grads[n], factor);
+          optimizer.applyGradients(clipped);
+          cost = value;
+        } else {
+          cost = optimizer.minimize(f, true, varList) as tf.Scalar;
+        }
         return [cost, hits as tf.Scalar];
       });
       const lossValue = loss.dataSync()[0];
       const accuracy = correct.dataSync()[0] / labels.shape[0];
-      loss.dispose();
-      correct.dispose();
+      tf.dispose([loss, correct]);
       return { loss: lossValue, accuracy };
     },
   };

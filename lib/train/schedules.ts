@@ -1,0 +1,63 @@
+/**
+ * Learning-rate schedules as functions of the global step, with TF's
+ * semantics (`tf.train.exponential_decay`, `piecewise_constant`,
+ * `cosine_decay`) and a linear warmup wrapper.
+ *
+ * @module
+ */
+
+/** Learning rate at a (0-based) global step. */
+export type Schedule = (step: number) => number;
+
+/** A constant rate. */
+export function constant(lr: number): Schedule {
+  return () => lr;
+}
+
+/**
+ * `lr · rate^(step / decaySteps)`, with the exponent floored when
+ * `staircase` (the lab: 0.001, ×0.1 every 5 epochs).
+ */
+export function exponentialDecay(
+  lr: number,
+  options: { decaySteps: number; decayRate: number; staircase?: boolean },
+): Schedule {
+  if (!(options.decaySteps > 0)) {
+    throw new Error(`decaySteps must be positive, got ${options.decaySteps}`);
+  }
+  return (step) => {
+    const p = step / options.decaySteps;
+    return lr * options.decayRate ** (options.staircase ? Math.floor(p) : p);
+  };
+}
+
+/** `values[i]` while `step <= boundaries[i]` (TF's piecewise_constant). */
+export function piecewiseConstant(boundaries: number[], values: number[]): Schedule {
+  if (values.length !== boundaries.length + 1) {
+    throw new Error(
+      `piecewise schedule needs ${
+        boundaries.length + 1
+      } values for ${boundaries.length} boundaries, got ${values.length}`,
+    );
+  }
+  return (step) => {
+    const i = boundaries.findIndex((b) => step <= b);
+    return values[i < 0 ? values.length - 1 : i];
+  };
+}
+
+/** Cosine decay from `lr` to `lr · alpha` over `decaySteps`. */
+export function cosineDecay(lr: number, options: { decaySteps: number; alpha?: number }): Schedule {
+  const alpha = options.alpha ?? 0;
+  return (step) => {
+    const p = Math.min(step, options.decaySteps) / options.decaySteps;
+    return lr * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * p)) + alpha);
+  };
+}
+
+/** Ramps linearly from 0 to the wrapped schedule over `warmupSteps`, then follows it. */
+export function linearWarmup(schedule: Schedule, warmupSteps: number): Schedule {
+  return (
+    step,
+  ) => (step < warmupSteps ? schedule(step) * (step + 1) / warmupSteps : schedule(step));
+}
