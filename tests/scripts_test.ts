@@ -55,3 +55,136 @@ Deno.test("scripts: unknown flags exit 2 naming the flag; missing files exit 1 n
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--pretrain-per-class/);
 });
+
+Deno.test("train + eval: a short real run writes checkpoints, history, report; eval reads the folder", async () => {
+  const out = await Deno.makeTempDir();
+  const r = await run(
+    "train.ts",
+    "--model",
+    "small_vgg",
+    "--per-class",
+    "6",
+    "--test-per-class",
+    "5",
+    "--epochs",
+    "2",
+    "--batch",
+    "20",
+    "--backend",
+    "wasm",
+    "--schedule",
+    "exponential",
+    "--decay-epochs",
+    "1",
+    "--decay-rate",
+    "0.5",
+    "--staircase",
+    "--out",
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /test accuracy \d+\.\d+%/);
+  const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
+  assert.equal(results.steps, 6);
+  const history = JSON.parse(await Deno.readTextFile(`${out}/history.json`));
+  assert.deepEqual(history.steps.map((s: { learningRate: number }) => s.learningRate), [
+    0.001,
+    0.001,
+    0.001,
+    0.0005,
+    0.0005,
+    0.0005,
+  ]);
+  const html = await Deno.readTextFile(`${out}/report.html`);
+  assert.ok(html.includes("window.Plotly") && html.includes("Confusion matrix"));
+  assert.ok(!/<script[^>]*\ssrc=/i.test(html), "plotly.js inlined, no external script");
+  const ev = await run(
+    "eval.ts",
+    "--checkpoint",
+    `${out}/checkpoints`,
+    "--json",
+    "--backend",
+    "wasm",
+  );
+  assert.equal(ev.code, 0, ev.stderr);
+  const parsed = JSON.parse(ev.stdout);
+  assert.equal(parsed.count, 10000);
+  assert.equal(parsed.confusion.length, 10);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("train rejects bad flags and incompatible options with exit code 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--epochz", "1"], /Unknown option '--epochz'/],
+    [["--exclude", "small_vgg/fc8"], /--exclude only applies with --checkpoint/],
+    [["--trainable", "vgg_16/fc8"], /scope 'vgg_16\/fc8' matches no variable of small_vgg/],
+    [
+      ["--optimizer", "lion"],
+      /--optimizer: expected one of sgd, momentum, adam, rmsprop, got 'lion'/,
+    ],
+    [["--schedule", "piecewise"], /--schedule piecewise needs --boundaries/],
+    [["--model", "alexnet"], /--model: expected one of/],
+    [["--lr", "fast"], /--lr: expected a number, got 'fast'/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await run(
+      "train.ts",
+      "--backend",
+      "wasm",
+      "--max-steps",
+      "1",
+      "--out",
+      "/tmp/never",
+      ...args,
+    );
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
+  const missing = await run(
+    "train.ts",
+    "--dataset",
+    "cifar10:/nonexistent/cifar.tar.gz",
+    "--backend",
+    "wasm",
+  );
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /\/nonexistent\/cifar\.tar\.gz: not found/);
+});
+
+Deno.test("a 3-trial sweep runs end to end; a rerun skips finished trials", async () => {
+  const out = await Deno.makeTempDir();
+  const args = [
+    "--grid",
+    "lr=0.001,0.003,0.01",
+    "--jobs",
+    "2",
+    "--out",
+    out,
+    "--",
+    "--model",
+    "small_vgg",
+    "--per-class",
+    "3",
+    "--test-per-class",
+    "3",
+    "--max-steps",
+    "2",
+    "--batch",
+    "10",
+    "--backend",
+    "wasm",
+  ];
+  const first = await run("sweep.ts", ...args);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /3 trials: 3 ran, 0 skipped/);
+  const csv = (await Deno.readTextFile(`${out}/results.csv`)).trim().split("\n");
+  assert.equal(csv.length, 4);
+  assert.match(csv[0], /^lr,.*testAccuracy/);
+  assert.ok((await Deno.readTextFile(`${out}/report.html`)).includes("Sweep: testAccuracy"));
+  const second = await run("sweep.ts", ...args);
+  assert.match(second.stdout, /3 trials: 0 ran, 3 skipped/);
+  const bad = await run("sweep.ts", "--grid", "learning=1,2");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /'learning' is not a train flag/);
+  await Deno.remove(out, { recursive: true });
+});

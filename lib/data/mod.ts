@@ -15,3 +15,4 @@ export * from "./pickle.ts";
 export * from "./preprocess.ts";
 export * from "./split.ts";
 export * from "./tar.ts";
+export * from "./resolve.ts";

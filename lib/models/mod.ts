@@ -9,3 +9,4 @@ export * from "./model.ts";
 export * from "./variables.ts";
 export * from "./vgg.ts";
 export * from "./resnet.ts";
+export * from "./zoo.ts";

@@ -1,0 +1,126 @@
+/**
+ * The toolkit's standard figures: training curves, learning rate, confusion
+ * matrix heatmap, per-class bars and sweep comparisons.
+ *
+ * @module
+ */
+import type { EpochRecord, StepRecord } from "../train/fit.ts";
+import type { ClassMetrics } from "../train/metrics.ts";
+import type { Figure } from "./plotly.ts";
+
+/** Loss and accuracy against the global step, with validation accuracy per epoch. */
+export function trainingCurves(history: StepRecord[], epochs: EpochRecord[] = []): Figure {
+  const steps = history.map((h) => h.step);
+  return {
+    data: [
+      {
+        x: steps,
+        y: history.map((h) => h.loss),
+        name: "train loss",
+        type: "scatter",
+        mode: "lines",
+      },
+      {
+        x: steps,
+        y: history.map((h) => h.accuracy),
+        name: "train accuracy",
+        type: "scatter",
+        mode: "lines",
+        yaxis: "y2",
+      },
+      ...(epochs.length
+        ? [{
+          x: epochs.map((e) => e.step),
+          y: epochs.map((e) => e.validation.accuracy),
+          name: "validation accuracy",
+          type: "scatter",
+          mode: "lines+markers",
+          yaxis: "y2",
+        }]
+        : []),
+    ],
+    layout: {
+      title: { text: "Training curves" },
+      xaxis: { title: { text: "step" } },
+      yaxis: { title: { text: "loss" } },
+      yaxis2: { title: { text: "accuracy" }, overlaying: "y", side: "right", range: [0, 1] },
+      legend: { orientation: "h", y: -0.2 },
+    },
+  };
+}
+
+/** The learning rate per step. */
+export function learningRateChart(history: StepRecord[]): Figure {
+  return {
+    data: [{
+      x: history.map((h) => h.step),
+      y: history.map((h) => h.learningRate),
+      type: "scatter",
+      mode: "lines",
+      name: "lr",
+    }],
+    layout: {
+      title: { text: "Learning rate" },
+      xaxis: { title: { text: "step" } },
+      yaxis: { type: "log" },
+    },
+  };
+}
+
+/** Confusion matrix heatmap (rows: true class, columns: predicted). */
+export function confusionHeatmap(confusion: number[][], classNames: string[]): Figure {
+  return {
+    data: [{
+      z: confusion,
+      x: classNames,
+      y: classNames,
+      type: "heatmap",
+      colorscale: "Blues",
+      text: confusion.map((r) => r.map(String)),
+      texttemplate: "%{text}",
+      hovertemplate: "true %{y}<br>predicted %{x}<br>%{z}<extra></extra>",
+    }],
+    layout: {
+      title: { text: "Confusion matrix" },
+      xaxis: { title: { text: "predicted" } },
+      yaxis: { title: { text: "true" }, autorange: "reversed" },
+    },
+  };
+}
+
+/** Per-class precision, recall and F1 bars. */
+export function perClassBars(metrics: ClassMetrics, classNames: string[]): Figure {
+  return {
+    data: (["precision", "recall", "f1"] as const).map((k) => ({
+      x: classNames,
+      y: metrics[k],
+      name: k,
+      type: "bar",
+    })),
+    layout: { title: { text: "Per-class metrics" }, barmode: "group", yaxis: { range: [0, 1] } },
+  };
+}
+
+/** A bar per trial (or grouped by a second key) of one metric. */
+export function sweepComparison(
+  rows: { label: string; value: number; group?: string }[],
+  metric: string,
+): Figure {
+  const groups = [...new Set(rows.map((r) => r.group ?? ""))];
+  return {
+    data: groups.map((g) => {
+      const rs = rows.filter((r) => (r.group ?? "") === g);
+      return {
+        x: rs.map((r) => r.label),
+        y: rs.map((r) => r.value),
+        name: g || metric,
+        type: "bar",
+      };
+    }),
+    layout: {
+      title: { text: `Sweep: ${metric}` },
+      barmode: "group",
+      yaxis: { title: { text: metric } },
+    },
+  };
+}

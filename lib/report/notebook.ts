@@ -1,0 +1,50 @@
+/**
+ * Showing charts and tables in the Deno Jupyter kernel: plotly.js goes out
+ * once per kernel (notebook), then each chart is a small `text/html` output.
+ *
+ * @module
+ */
+import { inNotebook } from "../util/progress.ts";
+import { chartHtml, type Figure, plotlyScriptTag } from "./plotly.ts";
+
+let plotlyShown = false;
+
+interface Jupyter {
+  display(obj: Record<string, unknown>, options: { raw: boolean }): Promise<void>;
+}
+
+function jupyter(): Jupyter | undefined {
+  try {
+    return (Deno as unknown as { jupyter?: Jupyter }).jupyter;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Displays a figure in the notebook (or returns its HTML outside one). */
+export async function showChart(
+  figure: Figure,
+  options: { height?: number } = {},
+): Promise<string> {
+  let html = chartHtml(figure, options);
+  if (!plotlyShown) {
+    html = plotlyScriptTag() + html;
+    plotlyShown = true;
+  }
+  if (inNotebook()) {
+    await jupyter()!.display({
+      "text/html": html,
+      "text/plain": `[chart: ${
+        figure.layout?.title ? JSON.stringify(figure.layout.title) : "plot"
+      }]`,
+    }, { raw: true });
+  }
+  return html;
+}
+
+/** Displays raw HTML (e.g. a results table) in the notebook. */
+export async function showHtml(html: string, text = ""): Promise<void> {
+  if (inNotebook()) {
+    await jupyter()!.display({ "text/html": html, "text/plain": text || html }, { raw: true });
+  } else console.log(text || html);
+}
