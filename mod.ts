@@ -22,3 +22,5 @@ export * from "./lib/weights/mod.ts";
 export { createProgress, type Progress, type ProgressOptions } from "./lib/util/progress.ts";
 export { cacheDir } from "./lib/util/cache.ts";
 export { seededRandom } from "./lib/util/random.ts";
+export * from "./lib/report/mod.ts";
+export * from "./lib/lab/mod.ts";

@@ -21,11 +21,14 @@ function jupyter(): Jupyter | undefined {
   }
 }
 
-/** Displays a figure in the notebook (or returns its HTML outside one). */
+/**
+ * Displays a figure in the notebook; outside one it does nothing (scripts
+ * write reports with `standaloneReport`).
+ */
 export async function showChart(
   figure: Figure,
   options: { height?: number } = {},
-): Promise<string> {
+): Promise<void> {
   let html = chartHtml(figure, options);
   if (!plotlyShown) {
     html = plotlyScriptTag() + html;
@@ -39,7 +42,6 @@ export async function showChart(
       }]`,
     }, { raw: true });
   }
-  return html;
 }
 
 /** Displays raw HTML (e.g. a results table) in the notebook. */

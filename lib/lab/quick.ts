@@ -1,0 +1,97 @@
+/**
+ * Quick mode for the lab notebooks (`TL_QUICK=1`, used by CI): real-format
+ * stand-ins built from data that exists offline — a CIFAR-10 binary folder
+ * made of Fashion-MNIST images, and TF-Slim-named V1 checkpoints.
+ *
+ * @module
+ */
+import { classCounts, type ImageDataset, subset } from "../data/dataset.ts";
+import { loadFashionMnist } from "../data/fashion_mnist.ts";
+import { takePerClass } from "../data/split.ts";
+import type { Model } from "../models/model.ts";
+import { writeCheckpoint } from "../checkpoint/writer.ts";
+import { modelTensors } from "../weights/save_model.ts";
+
+/** True when the notebooks should run their quick (CI) variant. */
+export function quickMode(): boolean {
+  return Deno.env.get("TL_QUICK") === "1";
+}
+
+/** 28×28 gray → 32×32 RGB, CIFAR's CHW record layout (2-pixel zero border). */
+function toCifarRecord(gray: Uint8Array, label: number): Uint8Array {
+  const rec = new Uint8Array(3073);
+  rec[0] = label;
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; x++) {
+      const v = gray[y * 28 + x], p = (y + 2) * 32 + (x + 2);
+      rec[1 + p] = v;
+      rec[1 + 1024 + p] = v;
+      rec[1 + 2048 + p] = v;
+    }
+  }
+  return rec;
+}
+
+/**
+ * Writes `<dir>/cifar-10-batches-bin/` (data_batch_1..5.bin, test_batch.bin,
+ * batches.meta.txt) in CIFAR-10's binary format from Fashion-MNIST images.
+ */
+export async function makeQuickCifar(
+  dir: string,
+  options: { perClass?: number; testPerClass?: number } = {},
+): Promise<string> {
+  const root = `${dir}/cifar-10-batches-bin`;
+  await Deno.mkdir(root, { recursive: true });
+  const train = takePerClass((await loadFashionMnist()).dataset, options.perClass ?? 50);
+  const test = takePerClass(
+    (await loadFashionMnist({ split: "test" })).dataset,
+    options.testPerClass ?? 20,
+  );
+  const records = (ds: ImageDataset, from: number, to: number) => {
+    const out = new Uint8Array((to - from) * 3073);
+    for (let i = from; i < to; i++) {
+      out.set(
+        toCifarRecord(ds.images.subarray(i * 784, (i + 1) * 784), ds.labels[i]),
+        (i - from) * 3073,
+      );
+    }
+    return out;
+  };
+  const per = Math.ceil(train.labels.length / 5);
+  for (let b = 0; b < 5; b++) {
+    await Deno.writeFile(
+      `${root}/data_batch_${b + 1}.bin`,
+      records(train, b * per, Math.min(train.labels.length, (b + 1) * per)),
+    );
+  }
+  await Deno.writeFile(`${root}/test_batch.bin`, records(test, 0, test.labels.length));
+  await Deno.writeTextFile(`${root}/batches.meta.txt`, train.classNames.join("\n") + "\n");
+  return root;
+}
+
+/** Writes a TF-Slim-named V1 checkpoint of `model`'s (random) weights, as a stand-in for a pretrained one. */
+export async function makeQuickCheckpoint(model: Model, path: string): Promise<string> {
+  await writeCheckpoint(path, modelTensors(model), { format: "v1" });
+  return path;
+}
+
+/**
+ * An imbalanced subset in the WBC lab's shape: the first classes keep
+ * `major` images, the rest `minor`.
+ */
+export function imbalancedSubset(ds: ImageDataset, counts: number[]): ImageDataset {
+  const taken = counts.map(() => 0);
+  const keep: number[] = [];
+  ds.labels.forEach((l, i) => {
+    if (l < counts.length && taken[l] < counts[l]) {
+      taken[l]++;
+      keep.push(i);
+    }
+  });
+  const out = subset(ds, keep);
+  out.classNames = ds.classNames.slice(0, counts.length);
+  if (classCounts(out).some((c, i) => c !== counts[i])) {
+    throw new Error(`not enough images for counts ${counts}`);
+  }
+  return out;
+}
