@@ -17,6 +17,10 @@ import { evaluate } from "../lib/train/evaluate.ts";
 import { fit } from "../lib/train/fit.ts";
 import { numberFlag, parseFlags, runMain, usage } from "../lib/util/cli.ts";
 import { restore } from "../lib/weights/restore_model.ts";
+import { sweepComparison } from "../lib/report/charts.ts";
+import { htmlTable, standaloneReport } from "../lib/report/plotly.ts";
+import { writeFileAtomic } from "../lib/util/atomic.ts";
+import type { StepRecord } from "../lib/train/fit.ts";
 import { saveModel } from "../lib/weights/save_model.ts";
 
 const FLAGS = {
@@ -57,6 +61,7 @@ interface Row {
   perClass: number;
   accuracy: number;
   seconds: number;
+  history: StepRecord[];
 }
 
 async function main(args: string[]) {
@@ -119,7 +124,7 @@ async function main(args: string[]) {
         await restore(model, pretrainedCkpt, { exclude: ["small_vgg/fc8"], log: () => {} });
       }
       const t0 = performance.now();
-      await fit(model, data, {
+      const run = await fit(model, data, {
         epochs: Math.ceil((steps * 32) / data.labels.length),
         maxSteps: steps,
         batchSize: 32,
@@ -131,7 +136,13 @@ async function main(args: string[]) {
       });
       const seconds = (performance.now() - t0) / 1000;
       const ev = evaluate(model, targetTest);
-      rows.push({ strategy: s.name, perClass, accuracy: ev.accuracy, seconds });
+      rows.push({
+        strategy: s.name,
+        perClass,
+        accuracy: ev.accuracy,
+        seconds,
+        history: run.history,
+      });
       model.store.dispose();
     }
   }
@@ -153,21 +164,65 @@ async function main(args: string[]) {
   const wall = (performance.now() - started) / 1000;
   console.log(`\nwall time ${wall.toFixed(0)} s`);
   await Deno.mkdir(values.out as string, { recursive: true });
-  await Deno.writeTextFile(
+  const table = rows.map(({ history: _, ...r }) => r);
+  await writeFileAtomic(
     `${values.out}/results.json`,
     JSON.stringify(
       {
         backend: backend.name,
         source,
         sourceAccuracy: sourceAcc.accuracy,
-        rows,
+        rows: table,
         wallSeconds: wall,
       },
       null,
       2,
     ),
   );
-  console.log(`results: ${values.out}/results.json`);
+  const sizes = [...new Set(rows.map((r) => r.perClass))];
+  const cell = (name: string, n: number) => {
+    const r = rows.find((x) => x.strategy === name && x.perClass === n)!;
+    return `${(r.accuracy * 100).toFixed(1)}% (${r.seconds.toFixed(0)} s)`;
+  };
+  await writeFileAtomic(
+    `${values.out}/report.html`,
+    standaloneReport("Fine-tuning strategies, measured (Fashion-MNIST, small VGG)", [
+      {
+        title: "Target-task test accuracy",
+        html: htmlTable([
+          ["strategy", ...sizes.map((n) => `${n} images/class`)],
+          ...strategies.map((s) => [s.name, ...sizes.map((n) => cell(s.name, n))]),
+        ]) +
+          `<p>source task: ${sourceTrain.classNames.join(", ")} (test accuracy ${
+            (sourceAcc.accuracy * 100).toFixed(1)
+          }%); ` +
+          `target task: ${targetTrain.classNames.join(", ")}; ${backend.description}; wall time ${
+            wall.toFixed(0)
+          } s</p>`,
+      },
+      ...sizes.map((n) => ({
+        title: `Training loss, ${n} images per class`,
+        figure: {
+          data: rows.filter((r) => r.perClass === n).map((r) => ({
+            x: r.history.map((h) => h.step),
+            y: r.history.map((h) => h.loss),
+            name: r.strategy,
+            type: "scatter",
+            mode: "lines",
+          })),
+          layout: { xaxis: { title: { text: "step" } }, yaxis: { title: { text: "loss" } } },
+        },
+      })),
+      {
+        title: "Accuracy by strategy and data size",
+        figure: sweepComparison(
+          rows.map((r) => ({ label: r.strategy, group: `${r.perClass}/class`, value: r.accuracy })),
+          "test accuracy",
+        ),
+      },
+    ]),
+  );
+  console.log(`results: ${values.out}/results.json; report: ${values.out}/report.html`);
 }
 
 if (import.meta.main) await runMain(main, HELP);

@@ -188,3 +188,39 @@ Deno.test("a 3-trial sweep runs end to end; a rerun skips finished trials", asyn
   assert.match(bad.stderr, /'learning' is not a train flag/);
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("the demo measures the strategy table end to end (small sizes) and writes its report", async () => {
+  const out = await Deno.makeTempDir();
+  const r = await run(
+    "demo.ts",
+    "--pretrain-per-class",
+    "30",
+    "--pretrain-epochs",
+    "1",
+    "--small",
+    "4",
+    "--large",
+    "12",
+    "--target-images",
+    "32",
+    "--test-per-class",
+    "6",
+    "--backend",
+    "wasm",
+    "--out",
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /saved the pretrained network as a TF-Slim-named V2 checkpoint/);
+  for (const s of ["from scratch", "restore, train fc8 only", "restore, fine-tune all"]) {
+    assert.match(r.stdout, new RegExp(`${s}\\s+\\d+\\.\\d% \\d+s\\s+\\d+\\.\\d% \\d+s`));
+  }
+  const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
+  assert.equal(results.rows.length, 6);
+  assert.ok(
+    results.rows.every((row: { accuracy: number }) => row.accuracy >= 0 && row.accuracy <= 1),
+  );
+  const html = await Deno.readTextFile(`${out}/report.html`);
+  assert.ok(html.includes("Training loss, 4 images per class") && html.includes("window.Plotly"));
+  await Deno.remove(out, { recursive: true });
+});
