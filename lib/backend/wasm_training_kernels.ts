@@ -312,18 +312,24 @@ export const WASM_TRAINING_KERNELS: readonly string[] = replacements.map((k) => 
 /**
  * Registers (or replaces) the wasm training kernels. Safe to call more than
  * once. Call after importing `@tensorflow/tfjs-backend-wasm` and before the
- * first training step; the backend need not be initialised yet.
+ * first training step; the backend need not be initialised yet. `only`
+ * limits the replacement to some kernels and puts the stock ones back for
+ * the rest (for benchmarks that measure each kernel's effect).
  */
-export function registerWasmTrainingKernels(): void {
+export function registerWasmTrainingKernels(options: { only?: string[] } = {}): void {
   for (const config of replacements) {
     const existing = getKernel(config.kernelName, "wasm");
-    if (existing?.kernelFunc === config.kernelFunc) continue;
-    if (existing) {
-      if (!stock.has(config.kernelName)) stock.set(config.kernelName, existing);
-      unregisterKernel(config.kernelName, "wasm");
+    const wanted = !options.only || options.only.includes(config.kernelName);
+    if (existing && !stock.has(config.kernelName) && existing.kernelFunc !== config.kernelFunc) {
+      stock.set(config.kernelName, existing);
     }
+    const target = wanted
+      ? { ...config, setupFunc: existing?.setupFunc }
+      : stock.get(config.kernelName);
+    if (!target || existing?.kernelFunc === target.kernelFunc) continue;
+    if (existing) unregisterKernel(config.kernelName, "wasm");
     // Keep the stock setup: the backend runs it at init, and the stock
-    // kernel we delegate to (BatchMatMul) needs it.
-    registerKernel({ ...config, setupFunc: existing?.setupFunc });
+    // kernels we delegate to (BatchMatMul) need it.
+    registerKernel(target);
   }
 }
