@@ -14,6 +14,7 @@ import { htmlTable, standaloneReport } from "../lib/report/plotly.ts";
 import { writeFileAtomic } from "../lib/util/atomic.ts";
 import { numberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 import { TRAIN_FLAGS } from "./train.ts";
+import { exists } from "../lib/util/fs.ts";
 
 const FLAGS = {
   grid: {
@@ -60,15 +61,6 @@ export function gridTrials(specs: string[]): Trial[] {
     trials = trials.flatMap((t) => vals.split(",").map((v) => ({ ...t, [flag]: v })));
   }
   return trials;
-}
-
-async function exists(p: string) {
-  try {
-    await Deno.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function main(args: string[]) {

@@ -8,6 +8,7 @@
 import { cacheDir } from "../util/cache.ts";
 import { type ImageDataset, validateDataset } from "./dataset.ts";
 import { loadIdxPair } from "./idx.ts";
+import { exists } from "../util/fs.ts";
 
 /** Fashion-MNIST's class names, in label order. */
 export const FASHION_MNIST_CLASSES = [
@@ -41,15 +42,6 @@ export interface LoadedDataset {
   dataset: ImageDataset;
   /** The folder or package it was read from. */
   source: string;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function findIdx(dir: string, split: "train" | "test") {

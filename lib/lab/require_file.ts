@@ -6,15 +6,7 @@
  * @module
  */
 import { download, KNOWN_DOWNLOADS } from "../data/download.ts";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exists } from "../util/fs.ts";
 
 /**
  * Returns `path` when it exists; else tries `download(known)` into the
