@@ -16,7 +16,7 @@ import { createTrainStep } from "../lib/train/step.ts";
 
 const seconds = Number(Deno.args[0] ?? 8);
 
-async function trainRate(only: string[]): Promise<number> {
+function trainRate(only: string[]): number {
   registerWasmTrainingKernels({ only });
   const model = buildVgg("small", { numClasses: 10, inputSize: 32, seed: 1 });
   const step = createTrainStep(model, { optimizer: tf.train.adam(1e-3) });
@@ -40,17 +40,17 @@ await useBackend("wasm", { log: () => {} });
 const all = [...WASM_TRAINING_KERNELS];
 const required = ["Conv2DBackpropFilter"]; // the stock backend has none: training throws without it
 console.log(`small VGG training, batch 64, 32×32, wasm (${seconds} s per case):`);
-const base = await trainRate(required);
+const base = trainRate(required);
 console.log(`  only Conv2DBackpropFilter (stock others):   ${base.toFixed(1)} img/s`);
 for (const k of all.filter((k) => !required.includes(k))) {
-  const r = await trainRate([...required, k]);
+  const r = trainRate([...required, k]);
   console.log(
     `  + our ${k.padEnd(22)}              ${r.toFixed(1)} img/s (${
       ((r / base - 1) * 100).toFixed(0)
     }%)`,
   );
 }
-const full = await trainRate(all);
+const full = trainRate(all);
 console.log(`  all of ours:                                ${full.toFixed(1)} img/s`);
 
 // Time split of one step by kernel.
