@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { download, KNOWN_DOWNLOADS } from "../data/download.ts";
+import { download, type DownloadSpec, KNOWN_DOWNLOADS } from "../data/download.ts";
+import { readTar } from "../data/tar.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
 import { exists } from "../util/fs.ts";
 
 /**
@@ -14,14 +16,15 @@ import { exists } from "../util/fs.ts";
  */
 export async function requireFile(
   path: string,
-  known?: keyof typeof KNOWN_DOWNLOADS | string,
+  known?: string | DownloadSpec,
 ): Promise<string> {
   if (await exists(path)) return path;
-  const spec = known ? KNOWN_DOWNLOADS[known] : undefined;
+  const spec = typeof known === "string" ? KNOWN_DOWNLOADS[known] : known;
   if (spec) {
     const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+    let archive: string;
     try {
-      return await download(spec, { dir });
+      archive = await download(spec, { dir });
     } catch (err) {
       throw new Error(
         `${path} is missing and could not be downloaded (${
@@ -35,6 +38,16 @@ export async function requireFile(
             : ""),
       );
     }
+    if (archive === path || !archive.endsWith(".tar.gz")) return archive;
+    // A checkpoint inside its tarball (vgg_16_2016_08_28.tar.gz holds vgg_16.ckpt): extract it.
+    const name = path.split("/").pop()!;
+    const members = await readTar(await Deno.readFile(archive), archive);
+    const member = members.find((e) => e.name.split("/").pop() === name);
+    if (!member) throw new Error(`${archive}: has no member named ${name}`);
+    await writeFileAtomic(path, member.data);
+    return path;
   }
-  throw new Error(`${path} is missing: put the file there${known ? ` (${known})` : ""}`);
+  throw new Error(
+    `${path} is missing: put the file there${typeof known === "string" ? ` (${known})` : ""}`,
+  );
 }
