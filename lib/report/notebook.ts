@@ -4,22 +4,10 @@
  *
  * @module
  */
-import { inNotebook } from "../util/progress.ts";
+import { inNotebook, jupyter } from "../util/jupyter.ts";
 import { chartHtml, type Figure, plotlyScriptTag } from "./plotly.ts";
 
 let plotlyShown = false;
-
-interface Jupyter {
-  display(obj: Record<string, unknown>, options: { raw: boolean }): Promise<void>;
-}
-
-function jupyter(): Jupyter | undefined {
-  try {
-    return (Deno as unknown as { jupyter?: Jupyter }).jupyter;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Displays a figure in the notebook; outside one it does nothing (scripts

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { escapeHtml } from "../util/html.ts";
 
 /** A Plotly figure: traces and layout, as plotly.js takes them. */
 export interface Figure {
@@ -55,13 +56,6 @@ function draw(){var el=document.getElementById("${id}");
 if(!el||!window.Plotly){setTimeout(draw,50);return;}
 window.Plotly.newPlot(el,fig.data,Object.assign({margin:{t:40,r:20,b:50,l:60}},fig.layout||{}),{responsive:true,displaylogo:false});}
 draw();})();</script>`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"]/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!,
-  );
 }
 
 /** A section of a standalone report. */

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { escapeHtml } from "./html.ts";
+import { inNotebook, jupyter } from "./jupyter.ts";
 
 /** Options of {@linkcode createProgress}. */
 export interface ProgressOptions {
@@ -26,40 +28,12 @@ export interface Progress {
   finish(fields?: Record<string, string | number>): void;
 }
 
-interface JupyterDisplay {
-  display(
-    obj: Record<string, unknown>,
-    options: { raw: boolean; display_id?: string; update?: boolean },
-  ): Promise<void>;
-}
-
-function jupyter(): JupyterDisplay | undefined {
-  try {
-    // The getter throws outside the `deno jupyter` kernel.
-    return (Deno as unknown as { jupyter?: JupyterDisplay }).jupyter;
-  } catch {
-    return undefined;
-  }
-}
-
-/** True inside the Deno Jupyter kernel. */
-export function inNotebook(): boolean {
-  return typeof jupyter()?.display === "function";
-}
-
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "--:--";
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
   const mm = String(m).padStart(2, "0"), ss = String(r).padStart(2, "0");
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(
-    /[&<>"]/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!,
-  );
 }
 
 /** Formats the bar text (also used for notebook text/plain). */
