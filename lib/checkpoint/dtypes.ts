@@ -40,6 +40,12 @@ export function tfDtype(code: number, what: string): DtypeInfo {
   return info;
 }
 
+/** Bytes per element of a dtype (0 for strings). */
+export function dtypeBytes(name: WeightDtype): number {
+  for (const info of Object.values(TF_DTYPES)) if (info.name === name) return info.bytes;
+  throw new Error(`dtype ${name} has no TensorFlow DataType`);
+}
+
 /** The TF DataType number of a dtype name. */
 export function tfDtypeCode(name: WeightDtype): number {
   for (const [code, info] of Object.entries(TF_DTYPES)) if (info.name === name) return Number(code);

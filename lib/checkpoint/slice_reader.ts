@@ -7,16 +7,15 @@
  * @module
  */
 import type { WeightDtype, WeightInfo, WeightSource, WeightValue } from "../weights/source.ts";
-import { tfDtype, typedView } from "./dtypes.ts";
+import { dtypeBytes, tfDtype, typedView } from "./dtypes.ts";
 import { encodeTensorNameSlice, type Extent } from "./ordered_code.ts";
-import { type ProtoField, varintNumber } from "./protobuf.ts";
+import { type ProtoField, repeatedVarints, varintNumber } from "./protobuf.ts";
 import { TableReader } from "./table.ts";
 import {
   decodeSavedSlice,
   decodeSliceMeta,
   type SliceMeta,
   TENSOR_VALUE_FIELD,
-  varintValues,
 } from "./tf_protos.ts";
 
 type Numeric = Exclude<WeightValue["data"], Uint8Array[]>;
@@ -99,8 +98,6 @@ function sliceShape(shape: number[], extents: Extent[]): number[] {
   return shape.map((d, i) => extents[i].length ?? d);
 }
 
-const ELEMENT: Partial<Record<WeightDtype, number>> = { float32: 4, float64: 8 };
-
 /**
  * Views packed fixed-width bytes of a TensorProto as typed values. When the
  * payload is most of its block, it is shifted in place to an aligned offset
@@ -139,7 +136,7 @@ export function tensorValues(
   beforeShift: () => void = () => {},
 ): WeightValue["data"] {
   const content = fields.find((f) => f.field === 4)?.bytes;
-  const elem = tfDtypeBytes(dtype);
+  const elem = Math.max(1, dtypeBytes(dtype));
   if (content && content.length > 0) {
     if (content.length !== count * elem) {
       throw new Error(
@@ -161,7 +158,8 @@ export function tensorValues(
     }
     return strings;
   }
-  const size = ELEMENT[dtype];
+  // float_val and double_val are the only fixed-width value fields.
+  const size = dtype === "float32" || dtype === "float64" ? dtypeBytes(dtype) : 0;
   let values: Numeric;
   if (size) {
     const packed = fields.filter((f) => f.field === field && f.wire === 2);
@@ -181,7 +179,7 @@ export function tensorValues(
       values = dtype === "float64" ? Float64Array.from(nums) : Float32Array.from(nums);
     }
   } else {
-    const nums = varintValues(fields, field, what);
+    const nums = repeatedVarints(fields, field, what);
     values = dtype === "int64"
       ? BigInt64Array.from(nums, (v) => BigInt(v))
       : typedFrom(dtype, nums.map((v) => varintNumber(v, what)));
@@ -196,22 +194,6 @@ export function tensorValues(
     return out;
   }
   throw new Error(`${what}: ${values.length} values for ${count} elements`);
-}
-
-function tfDtypeBytes(dtype: WeightDtype): number {
-  return ({
-    float32: 4,
-    float64: 8,
-    int32: 4,
-    int64: 8,
-    int16: 2,
-    uint16: 2,
-    float16: 2,
-    bfloat16: 2,
-  } as Record<
-    string,
-    number
-  >)[dtype] ?? 1;
 }
 
 function typedFrom(dtype: WeightDtype, nums: number[]): Numeric {

@@ -7,13 +7,7 @@
  */
 import type { WeightDtype } from "../weights/source.ts";
 import { type Extent } from "./ordered_code.ts";
-import {
-  decodeMessage,
-  type ProtoField,
-  ProtoWriter,
-  repeatedVarints,
-  varintNumber,
-} from "./protobuf.ts";
+import { decodeMessage, type ProtoField, ProtoWriter, varintNumber } from "./protobuf.ts";
 
 function fieldsOf(fields: ProtoField[], n: number): ProtoField[] {
   return fields.filter((f) => f.field === n);
@@ -222,12 +216,3 @@ export const TENSOR_VALUE_FIELD: Partial<Record<WeightDtype, number>> = {
   float16: 13,
   bfloat16: 13,
 };
-
-/** Decodes a packed varint field as numbers (int64 as bigint when large). */
-export function varintValues(
-  fields: ProtoField[],
-  field: number,
-  what: string,
-): (number | bigint)[] {
-  return repeatedVarints(fields, field, what);
-}

@@ -8,7 +8,7 @@
  */
 import { tempSibling } from "../util/atomic.ts";
 import { elementCount, type WeightValue } from "../weights/source.ts";
-import { shardPath, stringTensorCrc } from "./bundle_reader.ts";
+import { lengthsCrc, shardPath, stringTensorCrc } from "./bundle_reader.ts";
 import { parseCheckpointState } from "./checkpoint.ts";
 import { crc32c, maskCrc } from "./crc32c.ts";
 import { tfDtypeCode } from "./dtypes.ts";
@@ -45,19 +45,12 @@ function rawBytes(t: NamedTensor): Uint8Array {
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
+/** DT_STRING layout: varint lengths, their masked CRC (as TF sums it), the bytes. */
 function encodeStrings(strings: Uint8Array[]): Uint8Array {
-  const w = new ProtoWriter();
-  for (const s of strings) w.varint(s.length);
-  const lengths = w.finish();
-  let lc = 0;
-  for (const s of strings) {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, s.length, true);
-    lc = crc32c(b, lc);
-  }
-  const out = new ProtoWriter().raw(lengths);
+  const out = new ProtoWriter();
+  for (const s of strings) out.varint(s.length);
   const masked = new Uint8Array(4);
-  new DataView(masked.buffer).setUint32(0, maskCrc(lc), true);
+  new DataView(masked.buffer).setUint32(0, maskCrc(lengthsCrc(strings.map((s) => s.length))), true);
   out.raw(masked);
   for (const s of strings) out.raw(s);
   return out.finish();
