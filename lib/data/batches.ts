@@ -48,7 +48,7 @@ export function epochOrder(ds: ImageDataset, options: BatchOptions): Int32Array 
   const n = datasetSize(ds);
   const sampler = options.sampler ?? "shuffle";
   const random = seededRandom(((options.seed ?? 0) * 1_000_003 + (options.epoch ?? 0)) >>> 0);
-  if (sampler === "sequential") return permutation(n, () => 0).map((_, i) => i);
+  if (sampler === "sequential") return Int32Array.from({ length: n }, (_, i) => i);
   if (sampler === "shuffle") return permutation(n, random);
   const byClass: number[][] = classCounts(ds).map(() => []);
   ds.labels.forEach((l, i) => byClass[l].push(i));

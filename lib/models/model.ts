@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ForwardContext } from "./layers.ts";
-import type { NamedVariable, VariableStore } from "./variables.ts";
+import type { VariableStore } from "./variables.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
 
 /** A built model. */
@@ -30,9 +30,16 @@ export interface Model {
   logits(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D;
 }
 
-/** The model's variables in creation order. */
-export function modelVariables(model: Model): NamedVariable[] {
-  return model.store.list();
+/**
+ * Assembles an RGB classifier from its parts; `logits` is `forward` with the
+ * 1×1 spatial axes squeezed (TF-Slim's `spatial_squeeze=True`).
+ */
+export function classifierModel(parts: Omit<Model, "logits" | "inputChannels">): Model {
+  return {
+    ...parts,
+    inputChannels: 3,
+    logits: (x, ctx) => tf.squeeze(parts.forward(x, ctx), [1, 2]) as tf.Tensor2D,
+  };
 }
 
 /** Total number of parameters (statistics included, as TF counts them). */

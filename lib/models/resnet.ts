@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Preprocessing, VGG_PREPROCESSING } from "../data/preprocess.ts";
 import { type Apply, batchNorm, conv2d, maxPool, padForStride } from "./layers.ts";
-import type { Model } from "./model.ts";
+import { classifierModel, type Model } from "./model.ts";
 import { VariableStore } from "./variables.ts";
 
 /** One block: bottleneck width, unit count and the stride of its last unit. */
@@ -150,15 +150,13 @@ export function buildResnetV1(
     net = tf.mean(net, [1, 2], true) as tf.Tensor4D;
     return logits(net, ctx);
   };
-  return {
+  return classifierModel({
     scope,
     inputSize,
-    inputChannels: 3,
     numClasses,
     preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
     weightDecay: options.weightDecay ?? 1e-4,
     store,
     forward,
-    logits: (x, ctx) => tf.squeeze(forward(x, ctx), [1, 2]) as tf.Tensor2D,
-  };
+  });
 }

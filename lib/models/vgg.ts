@@ -4,10 +4,9 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 import { type Apply, conv2d, dropout, lrn, maxPool, sequential } from "./layers.ts";
 import { type Preprocessing, VGG_PREPROCESSING } from "../data/preprocess.ts";
-import type { Model } from "./model.ts";
+import { classifierModel, type Model } from "./model.ts";
 import { VariableStore } from "./variables.ts";
 
 /** One conv layer: output channels, and kernel size (3 unless 1 in column C). */
@@ -153,15 +152,13 @@ export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Mo
     channels = units;
   });
   const net = sequential(...layers);
-  return {
+  return classifierModel({
     scope,
     inputSize,
-    inputChannels: 3,
     numClasses,
     preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
     weightDecay: options.weightDecay ?? 5e-4,
     store,
     forward: net,
-    logits: (x, ctx) => tf.squeeze(net(x, ctx), [1, 2]) as tf.Tensor2D,
-  };
+  });
 }

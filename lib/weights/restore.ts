@@ -106,21 +106,3 @@ export async function restoreVariables(
   }
   return report;
 }
-
-/** A weight source over live model variables (copy weights between models). */
-export function variablesSource(variables: NamedVariable[], description = "model"): WeightSource {
-  const byName = new Map(variables.map((v) => [v.name, v]));
-  return {
-    description,
-    list: () => variables.map((v) => ({ name: v.name, dtype: "float32", shape: v.variable.shape })),
-    read(name) {
-      const v = byName.get(name);
-      if (!v) return Promise.reject(new Error(`${description}: no variable '${name}'`));
-      return Promise.resolve({
-        dtype: "float32",
-        shape: v.variable.shape,
-        data: v.variable.dataSync() as Float32Array,
-      });
-    },
-  };
-}
