@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { WeightDtype } from "../weights/source.ts";
+import type { NumericArray, WeightDtype } from "../weights/source.ts";
 
 interface DtypeInfo {
   name: WeightDtype;
@@ -59,15 +59,7 @@ export function tfDtypeCode(name: WeightDtype): number {
 export function typedView(
   name: WeightDtype,
   bytes: Uint8Array,
-):
-  | Float32Array
-  | Float64Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Int8Array
-  | Int16Array
-  | Uint16Array {
+): NumericArray {
   const { buffer, byteOffset, byteLength } = bytes;
   switch (name) {
     case "float32":

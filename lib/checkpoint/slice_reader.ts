@@ -6,7 +6,13 @@
  *
  * @module
  */
-import type { WeightDtype, WeightInfo, WeightSource, WeightValue } from "../weights/source.ts";
+import type {
+  NumericArray,
+  WeightDtype,
+  WeightInfo,
+  WeightSource,
+  WeightValue,
+} from "../weights/source.ts";
 import { dtypeBytes, tfDtype, typedView } from "./dtypes.ts";
 import { encodeTensorNameSlice, type Extent } from "./ordered_code.ts";
 import { type ProtoField, repeatedVarints, varintNumber } from "./protobuf.ts";
@@ -17,8 +23,6 @@ import {
   type SliceMeta,
   TENSOR_VALUE_FIELD,
 } from "./tf_protos.ts";
-
-type Numeric = Exclude<WeightValue["data"], Uint8Array[]>;
 
 /** An opened V1 checkpoint file. */
 export class SliceReader implements WeightSource {
@@ -110,7 +114,7 @@ function fixedWidth(
   dtype: WeightDtype,
   size: number,
   beforeShift: () => void,
-): Numeric {
+): NumericArray {
   const buffer = payload.buffer as ArrayBuffer;
   let bytes = payload;
   if (payload.byteLength * 2 < buffer.byteLength) bytes = payload.slice();
@@ -124,7 +128,7 @@ function fixedWidth(
     );
     bytes = new Uint8Array(buffer, to, payload.byteLength);
   }
-  return typedView(dtype, bytes) as Numeric;
+  return typedView(dtype, bytes) as NumericArray;
 }
 
 /** Extracts `count` values of `dtype` from a TensorProto's fields. */
@@ -145,7 +149,7 @@ export function tensorValues(
     }
     return elem > 1
       ? fixedWidth(content, dtype, elem, beforeShift)
-      : typedView(dtype, content.slice()) as Numeric;
+      : typedView(dtype, content.slice()) as NumericArray;
   }
   const field = TENSOR_VALUE_FIELD[dtype];
   if (field === undefined) {
@@ -160,7 +164,7 @@ export function tensorValues(
   }
   // float_val and double_val are the only fixed-width value fields.
   const size = dtype === "float32" || dtype === "float64" ? dtypeBytes(dtype) : 0;
-  let values: Numeric;
+  let values: NumericArray;
   if (size) {
     const packed = fields.filter((f) => f.field === field && f.wire === 2);
     if (packed.length === 1) values = fixedWidth(packed[0].bytes!, dtype, size, beforeShift);
@@ -188,7 +192,7 @@ export function tensorValues(
   if (values.length === 0) return typedFrom(dtype, new Array(count).fill(0));
   if (values.length < count) {
     // TensorProto semantics: the last value repeats to fill the shape.
-    const out = typedFrom(dtype, new Array(count).fill(0)) as Numeric;
+    const out = typedFrom(dtype, new Array(count).fill(0)) as NumericArray;
     (out as Float32Array).set(values as Float32Array);
     (out as Float32Array).fill((values as Float32Array)[values.length - 1], values.length);
     return out;
@@ -196,7 +200,7 @@ export function tensorValues(
   throw new Error(`${what}: ${values.length} values for ${count} elements`);
 }
 
-function typedFrom(dtype: WeightDtype, nums: number[]): Numeric {
+function typedFrom(dtype: WeightDtype, nums: number[]): NumericArray {
   switch (dtype) {
     case "float32":
       return Float32Array.from(nums);
@@ -226,14 +230,14 @@ function assemble(
   count: number,
   parts: { extents: Extent[]; data: WeightValue["data"] }[],
   what: string,
-): Numeric {
+): NumericArray {
   if (dtype === "string") throw new Error(`${what}: sliced string tensors are not supported`);
   const out = typedFrom(dtype, []);
-  const full = new (out.constructor as { new (n: number): Numeric })(count);
+  const full = new (out.constructor as { new (n: number): NumericArray })(count);
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   for (const { extents, data } of parts) {
     const sub = sliceShape(shape, extents);
-    const src = data as Numeric;
+    const src = data as NumericArray;
     const idx = new Array(shape.length).fill(0);
     for (let k = 0; k < src.length; k++) {
       let dst = 0;

@@ -7,7 +7,7 @@
  * @module
  */
 import { tempSibling } from "../util/atomic.ts";
-import { elementCount, type WeightValue } from "../weights/source.ts";
+import { elementCount, type NumericArray, type WeightValue } from "../weights/source.ts";
 import { lengthsCrc, shardPath, stringTensorCrc } from "./bundle_reader.ts";
 import { parseCheckpointState } from "./checkpoint.ts";
 import { crc32c, maskCrc } from "./crc32c.ts";
@@ -41,7 +41,7 @@ export interface WriteCheckpointOptions {
 
 function rawBytes(t: NamedTensor): Uint8Array {
   if (Array.isArray(t.data)) throw new Error(`tensor '${t.name}': strings have no raw bytes`);
-  const d = t.data as Exclude<WeightValue["data"], Uint8Array[]>;
+  const d = t.data as NumericArray;
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 

@@ -11,6 +11,7 @@ import { typedView } from "../checkpoint/dtypes.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import {
   elementCount,
+  type NumericArray,
   type WeightDtype,
   type WeightInfo,
   type WeightSource,
@@ -161,7 +162,7 @@ export async function writeSafetensors(
   let offset = 0;
   const parts: Uint8Array[] = [];
   for (const t of tensors) {
-    const d = t.data as Exclude<WeightValue["data"], Uint8Array[]>;
+    const d = t.data as NumericArray;
     const bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
     header[t.name] = {
       dtype: codes[t.dtype],

@@ -27,21 +27,23 @@ export interface WeightInfo {
   shape: number[];
 }
 
+/** The typed arrays numeric weights come in (half and bfloat16 as raw Uint16 bits). */
+export type NumericArray =
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array;
+
 /** Values of one variable. */
 export interface WeightValue {
   dtype: WeightDtype;
   shape: number[];
   /** Typed values; strings come as an array of byte strings. */
-  data:
-    | Float32Array
-    | Float64Array
-    | Int32Array
-    | BigInt64Array
-    | Uint8Array
-    | Int8Array
-    | Int16Array
-    | Uint16Array
-    | Uint8Array[];
+  data: NumericArray | Uint8Array[];
 }
 
 /** A lazily read collection of named weights. */
