@@ -82,8 +82,3 @@ export function typedView(
       return new Uint8Array(buffer, byteOffset, byteLength);
   }
 }
-
-/** Copies `bytes` so the copy starts at offset 0 (aligned) when it is not aligned already. */
-export function aligned(bytes: Uint8Array, elementSize: number): Uint8Array {
-  return bytes.byteOffset % Math.max(1, elementSize) === 0 ? bytes : bytes.slice();
-}
