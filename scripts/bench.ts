@@ -8,7 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type BackendChoice, useBackend } from "../lib/backend/mod.ts";
+import { type BackendInfo, useBackend } from "../lib/backend/mod.ts";
 import { batches } from "../lib/data/batches.ts";
 import type { ImageDataset } from "../lib/data/dataset.ts";
 import { forwardFlops } from "../lib/models/flops.ts";
@@ -16,14 +16,18 @@ import { INFERENCE, type Model, parameterCount } from "../lib/models/model.ts";
 import { buildResnetV1 } from "../lib/models/resnet.ts";
 import { buildVgg } from "../lib/models/vgg.ts";
 import { createTrainStep } from "../lib/train/step.ts";
-import { numberFlag, parseFlags, runMain, usage } from "../lib/util/cli.ts";
+import { numberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 import { machineInfo } from "../lib/util/machine.ts";
 import { peakRss } from "../lib/util/memory.ts";
 import { benchCheckpointRead } from "./bench_checkpoint.ts";
 
 const FLAGS = {
   seconds: { type: "string", default: "10", help: "measuring time per case" },
-  backends: { type: "string", default: "wasm,cpu", help: "comma-separated backends to measure" },
+  backends: {
+    type: "string",
+    default: "wasm+onednn,wasm,cpu",
+    help: "comma-separated: wasm+onednn, wasm (no oneDNN), cpu, tensorflow",
+  },
   "skip-torch": { type: "boolean", help: "do not run the PyTorch reference" },
   "skip-checkpoint": { type: "boolean", help: "skip the 553 MB checkpoint read benchmark" },
   out: { type: "string", default: "out/bench", help: "folder for the JSON results" },
@@ -62,8 +66,20 @@ function rate(fn: () => void, seconds: number, batch: number, minRuns = 2): numb
   return (n * batch) / ((performance.now() - t0) / 1000);
 }
 
+/** Bench names of backends and how to start each. */
+const BENCH_BACKENDS: Record<string, () => Promise<BackendInfo>> = {
+  "wasm+onednn": async () => {
+    const info = await useBackend("wasm", { onednn: true });
+    if (!info.description.includes("oneDNN")) throw new Error(info.description);
+    return info;
+  },
+  wasm: () => useBackend("wasm", { onednn: false }),
+  cpu: () => useBackend("cpu"),
+  tensorflow: () => useBackend("tensorflow"),
+};
+
 async function measure(backend: string, name: string, seconds: number): Promise<Case> {
-  await useBackend(backend as BackendChoice, { log: () => {} });
+  await BENCH_BACKENDS[backend]();
   const model = MODELS[name]();
   const flops = await forwardFlops(model);
   // The plain-JS cpu backend needs minutes per training batch of 64: measure it on 4 images.
@@ -147,9 +163,8 @@ function pipelineRate(seconds: number, size: number): number {
   return images / ((performance.now() - t0) / 1000);
 }
 
-/** Forward time per image on wasm for the lab's full-size models, and VGG-16's memory. */
-async function forwardTimes(seconds: number) {
-  await useBackend("wasm", { log: () => {} });
+/** Forward time per image for the lab's full-size models, and their memory. */
+function forwardTimes(seconds: number) {
   const out: {
     model: string;
     size: number;
@@ -204,6 +219,13 @@ async function main(args: string[]) {
   const { values } = parseFlags(args, FLAGS);
   const seconds = numberFlag(values, "seconds", { min: 0.1 });
   const backends = String(values.backends).split(",").map((s) => s.trim()).filter(Boolean);
+  for (const b of backends) {
+    if (!(b in BENCH_BACKENDS)) {
+      throw new UsageError(
+        `--backends: unknown backend '${b}' (expected ${Object.keys(BENCH_BACKENDS).join(", ")})`,
+      );
+    }
+  }
   const machine = machineInfo();
   console.log(
     `machine: ${machine.model}, ${machine.cores} cores @ ${machine.mhz} MHz; fp32 peak ${
@@ -211,23 +233,31 @@ async function main(args: string[]) {
     } GFLOP/s (${machine.formula})`,
   );
   const cases: Case[] = [];
+  const descriptions: Record<string, string> = {};
   for (const backend of backends) {
+    try {
+      descriptions[backend] = (await BENCH_BACKENDS[backend]()).description;
+    } catch (err) {
+      console.error(`${backend}: not measured: ${(err as Error).message}`);
+      continue;
+    }
+    console.log(`${backend}: ${descriptions[backend]}`);
     for (const name of Object.keys(MODELS)) {
       console.error(`measuring ${name} on ${backend} ...`);
       cases.push(await measure(backend, name, seconds));
     }
   }
   const torch = values["skip-torch"] ? { error: "skipped" } : await torchReference(seconds);
-  await useBackend("wasm", { log: () => {} });
+  const forwardBackend = (await useBackend("wasm", { log: () => {} })).description;
   const pipeline = {
     "32->32": pipelineRate(seconds / 2, 32),
     "32->224": pipelineRate(seconds / 2, 224),
   };
-  const forward = await forwardTimes(seconds);
+  const forward = forwardTimes(seconds);
   const checkpoint = values["skip-checkpoint"] ? null : await benchCheckpointRead(3);
 
   console.log(
-    `\n${"backend".padEnd(10)}${"model".padEnd(12)}${"train img/s".padStart(12)}${
+    `\n${"backend".padEnd(13)}${"model".padEnd(12)}${"train img/s".padStart(12)}${
       "infer img/s".padStart(12)
     }${"train GFLOP/s".padStart(15)}${"% peak".padStart(8)}${"vs torch".padStart(10)}`,
   );
@@ -240,7 +270,7 @@ async function main(args: string[]) {
       ? "-"
       : `${((100 * c.trainGflops) / machine.peakGflops).toFixed(1)}%`;
     console.log(
-      `${c.backend.padEnd(10)}${c.model.padEnd(12)}${fmt(c.trainImagesPerSecond).padStart(12)}${
+      `${c.backend.padEnd(13)}${c.model.padEnd(12)}${fmt(c.trainImagesPerSecond).padStart(12)}${
         fmt(c.inferImagesPerSecond).padStart(12)
       }` +
         `${fmt(c.trainGflops).padStart(15)}${pct.padStart(8)}${ratio.padStart(10)}${
@@ -255,7 +285,7 @@ async function main(args: string[]) {
       )
     ) {
       console.log(
-        `${"pytorch".padEnd(10)}${name.padEnd(12)}${fmt(r.train).padStart(12)}${
+        `${"pytorch".padEnd(13)}${name.padEnd(12)}${fmt(r.train).padStart(12)}${
           fmt(r.infer).padStart(12)
         }`,
       );
@@ -276,7 +306,7 @@ async function main(args: string[]) {
         } MiB = ${checkpoint.peakOverTensorBytes.toFixed(2)}× tensor bytes`,
     );
   }
-  console.log(`\nforward on wasm (inference, 1000 classes):`);
+  console.log(`\nforward on ${forwardBackend} (inference, 1000 classes):`);
   for (const f of forward) {
     console.log(
       `  ${f.model.padEnd(13)} ${String(f.size).padStart(3)}×${f.size}: ${
@@ -292,6 +322,8 @@ async function main(args: string[]) {
   const result = {
     date: new Date().toISOString(),
     machine,
+    backends: descriptions,
+    forwardBackend,
     cases,
     torch,
     pipeline,

@@ -1,7 +1,9 @@
 /**
- * Compute backends: selection with fallback, and the wasm training kernels.
+ * Compute backends: selection with fallback, the wasm training kernels and
+ * the oneDNN kernels.
  *
  * @module
  */
 export * from "./select.ts";
 export * from "./wasm_training_kernels.ts";
+export * from "./onednn/kernels.ts";

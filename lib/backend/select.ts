@@ -2,7 +2,8 @@
  * Picks and initialises the tfjs compute backend.
  *
  * Preference for `auto`: tfjs-node-gpu (when installed and a GPU is present),
- * then tfjs-node, then wasm (with our training kernels), then cpu.
+ * then tfjs-node, then wasm (with our training kernels, and convolutions and
+ * matmuls on oneDNN when `libdnnl2` is installed), then cpu.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import "./quiet.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
+import { registerOneDnnKernels, unregisterOneDnnKernels } from "./onednn/kernels.ts";
 
 /** What a caller may ask for. `tensorflow` means tfjs-node-gpu or tfjs-node. */
 export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
@@ -35,6 +37,11 @@ export interface BackendInfo {
 export interface UseBackendOptions {
   /** Where the one-line fallback notice goes; default `console.error`. */
   log?: (line: string) => void;
+  /**
+   * Run the wasm backend's convolutions and matmuls on oneDNN when it loads
+   * (default true; the environment variable `TL_ONEDNN=0` turns it off).
+   */
+  onednn?: boolean;
 }
 
 const TFJS_VERSION = "4.22.0";
@@ -93,8 +100,30 @@ async function tryTensorflow(): Promise<BackendInfo | string> {
   return { name: "tensorflow", description: pkg.replace("@tensorflow/", "") };
 }
 
-async function tryWasm(): Promise<BackendInfo | string> {
-  registerWasmTrainingKernels();
+function oneDnnWanted(options: UseBackendOptions): boolean {
+  if (options.onednn !== undefined) return options.onednn;
+  return Deno.env.get("TL_ONEDNN") !== "0";
+}
+
+function threadCount(): number {
+  const omp = Number(Deno.env.get("OMP_NUM_THREADS"));
+  return Number.isInteger(omp) && omp > 0 ? omp : navigator.hardwareConcurrency;
+}
+
+async function tryWasm(options: UseBackendOptions): Promise<BackendInfo | string> {
+  let accelerator = "";
+  if (oneDnnWanted(options)) {
+    const dnn = registerOneDnnKernels();
+    if (typeof dnn === "string") {
+      accelerator = ` (convolutions on wasm: ${dnn})`;
+    } else {
+      const n = threadCount();
+      accelerator = ` + oneDNN ${dnn.version} convolutions (${n} thread${n === 1 ? "" : "s"})`;
+    }
+  } else {
+    unregisterOneDnnKernels();
+    registerWasmTrainingKernels();
+  }
   let ok = false;
   try {
     ok = await tf.setBackend("wasm");
@@ -102,7 +131,7 @@ async function tryWasm(): Promise<BackendInfo | string> {
     return `wasm backend failed to start: ${(err as Error).message}`;
   }
   if (!ok) return "wasm backend failed to start (is read access allowed?)";
-  return { name: "wasm", description: "wasm (SIMD, 1 thread)" };
+  return { name: "wasm", description: `wasm (SIMD, 1 thread)${accelerator}` };
 }
 
 async function tryCpu(): Promise<BackendInfo | string> {
@@ -110,7 +139,10 @@ async function tryCpu(): Promise<BackendInfo | string> {
   return { name: "cpu", description: "cpu (plain JavaScript, slow to train)" };
 }
 
-const ATTEMPTS: Record<Exclude<BackendChoice, "auto">, () => Promise<BackendInfo | string>> = {
+const ATTEMPTS: Record<
+  Exclude<BackendChoice, "auto">,
+  (options: UseBackendOptions) => Promise<BackendInfo | string>
+> = {
   tensorflow: tryTensorflow,
   wasm: tryWasm,
   cpu: tryCpu,
@@ -136,7 +168,7 @@ export async function useBackend(
   }
   const log = options.log ?? ((line: string) => console.error(line));
   if (choice !== "auto") {
-    const result = await ATTEMPTS[choice]();
+    const result = await ATTEMPTS[choice](options);
     if (typeof result === "string") {
       throw new Error(`backend '${choice}' unavailable: ${result}`);
     }
@@ -145,7 +177,7 @@ export async function useBackend(
   }
   const reasons: string[] = [];
   for (const name of ["tensorflow", "wasm", "cpu"] as const) {
-    const result = await ATTEMPTS[name]();
+    const result = await ATTEMPTS[name](options);
     if (typeof result !== "string") {
       await tf.ready();
       if (reasons.length > 0 && !noticeShown) {

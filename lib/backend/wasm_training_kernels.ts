@@ -17,24 +17,19 @@ import {
   type Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
-  getKernel,
   type KernelConfig,
   type KernelFunc,
   MaxPoolGrad,
   type MaxPoolGradAttrs,
   type NamedAttrMap,
-  registerKernel,
   type TensorInfo,
-  unregisterKernel,
 } from "@tensorflow/tfjs";
-
-// The wasm backend type is not exported in a form we can name without
-// importing its internals; these are the two methods the kernels use.
-interface WasmBackendLike {
-  disposeData(dataId: object, force?: boolean): boolean;
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
+import {
+  installKernel,
+  restoreStockKernel,
+  stockKernel,
+  type WasmBackendLike,
+} from "./kernel_registry.ts";
 
 type KernelArgs = Parameters<KernelFunc>[0];
 
@@ -43,19 +38,6 @@ type Run = (
   inputs: Record<string, TensorInfo>,
   attrs?: NamedAttrMap,
 ) => TensorInfo;
-
-/** The stock kernels, captured before we replace any of them. */
-const stock = new Map<string, KernelConfig>();
-
-function stockKernel(name: string): KernelConfig {
-  const captured = stock.get(name);
-  if (captured) return captured;
-  const config = getKernel(name, "wasm");
-  if (!config) {
-    throw new Error(`wasm backend has no '${name}' kernel to build on`);
-  }
-  return config;
-}
 
 /**
  * Runs `body` with a `run` function that calls stock wasm kernels and frees
@@ -310,6 +292,16 @@ const replacements: KernelConfig[] = [
 export const WASM_TRAINING_KERNELS: readonly string[] = replacements.map((k) => k.kernelName);
 
 /**
+ * Our wasm implementation of a training kernel (`Conv2DBackpropFilter`,
+ * ...), for faster kernels that fall back to it on shapes they do not take.
+ */
+export function wasmTrainingKernel(name: string): KernelFunc {
+  const config = replacements.find((k) => k.kernelName === name);
+  if (!config) throw new Error(`no wasm training kernel named '${name}'`);
+  return config.kernelFunc;
+}
+
+/**
  * Registers (or replaces) the wasm training kernels. Safe to call more than
  * once. Call after importing `@tensorflow/tfjs-backend-wasm` and before the
  * first training step; the backend need not be initialised yet. `only`
@@ -318,18 +310,7 @@ export const WASM_TRAINING_KERNELS: readonly string[] = replacements.map((k) => 
  */
 export function registerWasmTrainingKernels(options: { only?: string[] } = {}): void {
   for (const config of replacements) {
-    const existing = getKernel(config.kernelName, "wasm");
-    const wanted = !options.only || options.only.includes(config.kernelName);
-    if (existing && !stock.has(config.kernelName) && existing.kernelFunc !== config.kernelFunc) {
-      stock.set(config.kernelName, existing);
-    }
-    const target = wanted
-      ? { ...config, setupFunc: existing?.setupFunc }
-      : stock.get(config.kernelName);
-    if (!target || existing?.kernelFunc === target.kernelFunc) continue;
-    if (existing) unregisterKernel(config.kernelName, "wasm");
-    // Keep the stock setup: the backend runs it at init, and the stock
-    // kernels we delegate to (BatchMatMul) need it.
-    registerKernel(target);
+    if (!options.only || options.only.includes(config.kernelName)) installKernel(config);
+    else restoreStockKernel(config.kernelName);
   }
 }

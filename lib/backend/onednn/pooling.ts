@@ -1,0 +1,128 @@
+/**
+ * Max-pool gradient on oneDNN. oneDNN's backward pass needs the argmax
+ * workspace of a training-mode forward pass, so the forward pass is rerun
+ * (a few % of the backward's cost) rather than kept from the forward op.
+ *
+ * Semantics match TF: each window's gradient goes to its first maximum in
+ * scan order and padding never wins (tested against the reference kernel).
+ *
+ * @module
+ */
+import {
+  check,
+  createMemory,
+  descPointer,
+  dims,
+  DNNL,
+  type MemoryDesc,
+  memoryDesc,
+  type OneDnn,
+  opDesc,
+  primitiveDesc,
+  queryMd,
+} from "./library.ts";
+import {
+  bindPrimitive,
+  type BoundPrimitive,
+  cachedPrimitives,
+  runBound,
+} from "./primitive_cache.ts";
+
+/** Shape and window of one NHWC max pooling (tfjs' Conv2DInfo for pools, trimmed). */
+export interface PoolGeometry {
+  batch: number;
+  channels: number;
+  inHeight: number;
+  inWidth: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
+}
+
+interface PoolEntry extends Record<string, unknown> {
+  forward: BoundPrimitive;
+  backward: BoundPrimitive;
+  keep: MemoryDesc[];
+}
+
+function poolEntry(dnn: OneDnn, g: PoolGeometry): PoolEntry {
+  return cachedPrimitives(`max pool grad|${Object.values(g).join(",")}`, () => {
+    const s = dnn.symbols;
+    const src = memoryDesc(dnn, [g.batch, g.channels, g.inHeight, g.inWidth], DNNL.tagNhwc);
+    const dst = memoryDesc(dnn, [g.batch, g.channels, g.outHeight, g.outWidth], DNNL.tagNhwc);
+    const strides = dims([g.strideHeight, g.strideWidth]);
+    const kernel = dims([g.filterHeight, g.filterWidth]);
+    const padL = dims([g.padTop, g.padLeft]), padR = dims([g.padBottom, g.padRight]);
+    const fwdOp = opDesc(), bwdOp = opDesc();
+    check(
+      s.dnnl_pooling_forward_desc_init(
+        fwdOp,
+        DNNL.forwardTraining,
+        DNNL.poolingMax,
+        src,
+        dst,
+        strides,
+        kernel,
+        padL,
+        padR,
+      ),
+      "pooling_forward_desc_init",
+    );
+    check(
+      s.dnnl_pooling_backward_desc_init(
+        bwdOp,
+        DNNL.poolingMax,
+        src,
+        dst,
+        strides,
+        kernel,
+        padL,
+        padR,
+      ),
+      "pooling_backward_desc_init",
+    );
+    const fwd = primitiveDesc(dnn, fwdOp, null, null, "max pooling forward primitive");
+    let bwd: Deno.PointerValue = null;
+    try {
+      bwd = primitiveDesc(dnn, bwdOp, null, fwd, "max pooling backward primitive");
+      const workspace = createMemory(dnn, queryMd(dnn, fwd, DNNL.queryWorkspaceMd), true);
+      const forward = bindPrimitive(dnn, fwd, [
+        [DNNL.argSrc, createMemory(dnn, descPointer(src))],
+        [DNNL.argDst, createMemory(dnn, queryMd(dnn, fwd, DNNL.queryDstMd), true)],
+        [DNNL.argWorkspace, workspace],
+      ]);
+      const backward = bindPrimitive(dnn, bwd, [
+        [DNNL.argDiffDst, createMemory(dnn, descPointer(dst))],
+        [DNNL.argWorkspace, workspace],
+        [DNNL.argDiffSrc, createMemory(dnn, descPointer(src))],
+      ]);
+      return { forward, backward, keep: [src, dst] };
+    } finally {
+      if (bwd) s.dnnl_primitive_desc_destroy(bwd);
+      s.dnnl_primitive_desc_destroy(fwd);
+    }
+  });
+}
+
+/** dx = the gradient of maxPool(x) given dy; x and dx NHWC [batch, inHeight, inWidth, channels]. */
+export function maxPoolBackward(
+  dnn: OneDnn,
+  g: PoolGeometry,
+  io: { x: Deno.PointerValue; dy: Deno.PointerValue; dx: Deno.PointerValue },
+): void {
+  const entry = poolEntry(dnn, g);
+  runBound(dnn, entry.forward, [[DNNL.argSrc, io.x]], "max pooling forward");
+  runBound(
+    dnn,
+    entry.backward,
+    [[DNNL.argDiffDst, io.dy], [DNNL.argDiffSrc, io.dx]],
+    "max pooling backward",
+  );
+}
