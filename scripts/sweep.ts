@@ -97,6 +97,12 @@ async function main(args: string[]) {
   const trainScript = new URL("./train.ts", import.meta.url).pathname;
   const queue = trials.map((t) => ({ trial: t, dir: `${out}/${trialName(t)}` }));
   let skipped = 0, ran = 0, failed = 0;
+  // Trials running side by side share the cores: oneDNN would otherwise
+  // start one thread per core in every trial and they would thrash.
+  const parallel = Math.min(jobs, queue.length);
+  const threadEnv: Record<string, string> = parallel > 1 && !Deno.env.get("OMP_NUM_THREADS")
+    ? { OMP_NUM_THREADS: String(Math.max(1, Math.floor(navigator.hardwareConcurrency / parallel))) }
+    : {};
   const runOne = async ({ trial, dir }: { trial: Trial; dir: string }) => {
     if (await exists(`${dir}/results.json`)) {
       skipped++;
@@ -109,6 +115,7 @@ async function main(args: string[]) {
     ) => (TRAIN_FLAGS[k].type === "boolean" ? (v === "true" ? [`--${k}`] : []) : [`--${k}`, v]));
     const cmd = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", trainScript, ...base, ...flags, "--out", dir],
+      env: threadEnv,
       stdout: "piped",
       stderr: "piped",
     });
@@ -121,7 +128,7 @@ async function main(args: string[]) {
       console.error(`fail ${trialName(trial)}: exit ${res.code}; see ${dir}/log.txt`);
     }
   };
-  const workers = Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+  const workers = Array.from({ length: parallel }, async () => {
     while (queue.length) await runOne(queue.shift()!);
   });
   await Promise.all(workers);

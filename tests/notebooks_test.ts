@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { loadOneDnn } from "../lib/backend/onednn/library.ts";
 
 // Every notebook runs headless through the real Deno kernel in quick mode
 // (TL_QUICK=1), with a runner that keeps reading iopub after "idle".
@@ -122,6 +123,8 @@ Deno.test({ name: "notebook 02: VGG-16 on CIFAR-10 from scratch", ...opts }, asy
   const { cells, path } = await runNotebook("02_vgg16_cifar10_scratch.ipynb");
   const t = text(cells);
   assert.match(t, /60 training \/ 40 test images, 10 classes/);
+  // The Deno kernel may use FFI: the notebook trains on oneDNN when it is installed.
+  if (typeof loadOneDnn() !== "string") assert.match(t, /backend: wasm .*\+ oneDNN/);
   assert.match(t, /step 1: loss \d+\.\d+/);
   assert.match(t, /test accuracy: \d+\.\d+%/);
   assertCharts(cells, 2, 1);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { loadOneDnn } from "../lib/backend/onednn/library.ts";
 import { writeCheckpoint } from "../lib/checkpoint/writer.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -181,6 +182,15 @@ Deno.test("a 3-trial sweep runs end to end; a rerun skips finished trials", asyn
   assert.equal(csv.length, 4);
   assert.match(csv[0], /^lr,.*testAccuracy/);
   assert.ok((await Deno.readTextFile(`${out}/report.html`)).includes("Sweep: testAccuracy"));
+  if (typeof loadOneDnn() !== "string") {
+    // Two trials at once on this machine's cores: each gets its share of threads.
+    const share = Math.max(1, Math.floor(navigator.hardwareConcurrency / 2));
+    for await (const entry of Deno.readDir(out)) {
+      if (!entry.isDirectory) continue;
+      const log = await Deno.readTextFile(`${out}/${entry.name}/log.txt`);
+      assert.match(log, new RegExp(`oneDNN .* convolutions \\(${share} threads?\\)`));
+    }
+  }
   const second = await run("sweep.ts", ...args);
   assert.match(second.stdout, /3 trials: 0 ran, 3 skipped/);
   const bad = await run("sweep.ts", "--grid", "learning=1,2");

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { useBackend, WASM_TRAINING_KERNELS } from "../lib/backend/mod.ts";
 import { loadOneDnn } from "../lib/backend/onednn/library.ts";
 import { primitiveImplementations } from "../lib/backend/onednn/primitive_cache.ts";
+import { withFallback } from "../lib/backend/onednn/fallback.ts";
 import { seededRandom } from "../lib/util/random.ts";
 
 const random = seededRandom(42);
@@ -281,6 +282,33 @@ for (const variant of VARIANTS) {
     assertClose(ref[1], got[1], "3×3 same");
   });
 
+  test("element-wise ops on large tensors (all broadcast forms) match cpu", async () => {
+    const big = [64, 32, 33], row = [33], col = [64, 1, 33];
+    const [ref, got] = await onBoth(
+      [
+        { shape: big, data: values(big) },
+        { shape: big, data: values(big) },
+        { shape: row, data: values(row).map((v) => v + 1) },
+        { shape: col, data: values(col) },
+        { shape: [], data: [0.75] },
+      ],
+      (a, b, r, c, k) => [
+        tf.add(a, b),
+        tf.sub(a, b),
+        tf.mul(k, a),
+        tf.div(a, r),
+        tf.div(k, a.abs().add(1)),
+        tf.sub(r, a),
+        tf.mul(a, r.reshape([1, 1, 33])),
+        tf.add(a, c),
+        tf.sqrt(tf.abs(a)),
+        tf.square(a),
+        tf.relu(a),
+      ],
+    );
+    for (let i = 0; i < ref.length; i++) assertClose(ref[i], got[i], `op ${i}`);
+  });
+
   test("sums over leading, inner and all axes match cpu", async () => {
     const shape = [8, 16, 8, 12];
     const [ref, got] = await onBoth([{ shape, data: values(shape) }], (x) => [
@@ -307,10 +335,33 @@ for (const variant of VARIANTS) {
   });
 
   if (variant.onednn) {
+    // The stock wasm Conv2D gets "ceil" rounding wrong; oneDNN gets the
+    // overhanging window as extra trailing padding.
+    test("ceil-rounded conv and max-pool gradients match cpu", async () => {
+      const x = [1, 5, 5, 2], f = [2, 2, 2, 3];
+      const [ref, got] = await onBoth(
+        [{ shape: x, data: values(x) }, { shape: f, data: values(f) }],
+        (a, b) => [
+          tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 0, "NHWC", 1, "ceil"),
+          tf.grad((p: tf.Tensor) => tf.sum(tf.maxPool(p as tf.Tensor4D, 2, 2, 0, "ceil")))(a),
+        ],
+      );
+      assert.deepEqual(got[0].length, 1 * 3 * 3 * 3);
+      assertClose(ref[0], got[0], "conv");
+      assertClose(ref[1], got[1], "max-pool gradient");
+    });
+
     test("the oneDNN primitives ran, on a jit implementation where channels allow", () => {
       const impls = Object.entries(primitiveImplementations());
       for (
-        const kind of ["conv forward", "conv backward data", "conv backward weights", "max pool"]
+        const kind of [
+          "conv forward",
+          "conv backward data",
+          "conv backward weights",
+          "max pool",
+          "binary",
+          "eltwise",
+        ]
       ) {
         assert.ok(impls.some(([key]) => key.startsWith(kind)), `${kind} ran`);
       }
@@ -320,3 +371,26 @@ for (const variant of VARIANTS) {
     });
   }
 }
+
+Deno.test("a failing oneDNN kernel warns once and returns the fallback's result", () => {
+  const warnings: string[] = [];
+  const original = console.error;
+  console.error = (line: string) => warnings.push(line);
+  try {
+    const config = withFallback(
+      "TestKernel",
+      () => {
+        throw new Error("oneDNN convolution_forward_desc_init failed: unimplemented");
+      },
+      () => () => ({ dataId: {}, shape: [7], dtype: "float32" }),
+    );
+    const args = { inputs: {}, backend: {} as never, attrs: {} };
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual((config.kernelFunc(args) as tf.TensorInfo).shape, [7]);
+    }
+  } finally {
+    console.error = original;
+  }
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /oneDNN TestKernel failed \(.*unimplemented\); using the wasm kernel/);
+});

@@ -44,8 +44,11 @@ import {
   convForward,
   type ConvGeometry,
 } from "./convolution.ts";
+import { allFloat, dnn, type KernelArgs, output, pointerOf, product } from "./heap.ts";
 import { loadOneDnn, type OneDnn } from "./library.ts";
 import { sgemm } from "./matmul.ts";
+import { ELEMENTWISE_KERNELS } from "./elementwise_kernels.ts";
+import { withFallback } from "./fallback.ts";
 import { maxPoolBackward } from "./pooling.ts";
 import {
   isPointwise,
@@ -54,20 +57,17 @@ import {
   pointwiseForward,
 } from "./pointwise.ts";
 
-type KernelArgs = Parameters<KernelFunc>[0];
-
-function dnn(): OneDnn {
-  const lib = loadOneDnn();
-  if (typeof lib === "string") throw new Error(lib);
-  return lib;
-}
-
-function pointerOf(backend: WasmBackendLike, info: TensorInfo): Deno.PointerValue {
-  return Deno.UnsafePointer.of(backend.typedArrayFromHeap(info));
-}
-
-function allFloat(...infos: (TensorInfo | undefined)[]): boolean {
-  return infos.every((t) => !t || (t.dtype === "float32" && t.shape.every((d) => d > 0)));
+/**
+ * Bottom/right padding that makes oneDNN's output-size formula (floor)
+ * give tfjs' output size: with `dimRoundingMode: "ceil"` the last window
+ * hangs over the edge, which tfjs reads as zeros (conv) or skips (pool).
+ */
+function trailingPad(info: backend_util.Conv2DInfo, axis: "Height" | "Width"): number {
+  const given = axis === "Height" ? info.padInfo.bottom : info.padInfo.right;
+  const before = axis === "Height" ? info.padInfo.top : info.padInfo.left;
+  const reach = (info[`out${axis}`] - 1) * info[`stride${axis}`] +
+    (info[`effectiveFilter${axis}`] - 1) + 1;
+  return Math.max(given, reach - info[`in${axis}`] - before);
 }
 
 function geometryOf(
@@ -99,9 +99,9 @@ function geometryOf(
     dilationHeight: info.dilationHeight,
     dilationWidth: info.dilationWidth,
     padTop: info.padInfo.top,
-    padBottom: info.padInfo.bottom,
+    padBottom: trailingPad(info, "Height"),
     padLeft: info.padInfo.left,
-    padRight: info.padInfo.right,
+    padRight: trailingPad(info, "Width"),
   };
 }
 
@@ -117,11 +117,11 @@ function conv2D(args: KernelArgs): TensorInfo | TensorInfo[] {
   }
   const g = geometryOf(x.shape, filter.shape, a, a.dilations);
   const backend = args.backend as WasmBackendLike;
-  const y = backend.makeOutput([g.batch, g.outHeight, g.outWidth, g.outChannels], "float32");
-  const io = { x: pointerOf(backend, x), filter: pointerOf(backend, filter) };
-  if (isPointwise(g)) pointwiseForward(dnn(), g, { ...io, y: backend.typedArrayFromHeap(y) });
-  else convForward(dnn(), g, { ...io, y: pointerOf(backend, y) });
-  return y;
+  return output(backend, [g.batch, g.outHeight, g.outWidth, g.outChannels], (y) => {
+    const io = { x: pointerOf(backend, x), filter: pointerOf(backend, filter) };
+    if (isPointwise(g)) pointwiseForward(dnn(), g, { ...io, y: backend.typedArrayFromHeap(y) });
+    else convForward(dnn(), g, { ...io, y: pointerOf(backend, y) });
+  });
 }
 
 function fusedConv2D(args: KernelArgs): TensorInfo | TensorInfo[] {
@@ -136,24 +136,24 @@ function fusedConv2D(args: KernelArgs): TensorInfo | TensorInfo[] {
   if (!supported) return stockKernel(FusedConv2D).kernelFunc(args);
   const g = geometryOf(x.shape, filter.shape, a, a.dilations);
   const backend = args.backend as WasmBackendLike;
-  const y = backend.makeOutput([g.batch, g.outHeight, g.outWidth, g.outChannels], "float32");
-  const io = { x: pointerOf(backend, x), filter: pointerOf(backend, filter) };
   const options = {
     relu: activation !== "linear",
     reluAlpha: activation === "leakyrelu" ? (a.leakyreluAlpha ?? 0.2) : 0,
   };
-  if (isPointwise(g)) {
-    pointwiseForward(dnn(), g, { ...io, y: backend.typedArrayFromHeap(y) }, {
-      ...options,
-      biasValues: bias ? backend.typedArrayFromHeap(bias) : undefined,
-    });
-  } else {
-    convForward(dnn(), g, { ...io, y: pointerOf(backend, y) }, {
-      ...options,
-      bias: bias ? pointerOf(backend, bias) : undefined,
-    });
-  }
-  return y;
+  return output(backend, [g.batch, g.outHeight, g.outWidth, g.outChannels], (y) => {
+    const io = { x: pointerOf(backend, x), filter: pointerOf(backend, filter) };
+    if (isPointwise(g)) {
+      pointwiseForward(dnn(), g, { ...io, y: backend.typedArrayFromHeap(y) }, {
+        ...options,
+        biasValues: bias ? backend.typedArrayFromHeap(bias) : undefined,
+      });
+    } else {
+      convForward(dnn(), g, { ...io, y: pointerOf(backend, y) }, {
+        ...options,
+        bias: bias ? pointerOf(backend, bias) : undefined,
+      });
+    }
+  });
 }
 
 function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
@@ -164,14 +164,14 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
   }
   const g = geometryOf([...a.inputShape], filter.shape, a);
   const backend = args.backend as WasmBackendLike;
-  const dx = backend.makeOutput([...a.inputShape], "float32");
-  const io = {
-    dy: pointerOf(backend, dy),
-    filter: pointerOf(backend, filter),
-    dx: pointerOf(backend, dx),
-  };
-  (isPointwise(g) ? pointwiseBackwardData : convBackwardData)(dnn(), g, io);
-  return dx;
+  return output(backend, [...a.inputShape], (dx) => {
+    const io = {
+      dy: pointerOf(backend, dy),
+      filter: pointerOf(backend, filter),
+      dx: pointerOf(backend, dx),
+    };
+    (isPointwise(g) ? pointwiseBackwardData : convBackwardData)(dnn(), g, io);
+  });
 }
 
 function conv2DBackpropFilter(args: KernelArgs): TensorInfo | TensorInfo[] {
@@ -182,18 +182,14 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo | TensorInfo[] {
   }
   const g = geometryOf(x.shape, [...a.filterShape], a);
   const backend = args.backend as WasmBackendLike;
-  const dFilter = backend.makeOutput([...a.filterShape], "float32");
-  const io = {
-    x: pointerOf(backend, x),
-    dy: pointerOf(backend, dy),
-    dFilter: pointerOf(backend, dFilter),
-  };
-  (isPointwise(g) ? pointwiseBackwardFilter : convBackwardFilter)(dnn(), g, io);
-  return dFilter;
-}
-
-function product(values: number[]): number {
-  return values.reduce((p, d) => p * d, 1);
+  return output(backend, [...a.filterShape], (dFilter) => {
+    const io = {
+      x: pointerOf(backend, x),
+      dy: pointerOf(backend, dy),
+      dFilter: pointerOf(backend, dFilter),
+    };
+    (isPointwise(g) ? pointwiseBackwardFilter : convBackwardFilter)(dnn(), g, io);
+  });
 }
 
 /**
@@ -212,24 +208,20 @@ function batchMatMul(args: KernelArgs): TensorInfo | TensorInfo[] {
   const [ra, ca] = a.shape.slice(-2), [rb, cb] = b.shape.slice(-2);
   const m = transposeA ? ca : ra, k = transposeA ? ra : ca;
   const n = transposeB ? rb : cb;
-  if ((transposeB ? cb : rb) !== k) {
-    throw new Error(
-      `BatchMatMul: inner dimensions differ: a [${a.shape}] and b [${b.shape}]` +
-        ` (transposeA ${transposeA}, transposeB ${transposeB})`,
-    );
-  }
+  // Mismatched shapes: the wasm kernel reports them in tfjs' words.
+  if ((transposeB ? cb : rb) !== k) return wasmTrainingKernel(BatchMatMul)(args);
   const backend = args.backend as WasmBackendLike;
-  const c = backend.makeOutput([...outer, m, n], "float32");
-  const lib = dnn();
-  const pa = pointerOf(backend, a), pb = pointerOf(backend, b), pc = pointerOf(backend, c);
-  for (let i = 0; i < Math.max(batchA, batchB); i++) {
-    sgemm(lib, { m, n, k, transposeA, transposeB }, {
-      a: Deno.UnsafePointer.offset(pa!, batchA === 1 ? 0 : i * m * k * 4),
-      b: Deno.UnsafePointer.offset(pb!, batchB === 1 ? 0 : i * k * n * 4),
-      c: Deno.UnsafePointer.offset(pc!, i * m * n * 4),
-    });
-  }
-  return c;
+  return output(backend, [...outer, m, n], (c) => {
+    const lib = dnn();
+    const pa = pointerOf(backend, a), pb = pointerOf(backend, b), pc = pointerOf(backend, c);
+    for (let i = 0; i < Math.max(batchA, batchB); i++) {
+      sgemm(lib, { m, n, k, transposeA, transposeB }, {
+        a: Deno.UnsafePointer.offset(pa!, batchA === 1 ? 0 : i * m * k * 4),
+        b: Deno.UnsafePointer.offset(pb!, batchB === 1 ? 0 : i * k * n * 4),
+        c: Deno.UnsafePointer.offset(pc!, i * m * n * 4),
+      });
+    }
+  });
 }
 
 function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
@@ -245,8 +237,7 @@ function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
     a.dimRoundingMode,
   );
   const backend = args.backend as WasmBackendLike;
-  const dx = backend.makeOutput(input.shape, "float32");
-  maxPoolBackward(dnn(), {
+  const g = {
     batch: info.batchSize,
     channels: info.inChannels,
     inHeight: info.inHeight,
@@ -258,40 +249,65 @@ function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
     strideHeight: info.strideHeight,
     strideWidth: info.strideWidth,
     padTop: info.padInfo.top,
-    padBottom: info.padInfo.bottom,
+    padBottom: trailingPad(info, "Height"),
     padLeft: info.padInfo.left,
-    padRight: info.padInfo.right,
-  }, { x: pointerOf(backend, input), dy: pointerOf(backend, dy), dx: pointerOf(backend, dx) });
-  return dx;
+    padRight: trailingPad(info, "Width"),
+  };
+  return output(backend, input.shape, (dx) => {
+    const io = {
+      x: pointerOf(backend, input),
+      dy: pointerOf(backend, dy),
+      dx: pointerOf(backend, dx),
+    };
+    maxPoolBackward(dnn(), g, io);
+  });
 }
 
 let ones = new Float32Array(0);
 
+function onesOf(n: number): Deno.PointerValue {
+  if (ones.length < n) ones = new Float32Array(n).fill(1);
+  return Deno.UnsafePointer.of(ones);
+}
+
 /**
  * Sums over leading axes (a bias gradient: dy [N,H,W,C] → [C]) as one
- * ones·X product: the stock kernel transposes X first to reduce its last
- * axes, which costs more than the sum.
+ * ones·X product, and over trailing axes (all of them: a loss, the weight
+ * decay's Σw²) as X·ones: the stock kernel transposes X for the first and
+ * sums on one thread for both.
  */
 function sum(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { x } = args.inputs as Record<string, TensorInfo>;
   const { axis, keepDims } = args.attrs as unknown as SumAttrs;
+  const rank = x.shape.length;
   const axes = util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
-  const leading = axes.every((v, i) => v === i) && axes.length < x.shape.length;
-  const rows = product(x.shape.slice(0, axes.length));
-  const columns = product(x.shape.slice(axes.length));
-  if (!leading || axes.length === 0 || !allFloat(x) || rows * columns < 4096) {
+  const leading = axes.length < rank && axes.every((v, i) => v === i);
+  const trailing = axes.every((v, i) => v === rank - axes.length + i);
+  const size = product(x.shape);
+  if ((!leading && !trailing) || axes.length === 0 || !allFloat(x) || size < 4096) {
     return stockKernel(Sum).kernelFunc(args);
   }
-  if (ones.length < rows) ones = new Float32Array(rows).fill(1);
+  const kept = leading ? x.shape.slice(axes.length) : x.shape.slice(0, rank - axes.length);
+  const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
+  const reduced = size / product(kept);
   const backend = args.backend as WasmBackendLike;
-  const rest = x.shape.slice(axes.length);
-  const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...rest] : rest, "float32");
-  sgemm(dnn(), { m: 1, n: columns, k: rows, transposeA: false, transposeB: false }, {
-    a: Deno.UnsafePointer.of(ones),
-    b: pointerOf(backend, x),
-    c: pointerOf(backend, out),
+  return output(backend, outShape, (out) => {
+    const xs = pointerOf(backend, x), c = pointerOf(backend, out);
+    const shape = { transposeA: false, transposeB: false };
+    if (leading) {
+      sgemm(dnn(), { ...shape, m: 1, n: product(kept), k: reduced }, {
+        a: onesOf(reduced),
+        b: xs,
+        c,
+      });
+    } else {
+      sgemm(dnn(), { ...shape, m: product(kept), n: 1, k: reduced }, {
+        a: xs,
+        b: onesOf(reduced),
+        c,
+      });
+    }
   });
-  return out;
 }
 
 /**
@@ -305,15 +321,19 @@ function identity(args: KernelArgs): TensorInfo | TensorInfo[] {
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 }
 
+const stockFunc = (name: string) => () => stockKernel(name).kernelFunc;
+const oursFunc = (name: string) => () => wasmTrainingKernel(name);
+
 const replacements: KernelConfig[] = [
-  { kernelName: Conv2D, backendName: "wasm", kernelFunc: conv2D },
-  { kernelName: FusedConv2D, backendName: "wasm", kernelFunc: fusedConv2D },
-  { kernelName: Conv2DBackpropInput, backendName: "wasm", kernelFunc: conv2DBackpropInput },
-  { kernelName: Conv2DBackpropFilter, backendName: "wasm", kernelFunc: conv2DBackpropFilter },
-  { kernelName: BatchMatMul, backendName: "wasm", kernelFunc: batchMatMul },
-  { kernelName: MaxPoolGrad, backendName: "wasm", kernelFunc: maxPoolGrad },
-  { kernelName: Sum, backendName: "wasm", kernelFunc: sum },
-  { kernelName: Identity, backendName: "wasm", kernelFunc: identity },
+  withFallback(Conv2D, conv2D, stockFunc(Conv2D)),
+  withFallback(FusedConv2D, fusedConv2D, stockFunc(FusedConv2D)),
+  withFallback(Conv2DBackpropInput, conv2DBackpropInput, oursFunc(Conv2DBackpropInput)),
+  withFallback(Conv2DBackpropFilter, conv2DBackpropFilter, oursFunc(Conv2DBackpropFilter)),
+  withFallback(BatchMatMul, batchMatMul, oursFunc(BatchMatMul)),
+  withFallback(MaxPoolGrad, maxPoolGrad, oursFunc(MaxPoolGrad)),
+  withFallback(Sum, sum, stockFunc(Sum)),
+  withFallback(Identity, identity, stockFunc(Identity)),
+  ...ELEMENTWISE_KERNELS,
 ];
 
 /** The kernel names {@linkcode registerOneDnnKernels} installs. */
@@ -339,7 +359,10 @@ export function registerOneDnnKernels(options: { only?: string[] } = {}): string
 export function unregisterOneDnnKernels(): void {
   restoreStockKernel(Conv2D);
   restoreStockKernel(FusedConv2D);
-  restoreStockKernel(Sum);
-  restoreStockKernel(Identity);
+  for (
+    const { kernelName } of [...ELEMENTWISE_KERNELS, { kernelName: Sum }, { kernelName: Identity }]
+  ) {
+    restoreStockKernel(kernelName);
+  }
   registerWasmTrainingKernels();
 }

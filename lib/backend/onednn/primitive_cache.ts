@@ -52,12 +52,12 @@ export function runBound(
   execute(dnn, bound.primitive, args, what);
 }
 
-const LIMIT = 96;
+const LIMIT = 512;
 const entries = new Map<string, { value: unknown; implementations: string[] }>();
 
 /**
  * The cached value for `key`, built on first use. Least recently used
- * entries fall out past 96; their few KiB of native objects are left to
+ * entries fall out past 512; their few KiB of native objects are left to
  * process exit (only long sweeps over many shapes get there).
  */
 export function cachedPrimitives<T extends Record<string, unknown>>(
