@@ -23,7 +23,6 @@ import {
   type FusedConv2DAttrs,
   Identity,
   type KernelConfig,
-  type KernelFunc,
   MaxPoolGrad,
   type MaxPoolGradAttrs,
   Sum,
