@@ -82,7 +82,6 @@ const groups: [string, string[]][] = [
   ]],
   ["MaxPoolGrad", ["MaxPoolGrad"]],
   ["Sum over leading axes (bias gradients)", ["Sum"]],
-  ["Identity without a copy", ["Identity"]],
   ["BatchMatMul", ["BatchMatMul"]],
   ["element-wise (Add, Multiply, RealDiv, Sub, Sqrt, Square, Relu)", [
     "Add",

@@ -323,14 +323,17 @@ for (const variant of VARIANTS) {
     assert.deepEqual(got[1].length, 12);
   });
 
-  test("clone shares nothing visible: values survive disposing the source", async () => {
+  test("clone and same-dtype cast share data safely: values survive the source", async () => {
     await useWasm();
     const before = tf.memory().numTensors;
     const x = tf.tensor1d([1, 2, 3]);
-    const y = tf.clone(x);
+    const y = tf.clone(x), z = tf.cast(x, "float32"), w = tf.cast(x, "int32");
     x.dispose();
     assert.deepEqual([...y.dataSync()], [1, 2, 3]);
-    y.dispose();
+    assert.deepEqual([...z.dataSync()], [1, 2, 3]);
+    assert.equal(w.dtype, "int32");
+    assert.deepEqual([...w.dataSync()], [1, 2, 3]);
+    tf.dispose([y, z, w]);
     assert.equal(tf.memory().numTensors, before);
   });
 

@@ -13,10 +13,13 @@ import {
   backend_util,
   BatchMatMul,
   type BatchMatMulAttrs,
+  Cast,
+  type CastAttrs,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
+  Identity,
   type KernelConfig,
   type KernelFunc,
   MaxPoolGrad,
@@ -281,11 +284,33 @@ function maxPoolGrad({ inputs, backend, attrs = {} }: KernelArgs): TensorInfo {
   return out;
 }
 
+/**
+ * Identity shares the input's data (as the cpu backend does): the stock
+ * wasm kernel copies it, and tfjs never writes a tensor's data in place.
+ */
+function identity({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const x = inputs.x!;
+  if (x.dtype === "string") {
+    return stockKernel(Identity).kernelFunc({ inputs, backend, attrs }) as TensorInfo;
+  }
+  (backend as WasmBackendLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+/** A cast to the same dtype (ReLU's gradient does one per step) shares the data too. */
+function cast(args: KernelArgs): TensorInfo {
+  const { dtype } = args.attrs as unknown as CastAttrs;
+  if (args.inputs.x!.dtype === dtype) return identity(args);
+  return stockKernel(Cast).kernelFunc(args) as TensorInfo;
+}
+
 const replacements: KernelConfig[] = [
   { kernelName: Conv2DBackpropFilter, backendName: "wasm", kernelFunc: conv2DBackpropFilter },
   { kernelName: Conv2DBackpropInput, backendName: "wasm", kernelFunc: conv2DBackpropInput },
   { kernelName: BatchMatMul, backendName: "wasm", kernelFunc: batchMatMul },
   { kernelName: MaxPoolGrad, backendName: "wasm", kernelFunc: maxPoolGrad },
+  { kernelName: Identity, backendName: "wasm", kernelFunc: identity },
+  { kernelName: Cast, backendName: "wasm", kernelFunc: cast },
 ];
 
 /** The kernel names {@linkcode registerWasmTrainingKernels} installs. */

@@ -21,7 +21,6 @@ import {
   type Conv2DBackpropInputAttrs,
   FusedConv2D,
   type FusedConv2DAttrs,
-  Identity,
   type KernelConfig,
   MaxPoolGrad,
   type MaxPoolGradAttrs,
@@ -309,17 +308,6 @@ function sum(args: KernelArgs): TensorInfo | TensorInfo[] {
   });
 }
 
-/**
- * Identity shares the input's data (as the cpu backend does): the stock
- * wasm kernel copies it, and tfjs never writes a tensor's data in place.
- */
-function identity(args: KernelArgs): TensorInfo | TensorInfo[] {
-  const { x } = args.inputs as Record<string, TensorInfo>;
-  if (x.dtype === "string") return stockKernel(Identity).kernelFunc(args);
-  (args.backend as WasmBackendLike).incRef(x.dataId);
-  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
-}
-
 const stockFunc = (name: string) => () => stockKernel(name).kernelFunc;
 const oursFunc = (name: string) => () => wasmTrainingKernel(name);
 
@@ -331,7 +319,6 @@ const replacements: KernelConfig[] = [
   withFallback(BatchMatMul, batchMatMul, oursFunc(BatchMatMul)),
   withFallback(MaxPoolGrad, maxPoolGrad, oursFunc(MaxPoolGrad)),
   withFallback(Sum, sum, stockFunc(Sum)),
-  withFallback(Identity, identity, stockFunc(Identity)),
   ...ELEMENTWISE_KERNELS,
 ];
 
@@ -356,12 +343,7 @@ export function registerOneDnnKernels(options: { only?: string[] } = {}): string
 
 /** Puts back the wasm kernels {@linkcode registerOneDnnKernels} replaced. */
 export function unregisterOneDnnKernels(): void {
-  restoreStockKernel(Conv2D);
-  restoreStockKernel(FusedConv2D);
-  for (
-    const { kernelName } of [...ELEMENTWISE_KERNELS, { kernelName: Sum }, { kernelName: Identity }]
-  ) {
-    restoreStockKernel(kernelName);
-  }
+  const stockOnes = [Conv2D, FusedConv2D, Sum, ...ELEMENTWISE_KERNELS.map((k) => k.kernelName)];
+  for (const name of stockOnes) restoreStockKernel(name);
   registerWasmTrainingKernels();
 }
