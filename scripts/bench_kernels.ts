@@ -81,7 +81,7 @@ const groups: [string, string[]][] = [
     "Conv2DBackpropFilter",
   ]],
   ["MaxPoolGrad", ["MaxPoolGrad"]],
-  ["Sum over leading axes (bias gradients)", ["Sum"]],
+  ["Sum over leading or trailing axes (bias gradients, totals)", ["Sum"]],
   ["BatchMatMul", ["BatchMatMul"]],
   ["element-wise (Add, Multiply, RealDiv, Sub, Sqrt, Square, Relu)", [
     "Add",

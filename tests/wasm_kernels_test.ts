@@ -364,6 +364,7 @@ for (const variant of VARIANTS) {
           "max pool",
           "binary",
           "eltwise",
+          "reduction",
         ]
       ) {
         assert.ok(impls.some(([key]) => key.startsWith(kind)), `${kind} ran`);

@@ -99,3 +99,31 @@ export function unaryOp(
   });
   runBound(dnn, entry.main, [[DNNL.argSrc, io.x], [DNNL.argDst, io.out]], "eltwise op");
 }
+
+/** out[r] = Σₖ x[r, k] over a row-major `rows × columns` matrix. */
+export function rowSums(
+  dnn: OneDnn,
+  shape: { rows: number; columns: number },
+  io: { x: Deno.PointerValue; out: Deno.PointerValue },
+): void {
+  const entry = cachedPrimitives(`reduction|${shape.rows},${shape.columns}`, () => {
+    const src = memoryDesc(dnn, [shape.rows, shape.columns], DNNL.tagAb);
+    const dst = memoryDesc(dnn, [shape.rows, 1], DNNL.tagAb);
+    const desc = opDesc();
+    check(
+      dnn.symbols.dnnl_reduction_desc_init(desc, DNNL.reductionSum, src, dst, 0, 0),
+      "reduction_desc_init",
+    );
+    const pd = primitiveDesc(dnn, desc, null, null, "reduction primitive");
+    try {
+      const main = bindPrimitive(dnn, pd, [
+        [DNNL.argSrc, createMemory(dnn, descPointer(src))],
+        [DNNL.argDst, createMemory(dnn, descPointer(dst))],
+      ]);
+      return { main, keep: [src, dst] };
+    } finally {
+      dnn.symbols.dnnl_primitive_desc_destroy(pd);
+    }
+  });
+  runBound(dnn, entry.main, [[DNNL.argSrc, io.x], [DNNL.argDst, io.out]], "reduction");
+}

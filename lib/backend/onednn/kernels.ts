@@ -45,6 +45,7 @@ import {
 import { allFloat, dnn, type KernelArgs, output, pointerOf, product } from "./heap.ts";
 import { loadOneDnn, type OneDnn } from "./library.ts";
 import { sgemm } from "./matmul.ts";
+import { rowSums } from "./elementwise.ts";
 import { ELEMENTWISE_KERNELS } from "./elementwise_kernels.ts";
 import { withFallback } from "./fallback.ts";
 import { maxPoolBackward } from "./pooling.ts";
@@ -271,8 +272,8 @@ function onesOf(n: number): Deno.PointerValue {
 /**
  * Sums over leading axes (a bias gradient: dy [N,H,W,C] → [C]) as one
  * ones·X product, and over trailing axes (all of them: a loss, the weight
- * decay's Σw²) as X·ones: the stock kernel transposes X for the first and
- * sums on one thread for both.
+ * decay's Σw²) with oneDNN's reduction: the stock kernel transposes X for
+ * the first and sums on one thread for both (fc7's Σw²: 16 → 2.7 ms).
  */
 function sum(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { x } = args.inputs as Record<string, TensorInfo>;
@@ -291,19 +292,11 @@ function sum(args: KernelArgs): TensorInfo | TensorInfo[] {
   const backend = args.backend as WasmBackendLike;
   return output(backend, outShape, (out) => {
     const xs = pointerOf(backend, x), c = pointerOf(backend, out);
-    const shape = { transposeA: false, transposeB: false };
     if (leading) {
-      sgemm(dnn(), { ...shape, m: 1, n: product(kept), k: reduced }, {
-        a: onesOf(reduced),
-        b: xs,
-        c,
-      });
+      const shape = { m: 1, n: product(kept), k: reduced, transposeA: false, transposeB: false };
+      sgemm(dnn(), shape, { a: onesOf(reduced), b: xs, c });
     } else {
-      sgemm(dnn(), { ...shape, m: product(kept), n: 1, k: reduced }, {
-        a: xs,
-        b: onesOf(reduced),
-        c,
-      });
+      rowSums(dnn(), { rows: product(kept), columns: reduced }, { x: xs, out: c });
     }
   });
 }

@@ -27,6 +27,7 @@ export const DNNL = {
   binaryDiv: 131060,
   binarySub: 131061,
   eltwiseSqrt: 111,
+  reductionSum: 196596,
   eltwiseSquare: 79,
   argSrc: 1,
   argSrc1: 2,
@@ -120,6 +121,10 @@ const SYMBOLS = {
   },
   dnnl_binary_desc_init: {
     parameters: ["buffer", "i32", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  dnnl_reduction_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "f32"],
     result: "i32",
   },
   dnnl_eltwise_forward_desc_init: {
