@@ -38,3 +38,47 @@ Deno.test("explicit cpu and wasm choices are honoured; unknown names are rejecte
     /unknown backend 'webgl'.*auto, tensorflow, wasm, cpu/,
   );
 });
+
+/** Prints the wasm backend's description and trains one conv step, in a fresh process. */
+async function wasmInChild(permissions: string[], env: Record<string, string> = {}) {
+  const code = `
+    import * as tf from "@tensorflow/tfjs";
+    import { useBackend } from "${new URL("../lib/backend/mod.ts", import.meta.url).href}";
+    const { description } = await useBackend("wasm");
+    const x = tf.ones([2, 8, 8, 16]) as tf.Tensor4D, w = tf.ones([3, 3, 16, 8]) as tf.Tensor4D;
+    const [, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same")))([x, w]);
+    console.log(JSON.stringify({ description, dw: dw.dataSync()[0] }));
+  `;
+  const file = await Deno.makeTempFile({
+    dir: new URL(".", import.meta.url).pathname,
+    suffix: ".ts",
+  });
+  try {
+    await Deno.writeTextFile(file, code);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...permissions, file],
+      env,
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.ok(out.success, stderr);
+    return JSON.parse(new TextDecoder().decode(out.stdout)) as { description: string; dw: number };
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+Deno.test("without FFI permission or without oneDNN, wasm trains and says why", async () => {
+  const noFfi = await wasmInChild(["--allow-read", "--allow-env"]);
+  assert.match(noFfi.description, /oneDNN needs FFI permission \(run with --allow-ffi or -A\)/);
+  const missing = await wasmInChild(["-A"], { TL_ONEDNN_LIB: "/nonexistent/libdnnl.so.2" });
+  assert.match(
+    missing.description,
+    /oneDNN is not installed \(\/nonexistent\/libdnnl\.so\.2: .*No such file.*apt-get install libdnnl2/,
+  );
+  const notDnnl = await wasmInChild(["-A"], { TL_ONEDNN_LIB: "libc.so.6" });
+  assert.match(notDnnl.description, /libc\.so\.6 is not a oneDNN 2\.x library/);
+  // dW of sum(conv(ones)) at a corner tap: 2 images × 7×7 positions with a neighbour there.
+  for (const r of [noFfi, missing, notDnnl]) assert.equal(r.dw, 2 * 7 * 7);
+});

@@ -112,6 +112,9 @@ function threadCount(): number {
 
 async function tryWasm(options: UseBackendOptions): Promise<BackendInfo | string> {
   let accelerator = "";
+  // The wasm kernels come first: oneDNN's kernels fall back to them, and
+  // they are all there is when oneDNN cannot load.
+  registerWasmTrainingKernels();
   if (oneDnnWanted(options)) {
     const dnn = registerOneDnnKernels();
     if (typeof dnn === "string") {
@@ -122,7 +125,6 @@ async function tryWasm(options: UseBackendOptions): Promise<BackendInfo | string
     }
   } else {
     unregisterOneDnnKernels();
-    registerWasmTrainingKernels();
   }
   let ok = false;
   try {

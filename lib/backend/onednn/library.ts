@@ -379,9 +379,10 @@ export function execute(
 let loaded: OneDnn | string | undefined;
 
 /**
- * Loads oneDNN 2.x once per process. Returns the library, or a one-line
- * reason it is unavailable (not installed, FFI not permitted, wrong major
- * version); never throws.
+ * Loads oneDNN 2.x once per process (`libdnnl.so.2`, or the file named by
+ * `TL_ONEDNN_LIB`). Returns the library, or a one-line reason it is
+ * unavailable (not installed, FFI not permitted, wrong major version);
+ * never throws.
  */
 export function loadOneDnn(): OneDnn | string {
   if (loaded !== undefined) return loaded;
@@ -391,15 +392,22 @@ export function loadOneDnn(): OneDnn | string {
 
 function open(): OneDnn | string {
   let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
+  let path = "libdnnl.so.2";
   try {
-    lib = Deno.dlopen("libdnnl.so.2", SYMBOLS);
+    // A oneDNN 2.x outside the loader's path (a conda or pip install) can be named.
+    path = Deno.env.get("TL_ONEDNN_LIB") || path;
+    lib = Deno.dlopen(path, SYMBOLS);
   } catch (err) {
     const message = (err as Error).message.split("\n")[0];
     if (err instanceof Deno.errors.NotCapable || /permission|--allow-ffi/i.test(message)) {
       return "oneDNN needs FFI permission (run with --allow-ffi or -A)";
     }
-    return `oneDNN is not installed (libdnnl.so.2: ${message}); ` +
-      "on Debian/Ubuntu: apt-get install libdnnl2";
+    if (/symbol/i.test(message)) {
+      return `${path} is not a oneDNN 2.x library (${message.split(": ").pop()})`;
+    }
+    // dlerror repeats the path; its last clause says what went wrong.
+    return `oneDNN is not installed (${path}: ${message.split(": ").pop()}); ` +
+      "on Debian/Ubuntu: apt-get install libdnnl2 (or set TL_ONEDNN_LIB to its path)";
   }
   const s = lib.symbols;
   const v = new Deno.UnsafePointerView(s.dnnl_version()!);
