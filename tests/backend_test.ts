@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { type BackendChoice, useBackend } from "../lib/backend/mod.ts";
+import { type BackendChoice, explainHeapFailure, useBackend } from "../lib/backend/mod.ts";
 
 Deno.test("auto picks wasm offline and says once, in one line, how to get tfjs-node", async () => {
   const lines: string[] = [];
@@ -81,4 +81,19 @@ Deno.test("without FFI permission or without oneDNN, wasm trains and says why", 
   assert.match(notDnnl.description, /libc\.so\.6 is not a oneDNN 2\.x library/);
   // dW of sum(conv(ones)) at a corner tap: 2 images × 7×7 positions with a neighbour there.
   for (const r of [noFfi, missing, notDnnl]) assert.equal(r.dw, 2 * 7 * 7);
+});
+
+Deno.test("running out of wasm heap becomes an error that names the work and the fix", async () => {
+  await useBackend("wasm");
+  const trap = new WebAssembly.RuntimeError("memory access out of bounds");
+  const err = explainHeapFailure(trap, "training step (batch 2, vgg_16 at 224×224)") as Error;
+  assert.match(err.message, /^training step \(batch 2, vgg_16 at 224×224\): the wasm heap ran out/);
+  assert.match(err.message, /4096 MiB; heap \d+ MiB, tensors in use \d+ MiB/);
+  assert.match(err.message, /smaller batch, train fewer scopes/);
+  assert.match(err.message, /\(memory access out of bounds\)$/);
+  const aborted = explainHeapFailure(new Error("Aborted(). Build with -sASSERTIONS"), "x");
+  assert.match((aborted as Error).message, /wasm heap ran out/);
+  // Anything else passes through untouched.
+  const other = new Error("shape mismatch");
+  assert.equal(explainHeapFailure(other, "x"), other);
 });

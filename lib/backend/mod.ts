@@ -7,3 +7,4 @@
 export * from "./select.ts";
 export * from "./wasm_training_kernels.ts";
 export * from "./onednn/kernels.ts";
+export * from "./heap_limit.ts";

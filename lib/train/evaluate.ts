@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { explainHeapFailure } from "../backend/heap_limit.ts";
 import { batches } from "../data/batches.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { INFERENCE, type Model } from "../models/model.ts";
@@ -47,13 +48,18 @@ export function evaluate(
       preprocessing: model.preprocessing,
     })
   ) {
-    const [pred, inTop5] = tf.tidy(() => {
-      const logits = model.logits(b.images, INFERENCE);
-      const kk = Math.min(5, k);
-      const { indices } = tf.topk(logits, kk);
-      const hit5 = tf.any(tf.equal(indices, tf.expandDims(b.labels, 1)), 1);
-      return [tf.argMax(logits, 1).dataSync(), hit5.dataSync()];
-    });
+    let pred: Uint8Array | Int32Array | Float32Array, inTop5: typeof pred;
+    try {
+      [pred, inTop5] = tf.tidy(() => {
+        const logits = model.logits(b.images, INFERENCE);
+        const kk = Math.min(5, k);
+        const { indices } = tf.topk(logits, kk);
+        const hit5 = tf.any(tf.equal(indices, tf.expandDims(b.labels, 1)), 1);
+        return [tf.argMax(logits, 1).dataSync(), hit5.dataSync()];
+      });
+    } catch (err) {
+      throw explainHeapFailure(err, `evaluation (batch ${b.labels.shape[0]}, ${model.scope})`);
+    }
     const labels = b.labels.dataSync();
     for (let i = 0; i < labels.length; i++) {
       confusion[labels[i]][pred[i]]++;

@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { explainHeapFailure } from "../backend/heap_limit.ts";
 import type { ForwardContext } from "../models/layers.ts";
 import type { Model } from "../models/model.ts";
 import { inScope } from "../models/variables.ts";
@@ -59,6 +60,14 @@ export function selectTrainable(model: Model, scopes?: string[]) {
   return chosen;
 }
 
+function guardHeap<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw explainHeapFailure(err, what);
+  }
+}
+
 /** Builds a training step. */
 export function createTrainStep(model: Model, options: TrainStepOptions = {}): TrainStep {
   const optimizer = options.optimizer ?? tf.train.adam(1e-3);
@@ -77,31 +86,37 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
         isFrozen: (name) => !trainableNames.has(name),
         seed,
       };
-      const [loss, correct] = tf.tidy(() => {
-        let hits: tf.Scalar | undefined;
-        const f = () => {
-          const logits = model.logits(images, ctx);
-          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")));
-          const data = classificationLoss(logits, labels, options);
-          if (decay <= 0 || decayed.length === 0) return data;
-          const l2 = tf.addN(decayed.map((w) => tf.sum(tf.square(w))));
-          return tf.add(data, tf.mul(l2, decay / 2)) as tf.Scalar;
-        };
-        let cost: tf.Scalar;
-        if (options.clipNorm) {
-          const { value, grads } = tf.variableGrads(f, varList);
-          const names = Object.keys(grads);
-          const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
-          const factor = tf.div(options.clipNorm, tf.maximum(norm, options.clipNorm));
-          const clipped: tf.NamedTensorMap = {};
-          for (const n of names) clipped[n] = tf.mul(grads[n], factor);
-          optimizer.applyGradients(clipped);
-          cost = value;
-        } else {
-          cost = optimizer.minimize(f, true, varList) as tf.Scalar;
-        }
-        return [cost, hits as tf.Scalar];
-      });
+      const [loss, correct] = guardHeap(
+        `training step (batch ${images.shape[0]}, ${model.scope} at ${images.shape[1]}×${
+          images.shape[2]
+        })`,
+        () =>
+          tf.tidy(() => {
+            let hits: tf.Scalar | undefined;
+            const f = () => {
+              const logits = model.logits(images, ctx);
+              hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")));
+              const data = classificationLoss(logits, labels, options);
+              if (decay <= 0 || decayed.length === 0) return data;
+              const l2 = tf.addN(decayed.map((w) => tf.sum(tf.square(w))));
+              return tf.add(data, tf.mul(l2, decay / 2)) as tf.Scalar;
+            };
+            let cost: tf.Scalar;
+            if (options.clipNorm) {
+              const { value, grads } = tf.variableGrads(f, varList);
+              const names = Object.keys(grads);
+              const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
+              const factor = tf.div(options.clipNorm, tf.maximum(norm, options.clipNorm));
+              const clipped: tf.NamedTensorMap = {};
+              for (const n of names) clipped[n] = tf.mul(grads[n], factor);
+              optimizer.applyGradients(clipped);
+              cost = value;
+            } else {
+              cost = optimizer.minimize(f, true, varList) as tf.Scalar;
+            }
+            return [cost, hits as tf.Scalar];
+          }),
+      );
       const lossValue = loss.dataSync()[0];
       const accuracy = correct.dataSync()[0] / labels.shape[0];
       tf.dispose([loss, correct]);

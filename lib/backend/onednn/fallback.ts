@@ -5,6 +5,7 @@
  * @module
  */
 import type { KernelConfig, KernelFunc } from "@tensorflow/tfjs";
+import { isWasmHeapFailure } from "../heap_limit.ts";
 
 const warned = new Set<string>();
 
@@ -22,6 +23,8 @@ export function withFallback(
     try {
       return fast(args);
     } catch (err) {
+      // Out of wasm heap: the fallback would fail the same way.
+      if (isWasmHeapFailure(err)) throw err;
       if (!warned.has(name)) {
         warned.add(name);
         console.error(
