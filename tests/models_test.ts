@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { useBackend } from "../lib/backend/mod.ts";
 import { writeCheckpoint } from "../lib/checkpoint/writer.ts";
-import { INFERENCE, parameterCount } from "../lib/models/model.ts";
+import { INFERENCE, type Model, parameterCount } from "../lib/models/model.ts";
 import { buildResnetV1, type ResnetBlockSpec } from "../lib/models/resnet.ts";
 import { buildVgg } from "../lib/models/vgg.ts";
 import { createTrainStep } from "../lib/train/step.ts";
@@ -238,4 +238,62 @@ Deno.test("dropout is active only in training; inference is deterministic", asyn
   assert.notDeepEqual(t1, a);
   m.store.dispose();
   x.dispose();
+});
+
+Deno.test("a frozen prefix runs off the tape: same step, much less peak memory", async () => {
+  await useBackend("wasm");
+  // [label, model, trainable scopes, largest allowed peak ratio detached / taped]
+  const cases: [string, () => Model, string[], number][] = [
+    ["VGG, only fc8", () => buildVgg("small", { numClasses: 10, inputSize: 32, seed: 3 }), [
+      "small_vgg/fc8",
+    ], 0.5],
+    [
+      "ResNet, only logits",
+      () => buildResnetV1("resnet_v1_50", { numClasses: 10, inputSize: 32, seed: 3 }),
+      ["resnet_v1_50/logits"],
+      0.5,
+    ],
+    [
+      // At 32×32 block4 works on 1×1 maps: its weights and gradients dominate.
+      "ResNet, block4 and logits",
+      () => buildResnetV1("resnet_v1_50", { numClasses: 10, inputSize: 32, seed: 3 }),
+      ["resnet_v1_50/block4", "resnet_v1_50/logits"],
+      0.95,
+    ],
+  ];
+  const x = tf.randomNormal([8, 32, 32, 3], 0, 1, "float32", 5) as tf.Tensor4D;
+  const y = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32");
+  for (const [label, build, scopes, ratio] of cases) {
+    const results = [];
+    for (const detach of [false, true]) {
+      const model = build();
+      const step = createTrainStep(model, {
+        trainableScopes: scopes,
+        detachFrozenPrefix: detach,
+        optimizer: tf.train.sgd(0.1),
+      });
+      let loss = 0;
+      const base = tf.memory().numBytes;
+      const profile = await tf.profile(() => {
+        loss = step.run(x, y, 1).loss;
+      });
+      const peakBytes = profile.peakBytes - base;
+      const after = step.trainable.map((n) => Float32Array.from(model.store.get(n).dataSync()));
+      results.push({ loss, peakBytes, after });
+      step.optimizer.dispose();
+      model.store.dispose();
+    }
+    const [taped, detached] = results;
+    assert.ok(Math.abs(taped.loss - detached.loss) < 1e-5, `${label}: loss`);
+    taped.after.forEach((w, i) => {
+      const d = detached.after[i];
+      const worst = w.reduce((m, v, j) => Math.max(m, Math.abs(v - d[j])), 0);
+      assert.ok(worst < 1e-5, `${label}: trained variable ${i} differs by ${worst}`);
+    });
+    assert.ok(
+      detached.peakBytes < ratio * taped.peakBytes,
+      `${label}: peak ${detached.peakBytes} vs ${taped.peakBytes} bytes`,
+    );
+  }
+  tf.dispose([x, y]);
 });

@@ -8,7 +8,16 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Preprocessing, VGG_PREPROCESSING } from "../data/preprocess.ts";
-import { type Apply, batchNorm, conv2d, maxPool, padForStride } from "./layers.ts";
+import {
+  type Apply,
+  batchNorm,
+  conv2d,
+  maxPool,
+  owning,
+  padForStride,
+  sequential,
+  stateless,
+} from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
 import { VariableStore } from "./variables.ts";
 
@@ -119,7 +128,7 @@ export function buildResnetV1(
   const numClasses = options.numClasses ?? 1000;
   const inputSize = options.inputSize ?? 224;
   const store = new VariableStore(options.seed ?? 0);
-  const root = convBn(store, `${scope}/conv1`, [3, 64], 7, 2, true);
+  const root = owning(store, () => convBn(store, `${scope}/conv1`, [3, 64], 7, 2, true));
   const pool1 = maxPool(3, 2, "SAME");
   const units: Apply[] = [];
   let depthIn = 64;
@@ -127,15 +136,9 @@ export function buildResnetV1(
     for (let u = 0; u < block.units; u++) {
       const stride = u === block.units - 1 ? block.stride : 1;
       const depth = block.baseDepth * 4;
+      const unit = `${scope}/block${b + 1}/unit_${u + 1}`;
       units.push(
-        bottleneck(
-          store,
-          `${scope}/block${b + 1}/unit_${u + 1}`,
-          depthIn,
-          depth,
-          block.baseDepth,
-          stride,
-        ),
+        owning(store, () => bottleneck(store, unit, depthIn, depth, block.baseDepth, stride)),
       );
       depthIn = depth;
     }
@@ -144,12 +147,8 @@ export function buildResnetV1(
     kernel: 1,
     relu: false,
   });
-  const forward: Apply = (x, ctx) => {
-    let net = pool1(root(x, ctx), ctx);
-    for (const unit of units) net = unit(net, ctx);
-    net = tf.mean(net, [1, 2], true) as tf.Tensor4D;
-    return logits(net, ctx);
-  };
+  const globalPool = stateless((x) => tf.mean(x, [1, 2], true) as tf.Tensor4D);
+  const forward = sequential(root, pool1, ...units, globalPool, logits);
   return classifierModel({
     scope,
     inputSize,

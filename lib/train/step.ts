@@ -23,6 +23,11 @@ export interface TrainStepOptions extends LossOptions {
    * every variable.
    */
   trainableScopes?: string[];
+  /**
+   * Run the frozen leading layers off the gradient tape (default true):
+   * same gradients, far less memory when only the head trains.
+   */
+  detachFrozenPrefix?: boolean;
   /** L2 weight decay on trainable weights tensors (names ending `/weights`); default the model's own. */
   weightDecay?: number;
   /** Clip gradients to this global norm. */
@@ -85,6 +90,7 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
         training: true,
         isFrozen: (name) => !trainableNames.has(name),
         seed,
+        detachFrozenPrefix: options.detachFrozenPrefix,
       };
       const [loss, correct] = guardHeap(
         `training step (batch ${images.shape[0]}, ${model.scope} at ${images.shape[1]}×${
