@@ -40,7 +40,7 @@ def finetune(fname, title, intro, model_name, scope, exclude, trainable, known, 
     nb(fname, [
      ("md", f"# {title}\n\n{intro}\n\n" + QUICK_NOTE),
      ("code", "// Parameters\nimport { buildModel, makeQuickCheckpoint, makeQuickCifar, quickMode, useBackend, VGG_PREPROCESSING } from \"../mod.ts\";\n"
-      f"const params = {{\n  cifar: \"../data/cifar-10-binary.tar.gz\", // https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz\n  checkpoint: \"../checkpoints/{ckpt_file}\", // {ckpt_note}\n  epochs: 5,\n  imageSize: 224,\n  batchSize: 32,\n  learningRate: {lr},\n  backend: \"auto\",\n  maxSteps: undefined as number | undefined,\n  logEvery: 100,\n  out: \"../out/{fname.split('_')[0]}\",\n}};\n"
+      f"const params = {{\n  cifar: \"../data/cifar-10-binary.tar.gz\", // https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz\n  checkpoint: \"../checkpoints/{ckpt_file}\", // {ckpt_note}\n  exclude: [\"{exclude}\"], // scopes not restored (new or reshaped layers)\n  epochs: 5,\n  imageSize: 224,\n  batchSize: 32,\n  learningRate: {lr},\n  backend: \"auto\",\n  maxSteps: undefined as number | undefined,\n  logEvery: 100,\n  out: \"../out/{fname.split('_')[0]}\",\n}};\n"
       "if (quickMode()) {\n  const tmp = await Deno.makeTempDir();\n  await useBackend(params.backend as \"auto\");\n"
       f"  const stand_in = buildModel(\"{model_name}\", {{ numClasses: 1000, inputSize: 32, seed: 7 }});\n"
       f"  Object.assign(params, {{ cifar: await makeQuickCifar(tmp, {{ perClass: 6, testPerClass: 4 }}), checkpoint: await makeQuickCheckpoint(stand_in, `${{tmp}}/{ckpt_file}`), epochs: 1, imageSize: 32, batchSize: 16, maxSteps: 3, logEvery: 1, out: `${{tmp}}/out` }});\n"
@@ -51,7 +51,7 @@ def finetune(fname, title, intro, model_name, scope, exclude, trainable, known, 
      ("md", f"Build `{scope}` for 10 classes and restore everything except `{exclude}` (TF-Slim's `get_variables_to_restore(exclude=[...])`). Preprocessing travels with the checkpoint: RGB minus the ImageNet means, no scaling."),
      ("code", "import { restore } from \"../mod.ts\";\n"
       f"const model = buildModel(\"{model_name}\", {{ numClasses: 10, inputSize: params.imageSize, preprocessing: VGG_PREPROCESSING }});\n"
-      f"const report = await restore(model, checkpoint, {{ exclude: [\"{exclude}\"], listRestored: true }});"),
+      "const report = await restore(model, checkpoint, { exclude: params.exclude, listRestored: true });"),
      ("code", "import { fit } from \"../mod.ts\";\n"
       f"const result = await fit(model, train, {{\n  epochs: params.epochs,\n  batchSize: params.batchSize,\n  maxSteps: params.maxSteps,\n  learningRate: params.learningRate,\n  trainableScopes: {trainable},\n  checkpointDir: `${{params.out}}/checkpoints`,\n  logEvery: params.logEvery,\n}});\n"
       "console.log(`trained ${result.step} steps of ${report.restored.length} restored variables' network`);"),
@@ -63,7 +63,7 @@ finetune("03_vgg16_finetune_fc8.ipynb", "Exercise 3 — VGG-16 from ImageNet, fi
   "vgg_16", "vgg_16", "vgg_16/fc8", "[\"vgg_16/fc8\"]", "vgg_16", "vgg_16.ckpt",
   "from http://download.tensorflow.org/models/vgg_16_2016_08_28.tar.gz (extract it)", "0.001")
 finetune("04_vgg16_finetune_all.ipynb", "Exercise 4 — VGG-16 from ImageNet, fine-tune all layers",
-  "Same start as exercise 3 (restore all but `vgg_16/fc8`), but every layer trains, at a lower learning rate so the pretrained features are adjusted rather than overwritten.",
+  "Same start as exercise 3 (restore all but `vgg_16/fc8`), but every layer trains, at a lower learning rate so the pretrained features are adjusted rather than overwritten.\n\n**Memory:** on the wasm backend (no tfjs-node) every tensor lives in a 4 GiB heap, and training all of VGG-16 at 224×224 needs more at any batch size: the training cell then stops with an error saying so. Install tfjs-node, or set `imageSize: 112, batchSize: 16, exclude: [\"vgg_16/fc6\", \"vgg_16/fc8\"]` (fits in 2.6 GiB; at 112 `fc6` is 3×3, so it trains from scratch).",
   "vgg_16", "vgg_16", "vgg_16/fc8", "undefined", "vgg_16", "vgg_16.ckpt",
   "from http://download.tensorflow.org/models/vgg_16_2016_08_28.tar.gz (extract it)", "0.0001")
 finetune("05_resnet_v1_50_finetune.ipynb", "Exercise 5 — ResNet-V1-50 fine-tuned from a checkpoint",
