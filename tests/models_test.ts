@@ -2,7 +2,9 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { useBackend } from "../lib/backend/mod.ts";
 import { writeCheckpoint } from "../lib/checkpoint/writer.ts";
+import { conv2d, useUnfusedConvForTests } from "../lib/models/layers.ts";
 import { INFERENCE, type Model, parameterCount } from "../lib/models/model.ts";
+import { VariableStore } from "../lib/models/variables.ts";
 import { buildResnetV1, type ResnetBlockSpec } from "../lib/models/resnet.ts";
 import { buildVgg } from "../lib/models/vgg.ts";
 import { createTrainStep } from "../lib/train/step.ts";
@@ -296,4 +298,47 @@ Deno.test("a frozen prefix runs off the tape: same step, much less peak memory",
     );
   }
   tf.dispose([x, y]);
+});
+
+Deno.test("conv+bias+ReLU with its own gradient matches tfjs' unfused path on every backend", async () => {
+  for (
+    const start of [
+      () => useBackend("cpu"),
+      () => useBackend("wasm", { onednn: false }),
+      () => useBackend("wasm"),
+    ]
+  ) {
+    await start();
+    const results: Float32Array[][] = [];
+    for (const unfused of [true, false]) {
+      useUnfusedConvForTests(unfused);
+      const store = new VariableStore(4);
+      const layer = conv2d(store, "c", [3, 5], { kernel: 3, stride: 2 });
+      store.get("c/biases").assign(tf.tensor1d([0.1, -0.2, 0.05, 0, 0.3]));
+      const x = tf.randomNormal([2, 7, 7, 3], 0, 1, "float32", 9) as tf.Tensor4D;
+      // A loss whose gradient is non-zero where ReLU clips, so the mask matters.
+      const r = tf.randomNormal([2, 4, 4, 5], 0, 1, "float32", 11);
+      const w = store.get("c/weights"), b = store.get("c/biases");
+      const { grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(layer(x, { training: true, isFrozen: () => false }), r)) as tf.Scalar,
+        [w, b],
+      );
+      const [gx] = tf.grads((a: tf.Tensor) =>
+        tf.sum(tf.mul(layer(a as tf.Tensor4D, { training: true, isFrozen: () => false }), r))
+      )([x]);
+      results.push([grads[w.name], grads[b.name], gx].map((t) => Float32Array.from(t.dataSync())));
+      tf.dispose([x, r, gx, ...Object.values(grads)]);
+      store.dispose();
+    }
+    useUnfusedConvForTests(false);
+    const [ref, got] = results;
+    ref.forEach((r, i) => {
+      const scale = r.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6);
+      const err = r.reduce((m, v, j) => Math.max(m, Math.abs(v - got[i][j])), 0);
+      assert.ok(
+        err / scale < 1e-5,
+        `${tf.getBackend()}: gradient ${i} differs (${err} of ${scale})`,
+      );
+    });
+  }
 });

@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { convBiasRelu } from "./conv_bias_relu.ts";
 import type { Initializer, VariableStore } from "./variables.ts";
 
 /** Per-call state of a forward pass. */
@@ -100,15 +101,29 @@ export function conv2d(
   const pad = (options.padding ?? "SAME") === "SAME" ? "same" : "valid";
   const activation = options.relu === false ? "linear" : "relu";
   const names = [`${scope}/weights`, ...(biases ? [`${scope}/biases`] : [])];
-  return owns((x) =>
-    tf.fused.conv2d({
+  const fusedGrad = activation === "relu" && biases !== undefined;
+  return owns((x) => {
+    // While gradients are recorded tfjs would unfuse conv, bias and ReLU.
+    if (fusedGrad && tf.engine().state.gradientDepth > 0 && !unfusedForTests) {
+      const w = weights as tf.Tensor4D, b = biases as tf.Tensor1D;
+      return convBiasRelu(x, { w, b }, { strides: stride, pad });
+    }
+    return tf.fused.conv2d({
       x,
       filter: weights as tf.Tensor4D,
       strides: stride,
       pad,
       bias: biases,
       activation,
-    }), names);
+    });
+  }, names);
+}
+
+let unfusedForTests = false;
+
+/** Makes conv2d layers use tfjs' unfused training path (to compare gradients in tests). */
+export function useUnfusedConvForTests(on: boolean): void {
+  unfusedForTests = on;
 }
 
 /** Options of {@linkcode batchNorm}. */
