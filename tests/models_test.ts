@@ -342,3 +342,38 @@ Deno.test("conv+bias+ReLU with its own gradient matches tfjs' unfused path on ev
     });
   }
 });
+
+Deno.test("weight decay is TF-Slim's l2_regularizer: loss + d·Σw²/2, gradient + d·w, weights only", async () => {
+  await useBackend("wasm");
+  const x = tf.randomNormal([4, 32, 32, 3], 0, 1, "float32", 21) as tf.Tensor4D;
+  const y = tf.tensor1d([1, 3, 5, 7], "int32");
+  const d = 0.01, lr = 0.1;
+  const runs = [0, d].map((weightDecay) => {
+    const model = buildVgg("small", { numClasses: 10, inputSize: 32, seed: 5 });
+    const before = new Map(
+      model.store.list().map((v) => [v.name, Float32Array.from(v.variable.dataSync())]),
+    );
+    const step = createTrainStep(model, { weightDecay, optimizer: tf.train.sgd(lr) });
+    const { loss } = step.run(x, y, 3);
+    const after = new Map(
+      model.store.list().map((v) => [v.name, Float32Array.from(v.variable.dataSync())]),
+    );
+    step.optimizer.dispose();
+    model.store.dispose();
+    return { loss, before, after };
+  });
+  const [plain, decayed] = runs;
+  let sumSquares = 0;
+  for (const [name, w0] of plain.before) {
+    if (name.endsWith("/weights")) sumSquares += w0.reduce((s, v) => s + v * v, 0);
+  }
+  assert.ok(Math.abs(decayed.loss - plain.loss - (d / 2) * sumSquares) < 1e-4 * (1 + plain.loss));
+  for (const [name, w0] of plain.before) {
+    const a = plain.after.get(name)!, b = decayed.after.get(name)!;
+    // w_plain - w_decayed = lr·d·w0 for weights, 0 for biases.
+    const factor = name.endsWith("/weights") ? lr * d : 0;
+    const worst = w0.reduce((m, v, i) => Math.max(m, Math.abs(a[i] - b[i] - factor * v)), 0);
+    assert.ok(worst < 1e-6, `${name}: off by ${worst}`);
+  }
+  tf.dispose([x, y]);
+});

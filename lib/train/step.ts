@@ -102,23 +102,31 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
             const f = () => {
               const logits = model.logits(images, ctx);
               hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")));
-              const data = classificationLoss(logits, labels, options);
-              if (decay <= 0 || decayed.length === 0) return data;
-              const l2 = tf.addN(decayed.map((w) => tf.sum(tf.square(w))));
-              return tf.add(data, tf.mul(l2, decay / 2)) as tf.Scalar;
+              return classificationLoss(logits, labels, options);
             };
-            let cost: tf.Scalar;
+            const { value, grads } = tf.variableGrads(f, varList);
+            let cost = value;
+            if (decay > 0 && decayed.length > 0) {
+              // TF-Slim's l2_regularizer, decay·Σw²/2 per weights tensor, kept off the
+              // tape: its gradient decay·w is added directly, and no w² outlives its sum
+              // (on the tape both would hold a copy of every weight until the step ends).
+              const parts = decayed.map((w) => tf.tidy(() => tf.sum(tf.square(w))));
+              cost = tf.add(value, tf.mul(tf.addN(parts), decay / 2)) as tf.Scalar;
+              for (const w of decayed) {
+                const g = grads[w.name];
+                grads[w.name] = tf.tidy(() => tf.add(g, tf.mul(w, decay)));
+                g.dispose();
+              }
+            }
             if (options.clipNorm) {
-              const { value, grads } = tf.variableGrads(f, varList);
               const names = Object.keys(grads);
               const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
               const factor = tf.div(options.clipNorm, tf.maximum(norm, options.clipNorm));
               const clipped: tf.NamedTensorMap = {};
               for (const n of names) clipped[n] = tf.mul(grads[n], factor);
               optimizer.applyGradients(clipped);
-              cost = value;
             } else {
-              cost = optimizer.minimize(f, true, varList) as tf.Scalar;
+              optimizer.applyGradients(grads);
             }
             return [cost, hits as tf.Scalar];
           }),
