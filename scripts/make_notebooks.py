@@ -63,7 +63,7 @@ finetune("03_vgg16_finetune_fc8.ipynb", "Exercise 3 — VGG-16 from ImageNet, fi
   "vgg_16", "vgg_16", "vgg_16/fc8", "[\"vgg_16/fc8\"]", "vgg_16", "vgg_16.ckpt",
   "from http://download.tensorflow.org/models/vgg_16_2016_08_28.tar.gz (extract it)", "0.001")
 finetune("04_vgg16_finetune_all.ipynb", "Exercise 4 — VGG-16 from ImageNet, fine-tune all layers",
-  "Same start as exercise 3 (restore all but `vgg_16/fc8`), but every layer trains, at a lower learning rate so the pretrained features are adjusted rather than overwritten.\n\n**Memory:** on the wasm backend (no tfjs-node) every tensor lives in a 4 GiB heap, and training all of VGG-16 at 224×224 needs more at any batch size: the training cell then stops with an error saying so. Install tfjs-node, or set `imageSize: 112, batchSize: 16, exclude: [\"vgg_16/fc6\", \"vgg_16/fc8\"]` (fits in 2.6 GiB; at 112 `fc6` is 3×3, so it trains from scratch).",
+  "Same start as exercise 3 (restore all but `vgg_16/fc8`), but every layer trains, at a lower learning rate so the pretrained features are adjusted rather than overwritten.\n\n**Memory:** on the wasm backend (no tfjs-node) every tensor lives in a 4 GiB heap, and training all of VGG-16 at 224×224 needs more at any useful batch size (only batch 1 fits): the training cell then stops with an error saying so. Install tfjs-node, or set `imageSize: 112, batchSize: 16, exclude: [\"vgg_16/fc6\", \"vgg_16/fc8\"]` (fits in 2.6 GiB; at 112 `fc6` is 3×3, so it trains from scratch).",
   "vgg_16", "vgg_16", "vgg_16/fc8", "undefined", "vgg_16", "vgg_16.ckpt",
   "from http://download.tensorflow.org/models/vgg_16_2016_08_28.tar.gz (extract it)", "0.0001")
 finetune("05_resnet_v1_50_finetune.ipynb", "Exercise 5 — ResNet-V1-50 fine-tuned from a checkpoint",
