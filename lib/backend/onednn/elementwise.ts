@@ -1,28 +1,15 @@
 /**
  * Element-wise ops on oneDNN: binary (add, mul, div, sub; the second operand
- * may broadcast as a scalar or as one row) and unary (sqrt, square, relu).
+ * may broadcast as a scalar or as one row), unary (sqrt, square, relu) and
+ * row sums.
  * Memory-bound work the single wasm thread does at a fraction of the
  * machine's bandwidth (16.7 M floats: add 48 → 6 ms, sqrt 89 → 4 ms here);
  * the optimizer's update is made of these.
  *
  * @module
  */
-import {
-  check,
-  createMemory,
-  descPointer,
-  DNNL,
-  memoryDesc,
-  type OneDnn,
-  opDesc,
-  primitiveDesc,
-} from "./library.ts";
-import {
-  bindPrimitive,
-  type BoundPrimitive,
-  cachedPrimitives,
-  runBound,
-} from "./primitive_cache.ts";
+import { check, DNNL, memoryDesc, type OneDnn, opDesc } from "./library.ts";
+import { bindOperation, cachedPrimitives, runBound } from "./primitive_cache.ts";
 
 /** How the second operand of a binary op lines up with the first. */
 export type Broadcast = "none" | "scalar" | "row";
@@ -46,17 +33,12 @@ function binaryEntry(dnn: OneDnn, shape: BinaryShape) {
       : memoryDesc(dnn, shape.broadcast === "scalar" ? [1, 1] : [1, shape.columns], DNNL.tagAb);
     const op = opDesc();
     check(dnn.symbols.dnnl_binary_desc_init(op, shape.alg, full, second, full), "binary_desc_init");
-    const pd = primitiveDesc(dnn, op, null, null, "binary primitive");
-    try {
-      const main: BoundPrimitive = bindPrimitive(dnn, pd, [
-        [DNNL.argSrc, createMemory(dnn, descPointer(full))],
-        [DNNL.argSrc1, createMemory(dnn, descPointer(second))],
-        [DNNL.argDst, createMemory(dnn, descPointer(full))],
-      ]);
-      return { main, keep: [full, second] };
-    } finally {
-      dnn.symbols.dnnl_primitive_desc_destroy(pd);
-    }
+    const main = bindOperation(dnn, op, "binary primitive", [
+      [DNNL.argSrc, full],
+      [DNNL.argSrc1, second],
+      [DNNL.argDst, full],
+    ]);
+    return { main, keep: [full, second] };
   });
 }
 
@@ -86,16 +68,11 @@ export function unaryOp(
       dnn.symbols.dnnl_eltwise_forward_desc_init(desc, DNNL.forwardInference, op.alg, md, 0, 0),
       "eltwise_forward_desc_init",
     );
-    const pd = primitiveDesc(dnn, desc, null, null, "eltwise primitive");
-    try {
-      const main = bindPrimitive(dnn, pd, [
-        [DNNL.argSrc, createMemory(dnn, descPointer(md))],
-        [DNNL.argDst, createMemory(dnn, descPointer(md))],
-      ]);
-      return { main, keep: [md] };
-    } finally {
-      dnn.symbols.dnnl_primitive_desc_destroy(pd);
-    }
+    const main = bindOperation(dnn, desc, "eltwise primitive", [
+      [DNNL.argSrc, md],
+      [DNNL.argDst, md],
+    ]);
+    return { main, keep: [md] };
   });
   runBound(dnn, entry.main, [[DNNL.argSrc, io.x], [DNNL.argDst, io.out]], "eltwise op");
 }
@@ -114,16 +91,11 @@ export function rowSums(
       dnn.symbols.dnnl_reduction_desc_init(desc, DNNL.reductionSum, src, dst, 0, 0),
       "reduction_desc_init",
     );
-    const pd = primitiveDesc(dnn, desc, null, null, "reduction primitive");
-    try {
-      const main = bindPrimitive(dnn, pd, [
-        [DNNL.argSrc, createMemory(dnn, descPointer(src))],
-        [DNNL.argDst, createMemory(dnn, descPointer(dst))],
-      ]);
-      return { main, keep: [src, dst] };
-    } finally {
-      dnn.symbols.dnnl_primitive_desc_destroy(pd);
-    }
+    const main = bindOperation(dnn, desc, "reduction primitive", [
+      [DNNL.argSrc, src],
+      [DNNL.argDst, dst],
+    ]);
+    return { main, keep: [src, dst] };
   });
   runBound(dnn, entry.main, [[DNNL.argSrc, io.x], [DNNL.argDst, io.out]], "reduction");
 }

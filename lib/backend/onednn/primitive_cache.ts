@@ -6,11 +6,15 @@
  * @module
  */
 import {
+  createMemory,
   createPrimitive,
+  descPointer,
   type ExecArg,
   execute,
   implementationOf,
+  type MemoryDesc,
   type OneDnn,
+  primitiveDesc,
   setHandle,
 } from "./library.ts";
 
@@ -34,6 +38,28 @@ export function bindPrimitive(
     implementation: implementationOf(dnn, pd),
     memories: new Map(memories),
   };
+}
+
+/**
+ * The primitive of an operation descriptor that needs no forward hint,
+ * with a memory object (attached to caller data per run) for each argument.
+ */
+export function bindOperation(
+  dnn: OneDnn,
+  op: Uint8Array<ArrayBuffer>,
+  what: string,
+  args: [number, MemoryDesc][],
+): BoundPrimitive {
+  const pd = primitiveDesc(dnn, op, null, null, what);
+  try {
+    const memories = args.map(([arg, md]): [number, Deno.PointerValue] => [
+      arg,
+      createMemory(dnn, descPointer(md)),
+    ]);
+    return bindPrimitive(dnn, pd, memories);
+  } finally {
+    dnn.symbols.dnnl_primitive_desc_destroy(pd);
+  }
 }
 
 /** Points the listed arguments at caller data, then runs the primitive. */
