@@ -11,7 +11,6 @@ import * as tf from "@tensorflow/tfjs";
 import "./quiet.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import { registerWasmTrainingKernels } from "./wasm_training_kernels.ts";
 import { registerOneDnnKernels, unregisterOneDnnKernels } from "./onednn/kernels.ts";
 
 /** What a caller may ask for. `tensorflow` means tfjs-node-gpu or tfjs-node. */
@@ -112,9 +111,7 @@ function threadCount(): number {
 
 async function tryWasm(options: UseBackendOptions): Promise<BackendInfo | string> {
   let accelerator = "";
-  // The wasm kernels come first: oneDNN's kernels fall back to them, and
-  // they are all there is when oneDNN cannot load.
-  registerWasmTrainingKernels();
+  // Both paths (re)register the wasm training kernels.
   if (oneDnnWanted(options)) {
     const dnn = registerOneDnnKernels();
     if (typeof dnn === "string") {

@@ -231,6 +231,19 @@ function batchMatMul(
   });
 }
 
+/** The pooling geometry of a `MaxPoolGrad` call (its input and attributes). */
+export function maxPoolGradInfo(input: TensorInfo, attrs: NamedAttrMap): backend_util.Conv2DInfo {
+  const a = attrs as unknown as MaxPoolGradAttrs;
+  return backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
+}
+
 /**
  * Max-pool gradient with TF's semantics: each window's gradient goes to the
  * first maximum in scan order, padding never wins. The stock wasm kernel
@@ -239,15 +252,7 @@ function batchMatMul(
  */
 function maxPoolGrad({ inputs, backend, attrs = {} }: KernelArgs): TensorInfo {
   const dy = inputs.dy!, input = inputs.input!;
-  const a = attrs as unknown as MaxPoolGradAttrs;
-  const info = backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    a.filterSize,
-    a.strides,
-    1,
-    a.pad,
-    a.dimRoundingMode,
-  );
+  const info = maxPoolGradInfo(input, attrs);
   const wasm = backend as WasmBackendLike;
   // Allocate first: growing the wasm heap would detach earlier views.
   const out = wasm.makeOutput(input.shape, "float32");

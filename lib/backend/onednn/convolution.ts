@@ -79,8 +79,6 @@ interface FilterPort {
 interface Entry extends Record<string, unknown> {
   main: BoundPrimitive;
   filter: FilterPort;
-  /** Keeps the descriptors the memories point at alive. */
-  keep: MemoryDesc[];
 }
 
 function keyOf(kind: string, g: ConvGeometry, extra = ""): string {
@@ -181,7 +179,6 @@ function forwardEntry(dnn: OneDnn, g: ConvGeometry, options: ConvForwardOptions)
       return {
         main: bindPrimitive(dnn, pd, memories),
         filter,
-        keep: [d.src, d.dst, d.filterUser, d.bias],
       };
     } finally {
       dnn.symbols.dnnl_primitive_desc_destroy(pd);
@@ -278,7 +275,7 @@ function backwardEntry(
           [DNNL.argWeights, filter.inner],
           [DNNL.argDiffSrc, src],
         ]);
-        return { main, filter, keep: [d.src, d.dst, d.filterUser] };
+        return { main, filter };
       }
       const filter = filterPort(dnn, d.filterUser, queryMd(dnn, pd, DNNL.queryDiffWeightsMd), true);
       const main = bindPrimitive(dnn, pd, [
@@ -286,7 +283,7 @@ function backwardEntry(
         [DNNL.argDiffDst, dst],
         [DNNL.argDiffWeights, filter.inner],
       ]);
-      return { main, filter, keep: [d.src, d.dst, d.filterUser] };
+      return { main, filter };
     } finally {
       if (pd) s.dnnl_primitive_desc_destroy(pd);
       s.dnnl_primitive_desc_destroy(hint);

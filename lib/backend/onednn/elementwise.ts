@@ -38,7 +38,7 @@ function binaryEntry(dnn: OneDnn, shape: BinaryShape) {
       [DNNL.argSrc1, second],
       [DNNL.argDst, full],
     ]);
-    return { main, keep: [full, second] };
+    return { main };
   });
 }
 
@@ -72,7 +72,7 @@ export function unaryOp(
       [DNNL.argSrc, md],
       [DNNL.argDst, md],
     ]);
-    return { main, keep: [md] };
+    return { main };
   });
   runBound(dnn, entry.main, [[DNNL.argSrc, io.x], [DNNL.argDst, io.out]], "eltwise op");
 }
@@ -95,7 +95,7 @@ export function rowSums(
       [DNNL.argSrc, src],
       [DNNL.argDst, dst],
     ]);
-    return { main, keep: [src, dst] };
+    return { main };
   });
   runBound(dnn, entry.main, [[DNNL.argSrc, io.x], [DNNL.argDst, io.out]], "reduction");
 }

@@ -23,7 +23,6 @@ import {
   type FusedConv2DAttrs,
   type KernelConfig,
   MaxPoolGrad,
-  type MaxPoolGradAttrs,
   Sum,
   type SumAttrs,
   type TensorInfo,
@@ -35,7 +34,12 @@ import {
   stockKernel,
   type WasmBackendLike,
 } from "../kernel_registry.ts";
-import { registerWasmTrainingKernels, wasmTrainingKernel } from "../wasm_training_kernels.ts";
+import {
+  maxPoolGradInfo,
+  registerWasmTrainingKernels,
+  WASM_TRAINING_KERNELS,
+  wasmTrainingKernel,
+} from "../wasm_training_kernels.ts";
 import {
   convBackwardData,
   convBackwardFilter,
@@ -225,16 +229,8 @@ function batchMatMul(args: KernelArgs): TensorInfo | TensorInfo[] {
 
 function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { dy, input } = args.inputs as Record<string, TensorInfo>;
-  const a = args.attrs as unknown as MaxPoolGradAttrs;
   if (!allFloat(dy, input)) return wasmTrainingKernel(MaxPoolGrad)(args);
-  const info = backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    a.filterSize,
-    a.strides,
-    1,
-    a.pad,
-    a.dimRoundingMode,
-  );
+  const info = maxPoolGradInfo(input, args.attrs ?? {});
   const backend = args.backend as WasmBackendLike;
   const g = {
     batch: info.batchSize,
@@ -325,9 +321,11 @@ export const ONEDNN_KERNELS: readonly string[] = replacements.map((k) => k.kerne
  * (benchmarks measure each one's effect).
  */
 export function registerOneDnnKernels(options: { only?: string[] } = {}): string | OneDnn {
+  // The wasm kernels come first: ours fall back to them, and they are all
+  // there is when oneDNN cannot load.
+  registerWasmTrainingKernels();
   const lib = loadOneDnn();
   if (typeof lib === "string") return lib;
-  registerWasmTrainingKernels();
   for (const config of replacements) {
     if (!options.only || options.only.includes(config.kernelName)) installKernel(config);
   }
@@ -336,7 +334,8 @@ export function registerOneDnnKernels(options: { only?: string[] } = {}): string
 
 /** Puts back the wasm kernels {@linkcode registerOneDnnKernels} replaced. */
 export function unregisterOneDnnKernels(): void {
-  const stockOnes = [Conv2D, FusedConv2D, Sum, ...ELEMENTWISE_KERNELS.map((k) => k.kernelName)];
-  for (const name of stockOnes) restoreStockKernel(name);
+  for (const { kernelName } of replacements) {
+    if (!WASM_TRAINING_KERNELS.includes(kernelName)) restoreStockKernel(kernelName);
+  }
   registerWasmTrainingKernels();
 }

@@ -14,7 +14,6 @@ import {
   descPointer,
   dims,
   DNNL,
-  type MemoryDesc,
   memoryDesc,
   type OneDnn,
   opDesc,
@@ -49,7 +48,6 @@ export interface PoolGeometry {
 interface PoolEntry extends Record<string, unknown> {
   forward: BoundPrimitive;
   backward: BoundPrimitive;
-  keep: MemoryDesc[];
 }
 
 function poolEntry(dnn: OneDnn, g: PoolGeometry): PoolEntry {
@@ -103,7 +101,7 @@ function poolEntry(dnn: OneDnn, g: PoolGeometry): PoolEntry {
         [DNNL.argWorkspace, workspace],
         [DNNL.argDiffSrc, createMemory(dnn, descPointer(src))],
       ]);
-      return { forward, backward, keep: [src, dst] };
+      return { forward, backward };
     } finally {
       if (bwd) s.dnnl_primitive_desc_destroy(bwd);
       s.dnnl_primitive_desc_destroy(fwd);
