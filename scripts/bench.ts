@@ -2,8 +2,11 @@
  * `deno task bench`: training and inference images/s of a small VGG and of
  * the VGG-16 layout at 32×32 on every available backend and in PyTorch CPU
  * (when Debian's python3-torch is installed), achieved GFLOP/s against the
- * machine's peak, checkpoint read vs raw read, the data pipeline's rate and
- * peak RSS. Writes a JSON file so runs can be compared.
+ * machine's peak; the lab's own sizes (224×224: VGG-16 fc6–fc8 at batch 32
+ * and 100, all layers at batch 8, ResNet-V1-50 at batch 32), ours and
+ * PyTorch's, each in a process of its own with its peak RSS; checkpoint
+ * read vs raw read, the data pipeline's rate and peak RSS. Writes a JSON
+ * file so runs can be compared.
  *
  * @module
  */
@@ -15,19 +18,27 @@ import { forwardFlops } from "../lib/models/flops.ts";
 import { INFERENCE, type Model, parameterCount } from "../lib/models/model.ts";
 import { buildResnetV1 } from "../lib/models/resnet.ts";
 import { buildVgg } from "../lib/models/vgg.ts";
+import { FusedAdamOptimizer } from "../lib/train/fused_adam.ts";
 import { createTrainStep } from "../lib/train/step.ts";
 import { numberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 import { machineInfo } from "../lib/util/machine.ts";
 import { peakRss } from "../lib/util/memory.ts";
 import { benchCheckpointRead } from "./bench_checkpoint.ts";
+import { LAB_CASES, ourLabCase, torchLabCase } from "./bench_lab.ts";
 
 const FLAGS = {
   seconds: { type: "string", default: "10", help: "measuring time per case" },
   backends: {
     type: "string",
-    default: "wasm+onednn,wasm,cpu",
-    help: "comma-separated: wasm+onednn, wasm (no oneDNN), cpu, tensorflow",
+    default: "onednn,wasm+onednn,wasm,cpu",
+    help: "comma-separated: onednn, wasm+onednn, wasm (no oneDNN), cpu, tensorflow",
   },
+  "lab-seconds": {
+    type: "string",
+    default: "20",
+    help: "measuring time per lab-size case (224×224; at least 2 steps each)",
+  },
+  "skip-lab": { type: "boolean", help: "skip the lab-size cases (several minutes)" },
   "skip-torch": { type: "boolean", help: "do not run the PyTorch reference" },
   "skip-checkpoint": { type: "boolean", help: "skip the 553 MB checkpoint read benchmark" },
   out: { type: "string", default: "out/bench", help: "folder for the JSON results" },
@@ -49,10 +60,13 @@ interface Case {
   model: string;
   batch: number;
   trainImagesPerSecond: number | null;
-  inferImagesPerSecond: number;
+  inferImagesPerSecond: number | null;
   trainGflops: number | null;
-  inferGflops: number;
+  inferGflops: number | null;
   note?: string;
+  /** Lab-size cases: the measuring process's peak RSS and each step's peak tensor bytes. */
+  peakRssBytes?: number;
+  stepPeakTensorBytes?: number[];
 }
 
 function rate(fn: () => void, seconds: number, batch: number, minRuns = 2): number {
@@ -68,6 +82,7 @@ function rate(fn: () => void, seconds: number, batch: number, minRuns = 2): numb
 
 /** Bench names of backends and how to start each. */
 const BENCH_BACKENDS: Record<string, () => Promise<BackendInfo>> = {
+  onednn: () => useBackend("onednn"),
   "wasm+onednn": async () => {
     const info = await useBackend("wasm", { onednn: true });
     if (!info.description.includes("oneDNN")) throw new Error(info.description);
@@ -97,7 +112,7 @@ async function measure(backend: string, name: string, seconds: number): Promise<
   if (slowCpu && name !== "small_vgg") {
     note = "training skipped: the stock cpu filter gradient needs hours";
   } else {
-    const step = createTrainStep(model, { optimizer: tf.train.adam(1e-3) });
+    const step = createTrainStep(model, { optimizer: new FusedAdamOptimizer(1e-3) });
     train = rate(() => step.run(x, y), seconds, batch, slowCpu ? 0 : 2);
     step.optimizer.dispose();
     if (slowCpu) note = "batch 4";
@@ -211,6 +226,22 @@ function forwardTimes(seconds: number) {
   return out;
 }
 
+/** The lab-size cases, ours then PyTorch's, one fresh process each. */
+async function labSizes(seconds: number, withTorch: boolean) {
+  const out = [];
+  for (const c of LAB_CASES) {
+    console.error(`measuring ${c.key} (ours, then PyTorch) ...`);
+    const ours = await ourLabCase(c, seconds);
+    const torch = withTorch ? await torchLabCase(c, seconds) : { error: "skipped" };
+    out.push({ key: c.key, batch: c.batch, ours, torch });
+  }
+  return out;
+}
+
+function gib(bytes: unknown): string {
+  return typeof bytes === "number" ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : "-";
+}
+
 function fmt(v: number | null, digits = 1): string {
   return v === null ? "-" : v.toFixed(digits);
 }
@@ -248,6 +279,25 @@ async function main(args: string[]) {
     }
   }
   const torch = values["skip-torch"] ? { error: "skipped" } : await torchReference(seconds);
+  const lab = values["skip-lab"]
+    ? []
+    : await labSizes(numberFlag(values, "lab-seconds", { min: 1 }), !values["skip-torch"]);
+  for (const l of lab) {
+    if (typeof l.ours.trainImagesPerSecond === "number") {
+      cases.push({
+        backend: "onednn",
+        model: l.key,
+        batch: l.batch,
+        trainImagesPerSecond: l.ours.trainImagesPerSecond as number,
+        inferImagesPerSecond: null,
+        trainGflops: l.ours.trainGflops as number,
+        inferGflops: null,
+        peakRssBytes: l.ours.peakRssBytes as number,
+        stepPeakTensorBytes: l.ours.stepPeakTensorBytes as number[],
+      });
+    }
+    if (typeof l.torch.train === "number" && torch.models) torch.models[l.key] = l.torch;
+  }
   const forwardBackend = (await useBackend("wasm", { log: () => {} })).description;
   const pipeline = {
     "32->32": pipelineRate(seconds / 2, 32),
@@ -291,6 +341,36 @@ async function main(args: string[]) {
       );
     }
   } else console.log(`pytorch: ${torch.error}`);
+  if (lab.length > 0) {
+    console.log(`\nlab sizes (224×224, 10 classes, Adam), each side in its own process:`);
+    console.log(
+      `${"case".padEnd(27)}${"ours img/s".padStart(11)}${"torch img/s".padStart(12)}${
+        "ratio".padStart(8)
+      }${"GFLOP/s".padStart(9)}${"% peak".padStart(8)}${"our RSS".padStart(11)}${
+        "torch RSS".padStart(11)
+      }${"step peak tensors".padStart(19)}`,
+    );
+    for (const l of lab) {
+      const ours = l.ours.trainImagesPerSecond as number | undefined;
+      const ref = l.torch.train as number | undefined;
+      const gflops = l.ours.trainGflops as number | undefined;
+      const peaks = (l.ours.stepPeakTensorBytes as number[] | undefined) ?? [];
+      const flat = peaks.length > 0 && Math.min(...peaks) === Math.max(...peaks);
+      console.log(
+        `${l.key.padEnd(27)}${fmt(ours ?? null, 2).padStart(11)}${
+          fmt(ref ?? null, 2).padStart(12)
+        }${(ours && ref ? `${(ours / ref).toFixed(2)}×` : "-").padStart(8)}${
+          fmt(gflops ?? null).padStart(9)
+        }${(gflops ? `${((100 * gflops) / machine.peakGflops).toFixed(1)}%` : "-").padStart(8)}${
+          gib(l.ours.peakRssBytes).padStart(11)
+        }${gib(l.torch.peakRssBytes).padStart(11)}${
+          `${gib(Math.max(...peaks, 0))}${flat ? " flat" : " varies"}`.padStart(19)
+        }${l.ours.error ? `  ours: ${l.ours.error}` : ""}${
+          l.torch.error ? `  torch: ${l.torch.error}` : ""
+        }`,
+      );
+    }
+  }
   console.log(
     `\ndata pipeline (uint8 → augment → resize → normalise), batch 64: 32→32 ${
       pipeline["32->32"].toFixed(0)
@@ -326,6 +406,7 @@ async function main(args: string[]) {
     forwardBackend,
     cases,
     torch,
+    lab,
     pipeline,
     forward,
     checkpoint,

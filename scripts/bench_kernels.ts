@@ -15,6 +15,7 @@ import {
   WASM_TRAINING_KERNELS,
 } from "../lib/backend/mod.ts";
 import { buildVgg } from "../lib/models/vgg.ts";
+import { FusedAdamOptimizer } from "../lib/train/fused_adam.ts";
 import { createTrainStep } from "../lib/train/step.ts";
 
 const seconds = Number(Deno.args[0] ?? 8);
@@ -25,7 +26,7 @@ if (!(seconds > 0)) {
 
 function smallVggStep() {
   const model = buildVgg("small", { numClasses: 10, inputSize: 32, seed: 1 });
-  const step = createTrainStep(model, { optimizer: tf.train.adam(1e-3) });
+  const step = createTrainStep(model, { optimizer: new FusedAdamOptimizer(1e-3) });
   const x = tf.randomNormal([64, 32, 32, 3]) as tf.Tensor4D;
   const y = tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 10), "int32");
   const run = () => step.run(x, y);

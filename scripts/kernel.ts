@@ -49,6 +49,8 @@ export async function installKernel(
     argv: [deno, "jupyter", "--kernel", "--conn", "{connection_file}"],
     display_name: "Deno (tl-lab)",
     language: "typescript",
+    // Lets the toolkit hand a disposed model's memory back at once (releaseMemory).
+    env: { DENO_V8_FLAGS: "--expose-gc" },
   };
   await Deno.writeTextFile(`${dir}/kernel.json`, JSON.stringify(spec, null, 2) + "\n");
   return dir;

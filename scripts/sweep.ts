@@ -114,7 +114,7 @@ async function main(args: string[]) {
       [k, v],
     ) => (TRAIN_FLAGS[k].type === "boolean" ? (v === "true" ? [`--${k}`] : []) : [`--${k}`, v]));
     const cmd = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", trainScript, ...base, ...flags, "--out", dir],
+      args: ["run", "-A", "--v8-flags=--expose-gc", trainScript, ...base, ...flags, "--out", dir],
       env: threadEnv,
       stdout: "piped",
       stderr: "piped",

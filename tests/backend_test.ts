@@ -1,12 +1,22 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { type BackendChoice, explainHeapFailure, useBackend } from "../lib/backend/mod.ts";
+import { loadOneDnn } from "../lib/backend/onednn/library.ts";
 
-Deno.test("auto picks wasm offline and says once, in one line, how to get tfjs-node", async () => {
+const haveOneDnn = typeof loadOneDnn() !== "string";
+
+Deno.test("auto picks onednn (or wasm without it) and says once, in one line, how to get tfjs-node", async () => {
   const lines: string[] = [];
   const info = await useBackend("auto", { log: (l) => lines.push(l) });
-  assert.equal(info.name, "wasm");
-  assert.equal(tf.getBackend(), "wasm");
+  const expected = haveOneDnn ? "onednn" : "wasm";
+  assert.equal(info.name, expected);
+  assert.equal(tf.getBackend(), expected);
+  if (haveOneDnn) {
+    assert.match(
+      info.description,
+      /^onednn \(tensors in RAM.*oneDNN \d+\.\d+\.\d+ on \d+ threads?\)/,
+    );
+  }
   await useBackend("auto", { log: (l) => lines.push(l) });
   // The notice may already have been shown by an earlier test in this process.
   assert.ok(lines.length <= 1, `at most one notice, got ${lines.length}`);
@@ -35,16 +45,36 @@ Deno.test("explicit cpu and wasm choices are honoured; unknown names are rejecte
   assert.equal((await useBackend("wasm")).name, "wasm");
   await assert.rejects(
     () => useBackend("webgl" as BackendChoice),
-    /unknown backend 'webgl'.*auto, tensorflow, wasm, cpu/,
+    /unknown backend 'webgl'.*auto, tensorflow, onednn, wasm, cpu/,
   );
 });
 
-/** Prints the wasm backend's description and trains one conv step, in a fresh process. */
-async function wasmInChild(permissions: string[], env: Record<string, string> = {}) {
+Deno.test({
+  name: "explicit onednn runs on its own backend; plain cpu keeps tfjs' own kernels",
+  ignore: !haveOneDnn,
+  fn: async () => {
+    assert.equal((await useBackend("onednn")).name, "onednn");
+    assert.equal(tf.getBackend(), "onednn");
+    assert.ok(tf.getKernel("TLBatchNorm", "onednn"), "our kernels on onednn");
+    await useBackend("cpu");
+    assert.equal(tf.getKernel("TLBatchNorm", "cpu"), undefined, "cpu untouched");
+    await assert.rejects(
+      () => useBackend("onednn", { onednn: false }),
+      /backend 'onednn' unavailable: oneDNN is turned off/,
+    );
+  },
+});
+
+/** Prints the backend's description and trains one conv step, in a fresh process. */
+async function wasmInChild(
+  permissions: string[],
+  env: Record<string, string> = {},
+  choice = "wasm",
+) {
   const code = `
     import * as tf from "@tensorflow/tfjs";
     import { useBackend } from "${new URL("../lib/backend/mod.ts", import.meta.url).href}";
-    const { description } = await useBackend("wasm");
+    const { description } = await useBackend("${choice}", { log: () => {} });
     const x = tf.ones([2, 8, 8, 16]) as tf.Tensor4D, w = tf.ones([3, 3, 16, 8]) as tf.Tensor4D;
     const [, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
       tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same")))([x, w]);
@@ -81,6 +111,22 @@ Deno.test("without FFI permission or without oneDNN, wasm trains and says why", 
   assert.match(notDnnl.description, /libc\.so\.6 is not a oneDNN 2\.x library/);
   // dW of sum(conv(ones)) at a corner tap: 2 images × 7×7 positions with a neighbour there.
   for (const r of [noFfi, missing, notDnnl]) assert.equal(r.dw, 2 * 7 * 7);
+});
+
+Deno.test("auto falls back to wasm without oneDNN, and TL_ONEDNN=0 still turns it off", async () => {
+  const missing = await wasmInChild(["-A"], { TL_ONEDNN_LIB: "/nonexistent/libdnnl.so.2" }, "auto");
+  assert.match(
+    missing.description,
+    /^wasm \(SIMD, 1 thread\) \(convolutions on wasm: oneDNN is not installed/,
+  );
+  const off = await wasmInChild(["-A"], { TL_ONEDNN: "0" }, "auto");
+  assert.equal(off.description, "wasm (SIMD, 1 thread)");
+  for (const r of [missing, off]) assert.equal(r.dw, 2 * 7 * 7);
+  if (haveOneDnn) {
+    const on = await wasmInChild(["-A"], {}, "auto");
+    assert.match(on.description, /^onednn /);
+    assert.equal(on.dw, 2 * 7 * 7);
+  }
 });
 
 Deno.test("running out of wasm heap becomes an error that names the work and the fix", async () => {

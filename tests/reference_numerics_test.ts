@@ -6,6 +6,7 @@ import { buildResnetV1, RESNET_V1_CONFIGS } from "../lib/models/resnet.ts";
 import { buildVgg, VGG_CONFIGS } from "../lib/models/vgg.ts";
 import { seededRandom } from "../lib/util/random.ts";
 import { writeSafetensors } from "../lib/weights/safetensors.ts";
+import { oneDnnOr } from "./helpers/onednn.ts";
 
 const SCRIPT = new URL("./reference/torch_reference.py", import.meta.url).pathname;
 const PYTHON = "/usr/bin/python3";
@@ -42,8 +43,16 @@ function randomiseStatistics(model: Model, seed: number) {
   }
 }
 
+/**
+ * The compute paths every model is checked on: plain wasm, and the onednn
+ * backend (tensors in RAM, oneDNN kernels) where oneDNN loads.
+ */
+const PATHS = [
+  { label: "wasm", start: () => useBackend("wasm", { onednn: false, log: () => {} }) },
+  ...(oneDnnOr() ? [{ label: "onednn", start: () => useBackend("onednn") }] : []),
+];
+
 async function compare(model: Model, spec: Record<string, unknown>, size: number) {
-  await useBackend("wasm");
   const random = seededRandom(5);
   const input = Float32Array.from({ length: 2 * size * size * 3 }, () => random() * 2 - 1);
   const ours = tf.tidy(() =>
@@ -83,40 +92,44 @@ for (
     32,
   ]] as const
 ) {
-  Deno.test(
-    { name: `VGG ${name} at ${size}×${size} matches PyTorch`, ignore: !haveTorch },
-    async () => {
-      await useBackend("wasm");
-      const model = buildVgg(name, { numClasses: 7, inputSize: size, seed: 3 });
-      await compare(model, { kind: "vgg", numClasses: 7, ...VGG_CONFIGS[name] }, size);
-    },
-  );
+  for (const path of PATHS) {
+    Deno.test(
+      {
+        name: `[${path.label}] VGG ${name} at ${size}×${size} matches PyTorch`,
+        ignore: !haveTorch,
+      },
+      async () => {
+        await path.start();
+        const model = buildVgg(name, { numClasses: 7, inputSize: size, seed: 3 });
+        await compare(model, { kind: "vgg", numClasses: 7, ...VGG_CONFIGS[name] }, size);
+      },
+    );
+  }
 }
 
-Deno.test({
-  name: "ResNet-V1-50 at 64×64 (strided padding, BatchNorm, shortcuts) matches PyTorch",
-  ignore: !haveTorch,
-}, async () => {
-  await useBackend("wasm");
-  const model = buildResnetV1("resnet_v1_50", { numClasses: 5, inputSize: 64, seed: 4 });
-  randomiseStatistics(model, 11);
-  await compare(model, {
-    kind: "resnet",
-    scope: "resnet_v1_50",
-    blocks: RESNET_V1_CONFIGS.resnet_v1_50,
-  }, 64);
-});
+const RESNET_CASES = [
+  { size: 64, classes: 5, seed: 4, statistics: 11, what: "strided padding, BatchNorm, shortcuts" },
+  { size: 45, classes: 3, seed: 6, statistics: 12, what: "odd size: asymmetric SAME pooling" },
+];
 
-Deno.test({
-  name: "ResNet-V1-50 at odd size 45×45 (asymmetric SAME pooling) matches PyTorch",
-  ignore: !haveTorch,
-}, async () => {
-  await useBackend("wasm");
-  const model = buildResnetV1("resnet_v1_50", { numClasses: 3, inputSize: 45, seed: 6 });
-  randomiseStatistics(model, 12);
-  await compare(model, {
-    kind: "resnet",
-    scope: "resnet_v1_50",
-    blocks: RESNET_V1_CONFIGS.resnet_v1_50,
-  }, 45);
-});
+for (const path of PATHS) {
+  for (const c of RESNET_CASES) {
+    Deno.test({
+      name: `[${path.label}] ResNet-V1-50 at ${c.size}×${c.size} (${c.what}) matches PyTorch`,
+      ignore: !haveTorch,
+    }, async () => {
+      await path.start();
+      const model = buildResnetV1("resnet_v1_50", {
+        numClasses: c.classes,
+        inputSize: c.size,
+        seed: c.seed,
+      });
+      randomiseStatistics(model, c.statistics);
+      await compare(model, {
+        kind: "resnet",
+        scope: "resnet_v1_50",
+        blocks: RESNET_V1_CONFIGS.resnet_v1_50,
+      }, c.size);
+    });
+  }
+}

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { useBackend } from "../lib/backend/mod.ts";
+import { oneDnnOr } from "./helpers/onednn.ts";
 import { latestCheckpoint, openCheckpoint } from "../lib/checkpoint/checkpoint.ts";
 import { fit, fitStages } from "../lib/train/fit.ts";
 import { classificationLoss, inverseFrequencyWeights } from "../lib/train/losses.ts";
@@ -162,49 +163,54 @@ Deno.test("fit: loss falls, tensors stay flat over 60 steps, checkpoints keep th
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("resume after a kill continues at the saved step with the same loss curve", async () => {
-  await useBackend("wasm");
-  const reference = await fit(tinyModel(), tinyData(), {
-    epochs: 100,
-    maxSteps: 16,
-    batchSize: 8,
-    seed: 3,
-    progress: false,
-    log: () => {},
+for (const backend of ["wasm", "onednn"] as const) {
+  Deno.test({
+    name: `[${backend}] resume after a kill continues at the saved step with the same loss curve`,
+    ignore: backend === "onednn" && !oneDnnOr(),
+  }, async () => {
+    await useBackend(backend);
+    const reference = await fit(tinyModel(), tinyData(), {
+      epochs: 100,
+      maxSteps: 16,
+      batchSize: 8,
+      seed: 3,
+      progress: false,
+      log: () => {},
+    });
+    const dir = await Deno.makeTempDir();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", CHILD, dir, "16", backend],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!/step 7 /.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    child.kill("SIGKILL");
+    await child.status;
+    reader.releaseLock();
+    const saved = Number(/model\.ckpt-(\d+)$/.exec((await latestCheckpoint(dir))!)![1]);
+    assert.ok(saved >= 6 && saved < 16, `killed after saving step ${saved}`);
+    const resumed = await fit(tinyModel(), tinyData(), {
+      epochs: 100,
+      maxSteps: 16,
+      batchSize: 8,
+      seed: 3,
+      checkpointDir: dir,
+      checkpointEvery: 2,
+      progress: false,
+      log: () => {},
+    });
+    assert.equal(resumed.resumedFrom, saved);
+    assert.equal(resumed.history[0].step, saved + 1);
+    for (const h of resumed.history) close(h.loss, reference.history[h.step - 1].loss, 1e-4);
+    await Deno.remove(dir, { recursive: true });
   });
-  const dir = await Deno.makeTempDir();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CHILD, dir, "16"],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/step 7 /.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  child.kill("SIGKILL");
-  await child.status;
-  reader.releaseLock();
-  const saved = Number(/model\.ckpt-(\d+)$/.exec((await latestCheckpoint(dir))!)![1]);
-  assert.ok(saved >= 6 && saved < 16, `killed after saving step ${saved}`);
-  const resumed = await fit(tinyModel(), tinyData(), {
-    epochs: 100,
-    maxSteps: 16,
-    batchSize: 8,
-    seed: 3,
-    checkpointDir: dir,
-    checkpointEvery: 2,
-    progress: false,
-    log: () => {},
-  });
-  assert.equal(resumed.resumedFrom, saved);
-  assert.equal(resumed.history[0].step, saved + 1);
-  for (const h of resumed.history) close(h.loss, reference.history[h.step - 1].loss, 1e-4);
-  await Deno.remove(dir, { recursive: true });
-});
+}
 
 Deno.test("Ctrl-C saves a checkpoint first, then stops", async () => {
   const dir = await Deno.makeTempDir();

@@ -28,7 +28,9 @@ const CONV_CASES: [number[], number[], number, "same" | "valid"][] = [
   [[1, 6, 7, 2], [1, 1, 2, 3], 2, "same"],
   [[2, 11, 11, 3], [7, 7, 3, 4], 2, "same"],
   [[1, 5, 5, 2], [2, 2, 2, 3], 1, "valid"],
+  // Filters that cover the whole input (VGG's fc6): one matrix product on oneDNN.
   [[3, 4, 4, 8], [4, 4, 8, 6], 1, "valid"],
+  [[2, 3, 3, 5], [3, 3, 5, 4], 2, "valid"],
   [[2, 10, 9, 4], [3, 3, 4, 4], 1, "valid"],
   // Channel counts where oneDNN uses its blocked (jit) filter layouts.
   [[2, 9, 9, 16], [3, 3, 16, 32], 1, "same"],
@@ -43,17 +45,21 @@ if (typeof oneDnn === "string" && Deno.env.get("CI")) {
   throw new Error(`oneDNN must load in CI (.ci/run installs libdnnl2): ${oneDnn}`);
 }
 
-/** Every kernel test runs on plain wasm and on wasm with oneDNN kernels. */
+/**
+ * Every kernel test runs on plain wasm, on wasm with oneDNN kernels and on
+ * the onednn backend (tensors in RAM, oneDNN kernels).
+ */
 const VARIANTS = [
-  { label: "wasm", onednn: false, ignore: false },
-  { label: "wasm+oneDNN", onednn: true, ignore: typeof oneDnn === "string" },
-];
+  { label: "wasm", backend: "wasm", onednn: false, ignore: false },
+  { label: "wasm+oneDNN", backend: "wasm", onednn: true, ignore: typeof oneDnn === "string" },
+  { label: "onednn", backend: "onednn", onednn: true, ignore: typeof oneDnn === "string" },
+] as const;
 
 for (const variant of VARIANTS) {
   const { label } = variant;
   const test = (name: string, fn: () => Promise<void>) =>
     Deno.test({ name: `[${label}] ${name}`, ignore: variant.ignore, fn });
-  const useWasm = () => useBackend("wasm", { onednn: variant.onednn });
+  const useWasm = () => useBackend(variant.backend, { onednn: variant.onednn });
 
   /** Runs `f` on cpu and on this wasm variant with the same inputs. */
   const onBoth = async (
@@ -72,11 +78,11 @@ for (const variant of VARIANTS) {
     return [out[0], out[1]];
   };
 
-  test("wasm registers the training kernels the stock backend lacks", async () => {
+  test("the training kernels the stock backend lacks are registered", async () => {
     await useWasm();
     for (const name of ["Conv2DBackpropFilter", "Conv2DBackpropInput", "BatchMatMul"]) {
       assert.ok(WASM_TRAINING_KERNELS.includes(name), name);
-      assert.ok(tf.getKernel(name, "wasm"), `${name} registered`);
+      assert.ok(tf.getKernel(name, variant.backend), `${name} registered`);
     }
   });
 
@@ -147,9 +153,14 @@ for (const variant of VARIANTS) {
         )(
           x,
         ),
+        tf.maxPool(x as tf.Tensor4D, pool, stride, pad),
+        // 18 channels: oneDNN's vectorised pooling path.
+        tf.maxPool(tf.tile(x, [1, 1, 1, 6]) as tf.Tensor4D, pool, stride, pad),
       ]);
       assertClose(ref[0], got[0], "MaxPoolGrad");
       assertClose(ref[1], got[1], "AvgPoolGrad");
+      assertClose(ref[2], got[2], "MaxPool");
+      assertClose(ref[3], got[3], "MaxPool (18 channels)");
     });
   }
 
@@ -309,6 +320,38 @@ for (const variant of VARIANTS) {
     for (let i = 0; i < ref.length; i++) assertClose(ref[i], got[i], `op ${i}`);
   });
 
+  test("slices, pads and step (every rank, NaN, edges) match cpu", async () => {
+    const shape = [3, 7, 6, 5];
+    const data = values(shape);
+    data[11] = NaN;
+    data[12] = 0;
+    const [ref, got] = await onBoth([{ shape, data }], (x) => [
+      tf.slice(x, [1, 2, 0, 0], [2, 3, 6, 5]),
+      tf.slice(x, [0, 1, 2, 1], [3, 5, 3, 3]),
+      tf.slice(x, [2, 6, 5, 4], [1, 1, 1, 1]),
+      tf.slice(tf.reshape(x, [630]), [17], [400]),
+      tf.slice(tf.reshape(x, [21, 30]), [3, 4], [10, 20]),
+      tf.pad(x, [[0, 0], [1, 2], [3, 0], [0, 0]]),
+      tf.pad(x, [[1, 0], [0, 0], [0, 0], [2, 1]], 0.5),
+      tf.step(x),
+      tf.step(x, 0.25),
+      // int32 → float32, then float arithmetic on the cast (large: the oneDNN kernels).
+      tf.sub(tf.cast(tf.cast(tf.mul(x, 100), "int32"), "float32"), 0.5),
+      tf.add(
+        tf.cast(tf.greater(tf.tile(x, [20, 1, 1, 1]), 0), "float32"),
+        tf.tile(x, [20, 1, 1, 1]),
+      ),
+      tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.pad(a, [[0, 0], [1, 1], [0, 2], [0, 0]]))))(x),
+    ]);
+    ref.forEach((r, i) => {
+      assert.equal(got[i].length, r.length, `output ${i}: length`);
+      r.forEach((v, j) => {
+        if (Number.isNaN(v)) assert.ok(Number.isNaN(got[i][j]), `output ${i}[${j}] NaN`);
+        else assert.ok(Math.abs(v - got[i][j]) <= 1e-6, `output ${i}[${j}]: ${got[i][j]} vs ${v}`);
+      });
+    });
+  });
+
   test("sums over leading, inner and all axes match cpu", async () => {
     const shape = [8, 16, 8, 12];
     const [ref, got] = await onBoth([{ shape, data: values(shape) }], (x) => [
@@ -361,7 +404,8 @@ for (const variant of VARIANTS) {
           "conv forward",
           "conv backward data",
           "conv backward weights",
-          "max pool",
+          "max pool grad",
+          "max pool forward",
           "binary",
           "eltwise",
           "reduction",
@@ -369,8 +413,11 @@ for (const variant of VARIANTS) {
       ) {
         assert.ok(impls.some(([key]) => key.startsWith(kind)), `${kind} ran`);
       }
+      // Any JIT kernel (jit:avx2, jit:avx512_core, brgconv:avx512_core, ...), never
+      // the reference or plain-gemm fallbacks; which one depends on the machine's ISA.
       const big = impls.find(([key]) => key.startsWith("conv forward|2,9,9,16,9,9,32"));
-      assert.match(big?.[1] ?? "", /jit/);
+      assert.match(big?.[1] ?? "", /^(jit|brg)/);
+      assert.doesNotMatch(big?.[1] ?? "", /ref|gemm/);
       return Promise.resolve();
     });
   }
@@ -381,7 +428,7 @@ Deno.test("a failing oneDNN kernel warns once and returns the fallback's result"
   const original = console.error;
   console.error = (line: string) => warnings.push(line);
   try {
-    const config = withFallback(
+    const [, kernelFunc] = withFallback(
       "TestKernel",
       () => {
         throw new Error("oneDNN convolution_forward_desc_init failed: unimplemented");
@@ -390,11 +437,14 @@ Deno.test("a failing oneDNN kernel warns once and returns the fallback's result"
     );
     const args = { inputs: {}, backend: {} as never, attrs: {} };
     for (let i = 0; i < 3; i++) {
-      assert.deepEqual((config.kernelFunc(args) as tf.TensorInfo).shape, [7]);
+      assert.deepEqual((kernelFunc(args) as tf.TensorInfo).shape, [7]);
     }
   } finally {
     console.error = original;
   }
   assert.equal(warnings.length, 1);
-  assert.match(warnings[0], /oneDNN TestKernel failed \(.*unimplemented\); using the wasm kernel/);
+  assert.match(
+    warnings[0],
+    /oneDNN TestKernel failed \(.*unimplemented\); using the backend's own kernel/,
+  );
 });

@@ -1,6 +1,7 @@
 /**
- * Swapping wasm kernels in and out while remembering the stock ones, so our
- * kernels can delegate to them and benchmarks can put them back.
+ * Swapping a backend's kernels in and out while remembering the stock ones,
+ * so our kernels can delegate to them and benchmarks can put them back.
+ * Kernels are per backend (`wasm`, `onednn`): each keeps its own stock set.
  *
  * @module
  */
@@ -27,40 +28,47 @@ export interface WasmBackendLike {
   typedArrayFromHeap(info: TensorInfo): Float32Array;
 }
 
-/** The stock kernels, captured before we replace any of them. */
+/** The stock kernels per `backend/name`, captured before we replace any of them. */
 const stock = new Map<string, KernelConfig>();
 
-function capture(name: string): KernelConfig | undefined {
-  const existing = getKernel(name, "wasm");
-  if (existing && !stock.has(name)) stock.set(name, existing);
+function capture(name: string, backend: string): KernelConfig | undefined {
+  const existing = getKernel(name, backend);
+  const key = `${backend}/${name}`;
+  if (existing && !stock.has(key)) stock.set(key, existing);
   return existing;
 }
 
-/** The stock wasm kernel `name` (as shipped by tfjs), even after replacement. */
-export function stockKernel(name: string): KernelConfig {
-  const config = stock.get(name) ?? getKernel(name, "wasm");
-  if (!config) throw new Error(`wasm backend has no '${name}' kernel to build on`);
+/** The stock kernel `name` of `backend` (as shipped by tfjs), even after replacement. */
+export function stockKernel(name: string, backend = "wasm"): KernelConfig {
+  const config = stock.get(`${backend}/${name}`) ?? getKernel(name, backend);
+  if (!config) throw new Error(`${backend} backend has no '${name}' kernel to build on`);
   return config;
 }
 
 function swapIn(target: KernelConfig, existing: KernelConfig | undefined): void {
   if (existing?.kernelFunc === target.kernelFunc) return;
-  if (existing) unregisterKernel(target.kernelName, "wasm");
+  if (existing) unregisterKernel(target.kernelName, target.backendName);
   registerKernel(target);
 }
 
 /**
- * Registers `config` in place of the current wasm kernel of that name. The
- * stock setup function is kept: the backend runs it at init, and the stock
- * kernels ours delegate to need it.
+ * Registers `config` in place of its backend's current kernel of that name.
+ * The stock setup function is kept: the backend runs it at init, and the
+ * stock kernels ours delegate to need it.
  */
 export function installKernel(config: KernelConfig): void {
-  const existing = capture(config.kernelName);
-  swapIn({ ...config, setupFunc: stock.get(config.kernelName)?.setupFunc }, existing);
+  const existing = capture(config.kernelName, config.backendName);
+  const setupFunc = stock.get(`${config.backendName}/${config.kernelName}`)?.setupFunc;
+  swapIn({ ...config, setupFunc }, existing);
 }
 
-/** Puts the stock wasm kernel `name` back (no-op when it was never replaced). */
-export function restoreStockKernel(name: string): void {
-  const original = stock.get(name);
-  if (original) swapIn(original, getKernel(name, "wasm"));
+/** Puts the stock kernel `name` of `backend` back (no-op when it was never replaced). */
+export function restoreStockKernel(name: string, backend = "wasm"): void {
+  const original = stock.get(`${backend}/${name}`);
+  if (original) swapIn(original, getKernel(name, backend));
+}
+
+/** Unregisters a kernel of our own (one with no stock version), if registered. */
+export function removeKernel(name: string, backend: string): void {
+  if (getKernel(name, backend)) unregisterKernel(name, backend);
 }

@@ -8,3 +8,4 @@ export * from "./select.ts";
 export * from "./wasm_training_kernels.ts";
 export * from "./onednn/kernels.ts";
 export * from "./heap_limit.ts";
+export { releaseMemory, resetTensorPeak, tensorPeakBytes } from "./onednn_backend.ts";

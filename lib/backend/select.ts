@@ -2,8 +2,9 @@
  * Picks and initialises the tfjs compute backend.
  *
  * Preference for `auto`: tfjs-node-gpu (when installed and a GPU is present),
- * then tfjs-node, then wasm (with our training kernels, and convolutions and
- * matmuls on oneDNN when `libdnnl2` is installed), then cpu.
+ * then tfjs-node, then `onednn` (tensors in RAM, heavy ops on oneDNN, when
+ * `libdnnl2` loads), then wasm (with our training kernels; capped at 4 GiB),
+ * then cpu.
  *
  * @module
  */
@@ -12,21 +13,27 @@ import "./quiet.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerOneDnnKernels, unregisterOneDnnKernels } from "./onednn/kernels.ts";
+import { ONEDNN_BACKEND, registerOneDnnBackend } from "./onednn_backend.ts";
+import { installFrugalBackprop } from "./frugal_backprop.ts";
 
-/** What a caller may ask for. `tensorflow` means tfjs-node-gpu or tfjs-node. */
-export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
+/**
+ * What a caller may ask for. `tensorflow` means tfjs-node-gpu or tfjs-node;
+ * `onednn` is tensors in RAM with the heavy ops on oneDNN (needs `libdnnl2`).
+ */
+export type BackendChoice = "auto" | "tensorflow" | "onednn" | "wasm" | "cpu";
 
 /** The accepted values of {@linkcode BackendChoice}, for flag validation. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = [
   "auto",
   "tensorflow",
+  "onednn",
   "wasm",
   "cpu",
 ];
 
 /** What {@linkcode useBackend} ended up with. */
 export interface BackendInfo {
-  /** The tfjs backend name now active: `tensorflow`, `wasm` or `cpu`. */
+  /** The tfjs backend name now active: `tensorflow`, `onednn`, `wasm` or `cpu`. */
   name: string;
   /** A human description, e.g. `wasm (SIMD, 1 thread)`. */
   description: string;
@@ -133,6 +140,19 @@ async function tryWasm(options: UseBackendOptions): Promise<BackendInfo | string
   return { name: "wasm", description: `wasm (SIMD, 1 thread)${accelerator}` };
 }
 
+async function tryOneDnn(options: UseBackendOptions): Promise<BackendInfo | string> {
+  if (!oneDnnWanted(options)) return "oneDNN is turned off (TL_ONEDNN=0)";
+  const dnn = registerOneDnnBackend();
+  if (typeof dnn === "string") return dnn;
+  if (!(await tf.setBackend(ONEDNN_BACKEND))) return "onednn backend failed to start";
+  const n = threadCount();
+  return {
+    name: ONEDNN_BACKEND,
+    description: `onednn (tensors in RAM, no 4 GiB cap; oneDNN ${dnn.version} on ${n} ` +
+      `thread${n === 1 ? "" : "s"})`,
+  };
+}
+
 async function tryCpu(): Promise<BackendInfo | string> {
   if (!(await tf.setBackend("cpu"))) return "cpu backend failed to start";
   return { name: "cpu", description: "cpu (plain JavaScript, slow to train)" };
@@ -143,6 +163,7 @@ const ATTEMPTS: Record<
   (options: UseBackendOptions) => Promise<BackendInfo | string>
 > = {
   tensorflow: tryTensorflow,
+  onednn: tryOneDnn,
   wasm: tryWasm,
   cpu: tryCpu,
 };
@@ -166,6 +187,7 @@ export async function useBackend(
     );
   }
   const log = options.log ?? ((line: string) => console.error(line));
+  installFrugalBackprop();
   if (choice !== "auto") {
     const result = await ATTEMPTS[choice](options);
     if (typeof result === "string") {
@@ -175,7 +197,7 @@ export async function useBackend(
     return result;
   }
   const reasons: string[] = [];
-  for (const name of ["tensorflow", "wasm", "cpu"] as const) {
+  for (const name of ["tensorflow", "onednn", "wasm", "cpu"] as const) {
     const result = await ATTEMPTS[name](options);
     if (typeof result !== "string") {
       await tf.ready();

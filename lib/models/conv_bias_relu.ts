@@ -5,9 +5,16 @@
  * FusedConv2D kernel (on oneDNN: bias and ReLU as post-ops) and only x, w
  * and y are kept, since relu'(z) is 1 exactly where y > 0.
  *
+ * It is a kernel of its own (`TLConvBiasRelu`, registered per backend on
+ * first use) with a registered gradient, so that tfjs asks only for the
+ * gradients it needs: the data gradient of a layer whose input is the
+ * images or a frozen prefix's output (conv1_1, or fc6 when only fc6–fc8
+ * train) is never computed.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { reluGradFromOutput } from "./relu_ops.ts";
 
 /** Stride and padding of {@linkcode convBiasRelu}. */
 export interface ConvBiasReluOptions {
@@ -15,38 +22,61 @@ export interface ConvBiasReluOptions {
   pad: "same" | "valid";
 }
 
-type Op = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
+const KERNEL = "TLConvBiasRelu";
 
-const ops = new Map<string, Op>();
+function attrsOf(a: tf.NamedAttrMap) {
+  const { strides, pad } = a as unknown as ConvBiasReluOptions;
+  return { strides, pad, dataFormat: "NHWC", dilations: 1, dimRoundingMode: undefined };
+}
 
-function build({ strides, pad }: ConvBiasReluOptions): Op {
-  const attrs = { strides, pad, dataFormat: "NHWC", dilations: 1, dimRoundingMode: undefined };
-  const engine = tf.engine();
-  const forward = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    const y = engine.runKernel("FusedConv2D", { x, filter: w, bias: b }, {
-      ...attrs,
-      activation: "relu",
-      leakyreluAlpha: 0,
-    } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-    save([x, w, y]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-        const dz = tf.mul(dy, tf.step(ys));
-        const dx = engine.runKernel("Conv2DBackpropInput", { dy: dz, filter: ws }, {
-          ...attrs,
-          inputShape: xs.shape,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        const dw = engine.runKernel("Conv2DBackpropFilter", { x: xs, dy: dz }, {
-          ...attrs,
-          filterShape: ws.shape,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        return [dx, dw, tf.sum(dz, [0, 1, 2])];
+let gradientRegistered = false;
+const registered = new Set<string>();
+
+function register(backendName: string): void {
+  if (!gradientRegistered) {
+    gradientRegistered = true;
+    tf.registerGradient({
+      kernelName: KERNEL,
+      inputsToSave: ["x", "filter"],
+      outputsToSave: [true],
+      gradFunc: (dy, saved, attrs) => {
+        const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+        const base = attrsOf(attrs);
+        const run = (name: string, inputs: tf.NamedTensorMap, extra: Record<string, unknown>) =>
+          tf.engine().runKernel(
+            name,
+            inputs,
+            { ...base, ...extra } as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor;
+        // Each gradient runs in its own tidy: the mask is a cheap pass, redone per gradient.
+        const dz = () => reluGradFromOutput(dy as tf.Tensor, y);
+        return {
+          x: () => run("Conv2DBackpropInput", { dy: dz(), filter }, { inputShape: x.shape }),
+          filter: () => run("Conv2DBackpropFilter", { x, dy: dz() }, { filterShape: filter.shape }),
+          bias: () => tf.sum(dz(), [0, 1, 2]),
+        };
       },
-    };
-  };
-  return tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as Op;
+    });
+  }
+  if (registered.has(backendName)) return;
+  registered.add(backendName);
+  tf.registerKernel({
+    kernelName: KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const fused = tf.getKernel("FusedConv2D", backendName);
+      if (!fused) throw new Error(`backend '${backendName}' has no FusedConv2D kernel`);
+      return fused.kernelFunc({
+        inputs,
+        backend,
+        attrs: {
+          ...attrsOf(attrs ?? {}),
+          activation: "relu",
+          leakyreluAlpha: 0,
+        } as unknown as tf.NamedAttrMap,
+      });
+    },
+  });
 }
 
 /** relu(conv2d(x, w, strides, pad) + b), keeping only x, w and y for the gradient. */
@@ -55,8 +85,10 @@ export function convBiasRelu(
   weights: { w: tf.Tensor4D; b: tf.Tensor1D },
   options: ConvBiasReluOptions,
 ): tf.Tensor4D {
-  const key = `${options.strides} ${options.pad}`;
-  let op = ops.get(key);
-  if (!op) ops.set(key, op = build(options));
-  return op(x, weights.w, weights.b);
+  register(tf.getBackend());
+  return tf.engine().runKernel(
+    KERNEL,
+    { x, filter: weights.w, bias: weights.b },
+    { strides: options.strides, pad: options.pad } as unknown as tf.NamedAttrMap,
+  ) as tf.Tensor4D;
 }

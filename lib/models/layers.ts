@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { batchNormInference, batchNormTraining, fusedBatchNormAvailable } from "./batch_norm_op.ts";
 import { convBiasRelu } from "./conv_bias_relu.ts";
 import type { Initializer, VariableStore } from "./variables.ts";
 
@@ -25,6 +26,11 @@ export interface ForwardContext {
    * heap instead of running out of its 4 GiB).
    */
   detachFrozenPrefix?: boolean;
+  /**
+   * A trial pass that must leave the model as it was (the train step's
+   * memory probe): BatchNorm does not update its moving statistics.
+   */
+  probe?: boolean;
 }
 
 /**
@@ -60,14 +66,21 @@ export function owning(store: VariableStore, build: () => Apply): Apply {
 /** Padding as TF names it. */
 export type Padding = "SAME" | "VALID";
 
+/** Per-axis padding of an NHWC convolution. */
+export type ExplicitPadding = [[0, 0], [number, number], [number, number], [0, 0]];
+
 /** Options of {@linkcode conv2d}. */
 export interface Conv2dOptions {
   /** Kernel height and width (square when one number). */
   kernel: number | [number, number];
   /** Stride; default 1. */
   stride?: number;
-  /** Default `SAME`. */
-  padding?: Padding;
+  /**
+   * Default `SAME`. Explicit `[[0, 0], [top, bottom], [left, right], [0, 0]]`
+   * padding is TF-Slim's `conv2d_same` for strided convolutions without a
+   * padded copy of the input (the copy would live until the backward pass).
+   */
+  padding?: Padding | ExplicitPadding;
   /** Add `biases`; default true (ResNet convs have none). */
   bias?: boolean;
   /** Apply ReLU; default true. */
@@ -98,13 +111,17 @@ export function conv2d(
     ? undefined
     : store.create(`${scope}/biases`, [channels[1]], { kind: "zeros" });
   const stride = options.stride ?? 1;
-  const pad = (options.padding ?? "SAME") === "SAME" ? "same" : "valid";
+  const padding = options.padding ?? "SAME";
+  const pad = typeof padding !== "string" ? padding : padding === "SAME" ? "same" : "valid";
   const activation = options.relu === false ? "linear" : "relu";
   const names = [`${scope}/weights`, ...(biases ? [`${scope}/biases`] : [])];
   const fusedGrad = activation === "relu" && biases !== undefined;
   return owns((x) => {
     // While gradients are recorded tfjs would unfuse conv, bias and ReLU.
-    if (fusedGrad && tf.engine().state.gradientDepth > 0 && !unfusedForTests) {
+    if (
+      fusedGrad && typeof pad === "string" && tf.engine().state.gradientDepth > 0 &&
+      !unfusedForTests
+    ) {
       const w = weights as tf.Tensor4D, b = biases as tf.Tensor1D;
       return convBiasRelu(x, { w, b }, { strides: stride, pad });
     }
@@ -132,6 +149,8 @@ export interface BatchNormOptions {
   decay?: number;
   /** Default 1e-5. */
   epsilon?: number;
+  /** Apply ReLU after the normalisation (fused into one kernel where available). */
+  relu?: boolean;
 }
 
 /**
@@ -159,46 +178,63 @@ export function batchNorm(
   const decay = options.decay ?? 0.997;
   const eps = options.epsilon ?? 1e-5;
   const names = ["beta", "gamma", "moving_mean", "moving_variance"].map((n) => `${s}/${n}`);
+  const relu = options.relu ?? false;
+  const params = { gamma: gamma as tf.Tensor1D, beta: beta as tf.Tensor1D };
+  const fusedOptions = { epsilon: eps, relu };
+  const activate = (y: tf.Tensor4D) => relu ? tf.relu(y) : y;
+  const updateMoving = (batchMean: tf.Tensor, batchVariance: tf.Tensor, n: number) =>
+    // Moving statistics are not trained: update them outside the gradient.
+    tf.tidy(() => {
+      mean.assign(tf.add(tf.mul(mean, decay), tf.mul(batchMean, 1 - decay)) as tf.Tensor1D);
+      // TF uses the unbiased batch variance for the moving average.
+      const unbiased = tf.mul(batchVariance, n > 1 ? n / (n - 1) : 1);
+      variance.assign(tf.add(tf.mul(variance, decay), tf.mul(unbiased, 1 - decay)) as tf.Tensor1D);
+    });
   return owns((x, ctx) => {
+    const fused = fusedBatchNormAvailable();
     if (!ctx.training || ctx.isFrozen(`${s}/gamma`)) {
-      return tf.batchNorm4d(
+      if (fused) {
+        const stats = { mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+        return batchNormInference(x, { ...params, ...stats }, fusedOptions);
+      }
+      return activate(tf.batchNorm4d(
         x,
         mean as tf.Tensor1D,
         variance as tf.Tensor1D,
         beta as tf.Tensor1D,
         gamma as tf.Tensor1D,
         eps,
-      );
+      ));
+    }
+    const n = x.shape[0] * x.shape[1] * x.shape[2];
+    if (fused) {
+      const out = batchNormTraining(x, params, fusedOptions);
+      if (!ctx.probe) updateMoving(out.mean, out.variance, n);
+      tf.dispose([out.mean, out.variance]);
+      return out.y;
     }
     const m = tf.moments(x, [0, 1, 2]);
-    // Moving statistics are not trained: update them outside the gradient.
-    const n = x.shape[0] * x.shape[1] * x.shape[2];
-    tf.tidy(() => {
-      mean.assign(tf.add(tf.mul(mean, decay), tf.mul(m.mean, 1 - decay)) as tf.Tensor1D);
-      // TF uses the unbiased batch variance for the moving average.
-      const unbiased = tf.mul(m.variance, n > 1 ? n / (n - 1) : 1);
-      variance.assign(tf.add(tf.mul(variance, decay), tf.mul(unbiased, 1 - decay)) as tf.Tensor1D);
-    });
-    return tf.batchNorm4d(
+    if (!ctx.probe) updateMoving(m.mean, m.variance, n);
+    return activate(tf.batchNorm4d(
       x,
       m.mean as tf.Tensor1D,
       m.variance as tf.Tensor1D,
       beta as tf.Tensor1D,
       gamma as tf.Tensor1D,
       eps,
-    );
+    ));
   }, names);
 }
 
 /**
- * TF-Slim's `conv2d_same`: a strided convolution pads explicitly by
- * kernel-1 (split begin/end) and convolves VALID, so outputs do not depend on
- * the input size's parity; stride 1 is plain SAME.
+ * TF-Slim's `conv2d_same` padding: a strided convolution pads explicitly by
+ * kernel-1 (split begin/end) and convolves VALID, so outputs do not depend
+ * on the input size's parity; stride 1 is plain SAME.
  */
-export function padForStride(kernel: number, stride: number): Apply {
-  if (stride === 1) return stateless((x) => x);
+export function paddingForStride(kernel: number, stride: number): Padding | ExplicitPadding {
+  if (stride === 1) return "SAME";
   const total = kernel - 1, begin = Math.floor(total / 2), end = total - begin;
-  return stateless((x) => tf.pad(x, [[0, 0], [begin, end], [begin, end], [0, 0]]) as tf.Tensor4D);
+  return [[0, 0], [begin, end], [begin, end], [0, 0]];
 }
 
 /** Max pooling (`SAME` or `VALID`). */

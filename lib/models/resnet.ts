@@ -14,11 +14,12 @@ import {
   conv2d,
   maxPool,
   owning,
-  padForStride,
+  paddingForStride,
   sequential,
   stateless,
 } from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
+import { addRelu } from "./relu_ops.ts";
 import { VariableStore } from "./variables.ts";
 
 /** One block: bottleneck width, unit count and the stride of its last unit. */
@@ -77,20 +78,16 @@ function convBn(
   stride: number,
   relu: boolean,
 ): Apply {
-  const pad = padForStride(kernel, stride);
   const conv = conv2d(store, scope, channels, {
     kernel,
     stride,
-    padding: stride === 1 ? "SAME" : "VALID",
+    padding: paddingForStride(kernel, stride),
     bias: false,
     relu: false,
     init: HE,
   });
-  const bn = batchNorm(store, scope, channels[1]);
-  return (x, ctx) => {
-    const y = bn(conv(pad(x, ctx), ctx), ctx);
-    return relu ? tf.relu(y) : y;
-  };
+  const bn = batchNorm(store, scope, channels[1], { relu });
+  return (x, ctx) => bn(conv(x, ctx), ctx);
 }
 
 function bottleneck(
@@ -108,7 +105,14 @@ function bottleneck(
   const conv1 = convBn(store, `${s}/conv1`, [depthIn, bottleneckDepth], 1, 1, true);
   const conv2 = convBn(store, `${s}/conv2`, [bottleneckDepth, bottleneckDepth], 3, stride, true);
   const conv3 = convBn(store, `${s}/conv3`, [bottleneckDepth, depth], 1, 1, false);
-  return (x, ctx) => tf.relu(tf.add(shortcut(x, ctx), conv3(conv2(conv1(x, ctx), ctx), ctx)));
+  return (x, ctx) => {
+    const residual = conv3(conv2(conv1(x, ctx), ctx), ctx);
+    const skip = shortcut(x, ctx);
+    // Off the tape nothing is kept anyway; on it, addRelu keeps only its output.
+    return tf.engine().state.gradientDepth > 0
+      ? addRelu(skip, residual)
+      : tf.relu(tf.add(skip, residual));
+  };
 }
 
 /** Builds a ResNet-V1 from {@linkcode RESNET_V1_CONFIGS} (or a custom block list). */

@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { releaseMemory } from "../backend/onednn_backend.ts";
 
 /** How a variable's initial value is drawn. */
 export type Initializer =
@@ -63,10 +64,11 @@ export class VariableStore {
     return [...this.#vars.values()];
   }
 
-  /** Releases every variable's memory. */
+  /** Releases every variable's memory, and hands it back to the system. */
   dispose(): void {
     for (const v of this.#vars.values()) v.variable.dispose();
     this.#vars.clear();
+    releaseMemory();
   }
 }
 

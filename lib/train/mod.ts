@@ -10,3 +10,4 @@ export * from "./losses.ts";
 export * from "./metrics.ts";
 export * from "./optimizers.ts";
 export * from "./schedules.ts";
+export { FusedAdamOptimizer } from "./fused_adam.ts";

@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { NamedTensor } from "../checkpoint/writer.ts";
+import { FusedAdamOptimizer } from "./fused_adam.ts";
 
 /** Optimizer names accepted by {@linkcode createOptimizer}. */
 export const OPTIMIZERS = ["sgd", "momentum", "adam", "rmsprop"] as const;
@@ -44,7 +45,7 @@ export function createOptimizer(
     case "momentum":
       return { kind, optimizer: tf.train.momentum(lr, options.momentum ?? 0.9) };
     case "adam":
-      return { kind, optimizer: tf.train.adam(lr) };
+      return { kind, optimizer: new FusedAdamOptimizer(lr) };
     case "rmsprop":
       return { kind, optimizer: tf.train.rmsprop(lr, 0.9, options.momentum ?? 0, 1e-10) };
     default:

@@ -8,14 +8,22 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { explainHeapFailure } from "../backend/heap_limit.ts";
+import {
+  collectGarbage,
+  ONEDNN_BACKEND,
+  resetTensorPeak,
+  tensorPeakBytes,
+} from "../backend/onednn_backend.ts";
+import { availableMemory, memoryError, planMemory } from "./memory_check.ts";
 import type { ForwardContext } from "../models/layers.ts";
 import type { Model } from "../models/model.ts";
 import { inScope } from "../models/variables.ts";
+import { addScaled, FusedAdamOptimizer, sumOfSquares } from "./fused_adam.ts";
 import { classificationLoss, type LossOptions } from "./losses.ts";
 
 /** Options of {@linkcode createTrainStep}. */
 export interface TrainStepOptions extends LossOptions {
-  /** The optimizer; default Adam with learning rate 1e-3. */
+  /** The optimizer; default Adam with learning rate 1e-3 (updated in place). */
   optimizer?: tf.Optimizer;
   /**
    * Scopes whose variables get gradients (TF-Slim prefix semantics); all
@@ -73,67 +81,117 @@ function guardHeap<T>(what: string, fn: () => T): T {
   }
 }
 
+/** Optimizer slots its first update will create per variable (0 once they exist). */
+function slotsPerVariable(optimizer: tf.Optimizer): number {
+  const o = optimizer as unknown as Record<string, unknown[] | undefined>;
+  const has = (key: string) => (o[key]?.length ?? 0) > 0;
+  if (optimizer instanceof tf.AdamOptimizer) return has("accumulatedFirstMoment") ? 0 : 2;
+  if (optimizer instanceof tf.MomentumOptimizer) return has("accumulations") ? 0 : 1;
+  if (optimizer instanceof tf.RMSPropOptimizer) return has("accumulatedMeanSquares") ? 0 : 3;
+  if (optimizer instanceof tf.AdagradOptimizer) return has("accumulatedGrads") ? 0 : 1;
+  return 0;
+}
+
 /** Builds a training step. */
 export function createTrainStep(model: Model, options: TrainStepOptions = {}): TrainStep {
-  const optimizer = options.optimizer ?? tf.train.adam(1e-3);
+  const optimizer = options.optimizer ?? new FusedAdamOptimizer(1e-3);
   const chosen = selectTrainable(model, options.trainableScopes);
   const trainableNames = new Set(chosen.map((v) => v.name));
   const varList = chosen.map((v) => v.variable);
   const decay = options.weightDecay ?? model.weightDecay;
   // TF-Slim's l2_regularizer: decay · sum(w²)/2 per weights tensor (not biases, not BatchNorm).
   const decayed = chosen.filter((v) => v.name.endsWith("/weights")).map((v) => v.variable);
+  const contextOf = (seed: number | undefined, probe: boolean): ForwardContext => ({
+    training: true,
+    isFrozen: (name) => !trainableNames.has(name),
+    seed,
+    detachFrozenPrefix: options.detachFrozenPrefix,
+    probe,
+  });
+  /** Forward, backward and (unless probing) the update; returns [loss, hits], kept. */
+  const compute = (
+    images: tf.Tensor4D,
+    labels: tf.Tensor1D,
+    seed: number | undefined,
+    apply: boolean,
+  ): [tf.Scalar, tf.Scalar] =>
+    tf.tidy(() => {
+      const ctx = contextOf(seed, !apply);
+      let hits: tf.Scalar | undefined;
+      const f = () => {
+        const logits = model.logits(images, ctx);
+        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")));
+        return classificationLoss(logits, labels, options);
+      };
+      const { value, grads } = tf.variableGrads(f, varList);
+      if (!apply) return [value, hits as tf.Scalar];
+      let cost = value;
+      if (decay > 0 && decayed.length > 0) {
+        // TF-Slim's l2_regularizer, decay·Σw²/2 per weights tensor, kept off the
+        // tape: its gradient decay·w is added directly, and no w² outlives its sum
+        // (on the tape both would hold a copy of every weight until the step ends).
+        const parts = decayed.map(sumOfSquares);
+        cost = tf.add(value, tf.mul(tf.addN(parts), decay / 2)) as tf.Scalar;
+        for (const w of decayed) {
+          const g = grads[w.name];
+          grads[w.name] = addScaled(g, w, decay);
+          if (grads[w.name] !== g) g.dispose();
+        }
+      }
+      if (options.clipNorm) {
+        const names = Object.keys(grads);
+        const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
+        const factor = tf.div(options.clipNorm, tf.maximum(norm, options.clipNorm));
+        const clipped: tf.NamedTensorMap = {};
+        for (const n of names) clipped[n] = tf.mul(grads[n], factor);
+        optimizer.applyGradients(clipped);
+      } else {
+        optimizer.applyGradients(grads);
+      }
+      return [cost, hits as tf.Scalar];
+    });
+  let checked = false;
+  /**
+   * On `onednn` (tensor memory = RAM): measures the step's peak at batch 1
+   * and 2 without updating anything, and refuses a batch that cannot fit.
+   */
+  const checkMemory = (what: string, images: tf.Tensor4D, labels: tf.Tensor1D) => {
+    if (tf.getBackend() !== ONEDNN_BACKEND || images.shape[0] <= 2) return;
+    const peakAt = (n: number) => {
+      const [x, y] = [images.slice(0, n), labels.slice(0, n)] as [tf.Tensor4D, tf.Tensor1D];
+      resetTensorPeak();
+      tf.dispose(compute(x, y, 0, false));
+      const peak = tensorPeakBytes() ?? 0;
+      tf.dispose([x, y]);
+      return peak;
+    };
+    const probe = {
+      peak1: peakAt(1),
+      peak2: peakAt(2),
+      batch: images.shape[0],
+      extra: slotsPerVariable(optimizer) * varList.reduce((n, v) => n + v.size * 4, 0),
+      live: tf.memory().numBytes,
+      available: availableMemory(),
+    };
+    const plan = planMemory(probe);
+    if (!plan.fits) throw memoryError(what, probe, plan);
+  };
   return {
     trainable: [...trainableNames],
     optimizer,
     run(images, labels, seed) {
-      const ctx: ForwardContext = {
-        training: true,
-        isFrozen: (name) => !trainableNames.has(name),
-        seed,
-        detachFrozenPrefix: options.detachFrozenPrefix,
-      };
-      const [loss, correct] = guardHeap(
-        `training step (batch ${images.shape[0]}, ${model.scope} at ${images.shape[1]}×${
-          images.shape[2]
-        })`,
-        () =>
-          tf.tidy(() => {
-            let hits: tf.Scalar | undefined;
-            const f = () => {
-              const logits = model.logits(images, ctx);
-              hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")));
-              return classificationLoss(logits, labels, options);
-            };
-            const { value, grads } = tf.variableGrads(f, varList);
-            let cost = value;
-            if (decay > 0 && decayed.length > 0) {
-              // TF-Slim's l2_regularizer, decay·Σw²/2 per weights tensor, kept off the
-              // tape: its gradient decay·w is added directly, and no w² outlives its sum
-              // (on the tape both would hold a copy of every weight until the step ends).
-              const parts = decayed.map((w) => tf.tidy(() => tf.sum(tf.square(w))));
-              cost = tf.add(value, tf.mul(tf.addN(parts), decay / 2)) as tf.Scalar;
-              for (const w of decayed) {
-                const g = grads[w.name];
-                grads[w.name] = tf.tidy(() => tf.add(g, tf.mul(w, decay)));
-                g.dispose();
-              }
-            }
-            if (options.clipNorm) {
-              const names = Object.keys(grads);
-              const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
-              const factor = tf.div(options.clipNorm, tf.maximum(norm, options.clipNorm));
-              const clipped: tf.NamedTensorMap = {};
-              for (const n of names) clipped[n] = tf.mul(grads[n], factor);
-              optimizer.applyGradients(clipped);
-            } else {
-              optimizer.applyGradients(grads);
-            }
-            return [cost, hits as tf.Scalar];
-          }),
-      );
+      const what = `training step (batch ${images.shape[0]}, ${model.scope} at ${images.shape[1]}×${
+        images.shape[2]
+      })`;
+      if (!checked) {
+        checked = true;
+        checkMemory(what, images, labels);
+      }
+      const [loss, correct] = guardHeap(what, () => compute(images, labels, seed, true));
       const lossValue = loss.dataSync()[0];
       const accuracy = correct.dataSync()[0] / labels.shape[0];
       tf.dispose([loss, correct]);
+      collectGarbage();
       return { loss: lossValue, accuracy };
     },
   };

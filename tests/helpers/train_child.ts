@@ -1,13 +1,13 @@
 /**
  * A training run in its own process, for kill/resume and Ctrl-C tests:
- * `train_child.ts <checkpointDir> <maxSteps>`; prints "step N" after each step.
+ * `train_child.ts <checkpointDir> <maxSteps> [backend]`; prints "step N" after each step.
  */
 import { useBackend } from "../../lib/backend/mod.ts";
 import { fit } from "../../lib/train/fit.ts";
 import { tinyData, tinyModel } from "./tiny.ts";
 
-await useBackend("wasm", { log: () => {} });
-const [dir, maxSteps] = Deno.args;
+const [dir, maxSteps, backend] = Deno.args;
+await useBackend((backend ?? "wasm") as "wasm", { log: () => {} });
 const result = await fit(tinyModel(), tinyData(), {
   epochs: 100,
   maxSteps: Number(maxSteps),

@@ -8,7 +8,6 @@
 import {
   Add,
   backend_util,
-  type KernelConfig,
   type KernelFunc,
   Multiply,
   RealDiv,
@@ -18,10 +17,9 @@ import {
   Sub,
   type TensorInfo,
 } from "@tensorflow/tfjs";
-import { stockKernel, type WasmBackendLike } from "../kernel_registry.ts";
 import { binaryOp, type BinaryShape, unaryOp } from "./elementwise.ts";
-import { withFallback } from "./fallback.ts";
-import { allFloat, dnn, type KernelArgs, output, pointerOf, product } from "./heap.ts";
+import { type NamedKernel, withFallback } from "./fallback.ts";
+import { allFloat, dnn, type KernelArgs, output, pointerOf, product, stockFor } from "./memory.ts";
 import { DNNL } from "./library.ts";
 
 /** Below this many elements the FFI round trip costs more than it saves. */
@@ -41,7 +39,7 @@ function binaryKernel(name: string, alg: number, commutative: boolean): KernelFu
     const size = (t: TensorInfo) => product(t.shape);
     const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const n = product(outShape);
-    if (!allFloat(a, b) || n < MIN_ELEMENTS) return stockKernel(name).kernelFunc(args);
+    if (!allFloat(a, b) || n < MIN_ELEMENTS) return stockFor(args, name)(args);
     if (size(a) !== n && commutative) [a, b] = [b, a];
     let shape: BinaryShape | undefined;
     if (size(a) === n) {
@@ -51,8 +49,8 @@ function binaryKernel(name: string, alg: number, commutative: boolean): KernelFu
         shape = { alg, rows: n / size(b), columns: size(b), broadcast: "row" };
       }
     }
-    if (!shape) return stockKernel(name).kernelFunc(args);
-    const backend = args.backend as WasmBackendLike;
+    if (!shape) return stockFor(args, name)(args);
+    const backend = args.backend;
     const spec = shape;
     return output(backend, outShape, (out) => {
       const io = {
@@ -69,18 +67,18 @@ function unaryKernel(name: string, alg: number): KernelFunc {
   return (args: KernelArgs) => {
     const { x } = args.inputs as Record<string, TensorInfo>;
     const size = product(x.shape);
-    if (!allFloat(x) || size < MIN_ELEMENTS) return stockKernel(name).kernelFunc(args);
-    const backend = args.backend as WasmBackendLike;
+    if (!allFloat(x) || size < MIN_ELEMENTS) return stockFor(args, name)(args);
+    const backend = args.backend;
     return output(backend, x.shape, (out) => {
       unaryOp(dnn(), { alg, size }, { x: pointerOf(backend, x), out: pointerOf(backend, out) });
     });
   };
 }
 
-const stockFunc = (name: string) => () => stockKernel(name).kernelFunc;
+const stockFunc = (name: string) => (args: KernelArgs) => stockFor(args, name);
 
 /** The element-wise kernels, each falling back to the stock one. */
-export const ELEMENTWISE_KERNELS: readonly KernelConfig[] = [
+export const ELEMENTWISE_KERNELS: readonly NamedKernel[] = [
   withFallback(Add, binaryKernel(Add, DNNL.binaryAdd, true), stockFunc(Add)),
   withFallback(Multiply, binaryKernel(Multiply, DNNL.binaryMul, true), stockFunc(Multiply)),
   withFallback(RealDiv, binaryKernel(RealDiv, DNNL.binaryDiv, false), stockFunc(RealDiv)),

@@ -1,24 +1,29 @@
 /**
  * oneDNN kernels that step aside: a failure becomes one warning and the
- * wasm kernel's result, never a failed training step.
+ * backend's own kernel's result, never a failed training step.
  *
  * @module
  */
-import type { KernelConfig, KernelFunc } from "@tensorflow/tfjs";
+import type { KernelFunc } from "@tensorflow/tfjs";
 import { isWasmHeapFailure } from "../heap_limit.ts";
+import type { KernelArgs } from "./memory.ts";
 
 const warned = new Set<string>();
 
+/** A kernel by name, with the function it runs (registered per host backend). */
+export type NamedKernel = readonly [name: string, kernelFunc: KernelFunc];
+
 /**
- * A kernel that runs `fast` (the oneDNN one); if oneDNN fails (a geometry it has no
- * implementation for, a runtime error), says so once per kernel and runs
- * the wasm kernel instead, so training goes on at wasm speed.
+ * A kernel that runs `fast` (the oneDNN one); if oneDNN fails (a geometry it
+ * has no implementation for, a runtime error), says so once per kernel and
+ * runs `fallback(args)` (the wasm or cpu kernel) instead, so training goes
+ * on at that kernel's speed.
  */
 export function withFallback(
   name: string,
   fast: KernelFunc,
-  fallback: () => KernelFunc,
-): KernelConfig {
+  fallback: (args: KernelArgs) => KernelFunc,
+): NamedKernel {
   const kernelFunc: KernelFunc = (args) => {
     try {
       return fast(args);
@@ -28,11 +33,13 @@ export function withFallback(
       if (!warned.has(name)) {
         warned.add(name);
         console.error(
-          `oneDNN ${name} failed (${(err as Error).message}); using the wasm kernel instead`,
+          `oneDNN ${name} failed (${
+            (err as Error).message
+          }); using the backend's own kernel instead`,
         );
       }
-      return fallback()(args);
+      return fallback(args)(args);
     }
   };
-  return { kernelName: name, backendName: "wasm", kernelFunc };
+  return [name, kernelFunc];
 }

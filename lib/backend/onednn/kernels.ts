@@ -21,19 +21,15 @@ import {
   type Conv2DBackpropInputAttrs,
   FusedConv2D,
   type FusedConv2DAttrs,
-  type KernelConfig,
+  type KernelFunc,
+  MaxPool,
   MaxPoolGrad,
   Sum,
   type SumAttrs,
   type TensorInfo,
   util,
 } from "@tensorflow/tfjs";
-import {
-  installKernel,
-  restoreStockKernel,
-  stockKernel,
-  type WasmBackendLike,
-} from "../kernel_registry.ts";
+import { installKernel, removeKernel, restoreStockKernel } from "../kernel_registry.ts";
 import {
   maxPoolGradInfo,
   registerWasmTrainingKernels,
@@ -46,13 +42,26 @@ import {
   convForward,
   type ConvGeometry,
 } from "./convolution.ts";
-import { allFloat, dnn, type KernelArgs, output, pointerOf, product } from "./heap.ts";
+import {
+  allFloat,
+  arrayOf,
+  dnn,
+  hostOf,
+  type KernelArgs,
+  type OneDnnHost,
+  output,
+  pointerOf,
+  product,
+  stockFor,
+} from "./memory.ts";
 import { loadOneDnn, type OneDnn } from "./library.ts";
 import { sgemm } from "./matmul.ts";
 import { rowSums } from "./elementwise.ts";
 import { ELEMENTWISE_KERNELS } from "./elementwise_kernels.ts";
-import { withFallback } from "./fallback.ts";
-import { maxPoolBackward } from "./pooling.ts";
+import { type NamedKernel, withFallback } from "./fallback.ts";
+import { maxPoolBackward, maxPoolForward, type PoolGeometry } from "./pooling.ts";
+import { customKernels } from "./custom_kernels.ts";
+import { COPY_KERNELS } from "./copy_kernels.ts";
 import {
   isPointwise,
   pointwiseBackwardData,
@@ -116,13 +125,13 @@ function conv2D(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { x, filter } = args.inputs as Record<string, TensorInfo>;
   const a = args.attrs as unknown as Conv2DAttrs;
   if (!channelsLast(a.dataFormat) || !allFloat(x, filter)) {
-    return stockKernel(Conv2D).kernelFunc(args);
+    return stockFor(args, Conv2D)(args);
   }
   const g = geometryOf(x.shape, filter.shape, a, a.dilations);
-  const backend = args.backend as WasmBackendLike;
+  const backend = args.backend;
   return output(backend, [g.batch, g.outHeight, g.outWidth, g.outChannels], (y) => {
     const io = { x: pointerOf(backend, x), filter: pointerOf(backend, filter) };
-    if (isPointwise(g)) pointwiseForward(dnn(), g, { ...io, y: backend.typedArrayFromHeap(y) });
+    if (isPointwise(g)) pointwiseForward(dnn(), g, { ...io, y: arrayOf(backend, y) });
     else convForward(dnn(), g, { ...io, y: pointerOf(backend, y) });
   });
 }
@@ -136,9 +145,9 @@ function fusedConv2D(args: KernelArgs): TensorInfo | TensorInfo[] {
   const supported = channelsLast(a.dataFormat) && !preluActivationWeights &&
     ["linear", "relu", "leakyrelu"].includes(activation) && allFloat(x, filter, bias) &&
     (!bias || bias.shape.reduce((p, d) => p * d, 1) === filter.shape[3]);
-  if (!supported) return stockKernel(FusedConv2D).kernelFunc(args);
+  if (!supported) return stockFor(args, FusedConv2D)(args);
   const g = geometryOf(x.shape, filter.shape, a, a.dilations);
-  const backend = args.backend as WasmBackendLike;
+  const backend = args.backend;
   const options = {
     relu: activation !== "linear",
     reluAlpha: activation === "leakyrelu" ? (a.leakyreluAlpha ?? 0.2) : 0,
@@ -146,9 +155,9 @@ function fusedConv2D(args: KernelArgs): TensorInfo | TensorInfo[] {
   return output(backend, [g.batch, g.outHeight, g.outWidth, g.outChannels], (y) => {
     const io = { x: pointerOf(backend, x), filter: pointerOf(backend, filter) };
     if (isPointwise(g)) {
-      pointwiseForward(dnn(), g, { ...io, y: backend.typedArrayFromHeap(y) }, {
+      pointwiseForward(dnn(), g, { ...io, y: arrayOf(backend, y) }, {
         ...options,
-        biasValues: bias ? backend.typedArrayFromHeap(bias) : undefined,
+        biasValues: bias ? arrayOf(backend, bias) : undefined,
       });
     } else {
       convForward(dnn(), g, { ...io, y: pointerOf(backend, y) }, {
@@ -163,10 +172,10 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { dy, filter } = args.inputs as Record<string, TensorInfo>;
   const a = args.attrs as unknown as Conv2DBackpropInputAttrs;
   if (!channelsLast(a.dataFormat) || !allFloat(dy, filter)) {
-    return wasmTrainingKernel(Conv2DBackpropInput)(args);
+    return slowerFor(args, Conv2DBackpropInput)(args);
   }
   const g = geometryOf([...a.inputShape], filter.shape, a);
-  const backend = args.backend as WasmBackendLike;
+  const backend = args.backend;
   return output(backend, [...a.inputShape], (dx) => {
     const io = {
       dy: pointerOf(backend, dy),
@@ -181,10 +190,10 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { x, dy } = args.inputs as Record<string, TensorInfo>;
   const a = args.attrs as unknown as Conv2DBackpropFilterAttrs;
   if (!channelsLast(a.dataFormat) || !allFloat(x, dy)) {
-    return wasmTrainingKernel(Conv2DBackpropFilter)(args);
+    return slowerFor(args, Conv2DBackpropFilter)(args);
   }
   const g = geometryOf(x.shape, [...a.filterShape], a);
-  const backend = args.backend as WasmBackendLike;
+  const backend = args.backend;
   return output(backend, [...a.filterShape], (dFilter) => {
     const io = {
       x: pointerOf(backend, x),
@@ -206,14 +215,14 @@ function batchMatMul(args: KernelArgs): TensorInfo | TensorInfo[] {
   const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
   const outer = batchA >= batchB ? outerA : outerB;
   if (!allFloat(a, b) || (batchA !== batchB && Math.min(batchA, batchB) !== 1)) {
-    return wasmTrainingKernel(BatchMatMul)(args);
+    return slowerFor(args, BatchMatMul)(args);
   }
   const [ra, ca] = a.shape.slice(-2), [rb, cb] = b.shape.slice(-2);
   const m = transposeA ? ca : ra, k = transposeA ? ra : ca;
   const n = transposeB ? rb : cb;
   // Mismatched shapes: the wasm kernel reports them in tfjs' words.
-  if ((transposeB ? cb : rb) !== k) return wasmTrainingKernel(BatchMatMul)(args);
-  const backend = args.backend as WasmBackendLike;
+  if ((transposeB ? cb : rb) !== k) return slowerFor(args, BatchMatMul)(args);
+  const backend = args.backend;
   return output(backend, [...outer, m, n], (c) => {
     const lib = dnn();
     const pa = pointerOf(backend, a), pb = pointerOf(backend, b), pc = pointerOf(backend, c);
@@ -227,12 +236,8 @@ function batchMatMul(args: KernelArgs): TensorInfo | TensorInfo[] {
   });
 }
 
-function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
-  const { dy, input } = args.inputs as Record<string, TensorInfo>;
-  if (!allFloat(dy, input)) return wasmTrainingKernel(MaxPoolGrad)(args);
-  const info = maxPoolGradInfo(input, args.attrs ?? {});
-  const backend = args.backend as WasmBackendLike;
-  const g = {
+function poolGeometry(info: backend_util.Conv2DInfo): PoolGeometry {
+  return {
     batch: info.batchSize,
     channels: info.inChannels,
     inHeight: info.inHeight,
@@ -248,6 +253,13 @@ function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
     padLeft: info.padInfo.left,
     padRight: trailingPad(info, "Width"),
   };
+}
+
+function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { dy, input } = args.inputs as Record<string, TensorInfo>;
+  if (!allFloat(dy, input)) return slowerFor(args, MaxPoolGrad)(args);
+  const g = poolGeometry(maxPoolGradInfo(input, args.attrs ?? {}));
+  const backend = args.backend;
   return output(backend, input.shape, (dx) => {
     const io = {
       x: pointerOf(backend, input),
@@ -255,6 +267,23 @@ function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
       dx: pointerOf(backend, dx),
     };
     maxPoolBackward(dnn(), g, io);
+  });
+}
+
+function maxPool(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x } = args.inputs as Record<string, TensorInfo>;
+  if (!allFloat(x)) return stockFor(args, MaxPool)(args);
+  const info = maxPoolGradInfo(x, args.attrs ?? {});
+  if (
+    info.filterWidth === 1 && info.filterHeight === 1 &&
+    util.arraysEqual(info.inShape, info.outShape)
+  ) {
+    return stockFor(args, MaxPool)(args); // identity: the stock kernel shares the data
+  }
+  const g = poolGeometry(info);
+  const backend = args.backend;
+  return output(backend, info.outShape, (y) => {
+    maxPoolForward(dnn(), g, { x: pointerOf(backend, x), y: pointerOf(backend, y) });
   });
 }
 
@@ -280,12 +309,12 @@ function sum(args: KernelArgs): TensorInfo | TensorInfo[] {
   const trailing = axes.every((v, i) => v === rank - axes.length + i);
   const size = product(x.shape);
   if ((!leading && !trailing) || axes.length === 0 || !allFloat(x) || size < 4096) {
-    return stockKernel(Sum).kernelFunc(args);
+    return stockFor(args, Sum)(args);
   }
   const kept = leading ? x.shape.slice(axes.length) : x.shape.slice(0, rank - axes.length);
   const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
   const reduced = size / product(kept);
-  const backend = args.backend as WasmBackendLike;
+  const backend = args.backend;
   return output(backend, outShape, (out) => {
     const xs = pointerOf(backend, x), c = pointerOf(backend, out);
     if (leading) {
@@ -297,45 +326,74 @@ function sum(args: KernelArgs): TensorInfo | TensorInfo[] {
   });
 }
 
-const stockFunc = (name: string) => () => stockKernel(name).kernelFunc;
-const oursFunc = (name: string) => () => wasmTrainingKernel(name);
+/** On wasm our wasm kernel (faster than the stock one), elsewhere the stock kernel. */
+function slowerFor(args: KernelArgs, name: string): KernelFunc {
+  return hostOf(args.backend) === "wasm" ? wasmTrainingKernel(name) : stockFor(args, name);
+}
 
-const replacements: KernelConfig[] = [
-  withFallback(Conv2D, conv2D, stockFunc(Conv2D)),
-  withFallback(FusedConv2D, fusedConv2D, stockFunc(FusedConv2D)),
-  withFallback(Conv2DBackpropInput, conv2DBackpropInput, oursFunc(Conv2DBackpropInput)),
-  withFallback(Conv2DBackpropFilter, conv2DBackpropFilter, oursFunc(Conv2DBackpropFilter)),
-  withFallback(BatchMatMul, batchMatMul, oursFunc(BatchMatMul)),
-  withFallback(MaxPoolGrad, maxPoolGrad, oursFunc(MaxPoolGrad)),
-  withFallback(Sum, sum, stockFunc(Sum)),
+const stock = (name: string) => (args: KernelArgs) => stockFor(args, name);
+const slower = (name: string) => (args: KernelArgs) => slowerFor(args, name);
+
+const replacements: readonly NamedKernel[] = [
+  withFallback(Conv2D, conv2D, stock(Conv2D)),
+  withFallback(FusedConv2D, fusedConv2D, stock(FusedConv2D)),
+  withFallback(Conv2DBackpropInput, conv2DBackpropInput, slower(Conv2DBackpropInput)),
+  withFallback(Conv2DBackpropFilter, conv2DBackpropFilter, slower(Conv2DBackpropFilter)),
+  withFallback(BatchMatMul, batchMatMul, slower(BatchMatMul)),
+  withFallback(MaxPoolGrad, maxPoolGrad, slower(MaxPoolGrad)),
+  withFallback(MaxPool, maxPool, stock(MaxPool)),
+  withFallback(Sum, sum, stock(Sum)),
   ...ELEMENTWISE_KERNELS,
 ];
 
 /** The kernel names {@linkcode registerOneDnnKernels} installs. */
-export const ONEDNN_KERNELS: readonly string[] = replacements.map((k) => k.kernelName);
+export const ONEDNN_KERNELS: readonly string[] = [
+  ...replacements.map(([name]) => name),
+  ...customKernels("wasm").map((k) => k.kernelName),
+];
+
+/** Options of {@linkcode registerOneDnnKernels}. */
+export interface RegisterOneDnnOptions {
+  /** Replace only these kernels (benchmarks measure each one's effect). */
+  only?: string[];
+  /** The backend to register them for; default `wasm`. */
+  host?: OneDnnHost;
+}
 
 /**
- * Loads oneDNN and routes the wasm backend's convolutions and matmuls to it.
- * Returns the oneDNN version, or why it is unavailable (the wasm kernels
- * then stay as they were). `only` limits the replacement to some kernels
- * (benchmarks measure each one's effect).
+ * Loads oneDNN and routes a backend's convolutions, matmuls and large
+ * element-wise ops to it. Returns the oneDNN version, or why it is
+ * unavailable (the backend's kernels then stay as they were).
  */
-export function registerOneDnnKernels(options: { only?: string[] } = {}): string | OneDnn {
+export function registerOneDnnKernels(options: RegisterOneDnnOptions = {}): string | OneDnn {
+  const host = options.host ?? "wasm";
   // The wasm kernels come first: ours fall back to them, and they are all
   // there is when oneDNN cannot load.
-  registerWasmTrainingKernels();
+  if (host === "wasm") registerWasmTrainingKernels();
   const lib = loadOneDnn();
   if (typeof lib === "string") return lib;
-  for (const config of replacements) {
+  for (const [kernelName, kernelFunc] of replacements) {
+    if (!options.only || options.only.includes(kernelName)) {
+      installKernel({ kernelName, backendName: host, kernelFunc });
+    }
+  }
+  for (const [kernelName, kernelFunc] of host === "onednn" ? COPY_KERNELS : []) {
+    if (!options.only || options.only.includes(kernelName)) {
+      installKernel({ kernelName, backendName: host, kernelFunc });
+    }
+  }
+  for (const config of customKernels(host)) {
     if (!options.only || options.only.includes(config.kernelName)) installKernel(config);
+    else removeKernel(config.kernelName, host);
   }
   return lib;
 }
 
 /** Puts back the wasm kernels {@linkcode registerOneDnnKernels} replaced. */
 export function unregisterOneDnnKernels(): void {
-  for (const { kernelName } of replacements) {
+  for (const [kernelName] of replacements) {
     if (!WASM_TRAINING_KERNELS.includes(kernelName)) restoreStockKernel(kernelName);
   }
+  for (const { kernelName } of customKernels("wasm")) removeKernel(kernelName, "wasm");
   registerWasmTrainingKernels();
 }

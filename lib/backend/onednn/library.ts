@@ -29,6 +29,7 @@ export const DNNL = {
   eltwiseSqrt: 111,
   reductionSum: 196596,
   eltwiseSquare: 79,
+  eltwiseLinear: 127,
   argSrc: 1,
   argSrc1: 2,
   argDst: 17,
@@ -44,6 +45,17 @@ export const DNNL = {
   queryDiffWeightsMd: 132,
   queryDstMd: 133,
   queryWorkspaceMd: 135,
+  backward: 128,
+  eltwiseReluUseDst: 256,
+  argMean: 49,
+  argVariance: 50,
+  argScale: 51,
+  argShift: 52,
+  argDiffScale: 255,
+  argDiffShift: 256,
+  bnUseGlobalStats: 1,
+  bnUseScale: 8,
+  bnUseShift: 16,
 } as const;
 
 const STATUS = [
@@ -131,6 +143,18 @@ const SYMBOLS = {
     parameters: ["buffer", "i32", "i32", "buffer", "f32", "f32"],
     result: "i32",
   },
+  dnnl_eltwise_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "f32"],
+    result: "i32",
+  },
+  dnnl_batch_normalization_forward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "f32", "u32"],
+    result: "i32",
+  },
+  dnnl_batch_normalization_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "u32"],
+    result: "i32",
+  },
   dnnl_pooling_forward_desc_init: {
     parameters: [
       "buffer",
@@ -172,6 +196,8 @@ const SYMBOLS = {
     parameters: ["pointer", "f32", "i32", "f32", "f32"],
     result: "i32",
   },
+  dnnl_post_ops_append_sum: { parameters: ["pointer", "f32"], result: "i32" },
+  dnnl_post_ops_append_binary: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
   dnnl_memory_create: { parameters: ["buffer", "pointer", "pointer", "pointer"], result: "i32" },
   dnnl_memory_set_data_handle: { parameters: ["pointer", "pointer"], result: "i32" },
   dnnl_memory_destroy: { parameters: ["pointer"], result: "i32" },
@@ -342,20 +368,41 @@ export function createReorder(
 
 /** Primitive attributes with one ReLU post-op (leaky when `alpha` ≠ 0). */
 export function reluAttr(dnn: OneDnn, alpha: number): Deno.PointerValue {
+  return postOpsAttr(dnn, [{ kind: "eltwise", alg: DNNL.eltwiseRelu, alpha, beta: 0 }]);
+}
+
+/** One post-op: an element-wise function, an accumulation into dst, or a binary op. */
+export type PostOp =
+  | { kind: "eltwise"; alg: number; alpha: number; beta: number }
+  | { kind: "sum"; scale: number }
+  | { kind: "binary"; alg: number; src1: MemoryDesc };
+
+/** Primitive attributes with `ops` as post-ops, in order (destroy with dnnl_primitive_attr_destroy). */
+export function postOpsAttr(dnn: OneDnn, ops: PostOp[]): Deno.PointerValue {
   const attrOut = outPointer(), opsOut = outPointer();
-  check(dnn.symbols.dnnl_primitive_attr_create(attrOut), "primitive_attr_create");
-  check(dnn.symbols.dnnl_post_ops_create(opsOut), "post_ops_create");
-  const attr = pointerFrom(attrOut), ops = pointerFrom(opsOut);
+  const s = dnn.symbols;
+  check(s.dnnl_primitive_attr_create(attrOut), "primitive_attr_create");
+  check(s.dnnl_post_ops_create(opsOut), "post_ops_create");
+  const attr = pointerFrom(attrOut), list = pointerFrom(opsOut);
   try {
-    check(
-      dnn.symbols.dnnl_post_ops_append_eltwise(ops, 1, DNNL.eltwiseRelu, alpha, 0),
-      "post_ops_append_eltwise",
-    );
-    check(dnn.symbols.dnnl_primitive_attr_set_post_ops(attr, ops), "attr_set_post_ops");
+    for (const op of ops) {
+      const status = op.kind === "eltwise"
+        ? s.dnnl_post_ops_append_eltwise(list, 1, op.alg, op.alpha, op.beta)
+        : op.kind === "sum"
+        ? s.dnnl_post_ops_append_sum(list, op.scale)
+        : s.dnnl_post_ops_append_binary(list, op.alg, op.src1);
+      check(status, `post_ops_append_${op.kind}`);
+    }
+    check(s.dnnl_primitive_attr_set_post_ops(attr, list), "attr_set_post_ops");
   } finally {
-    dnn.symbols.dnnl_post_ops_destroy(ops);
+    s.dnnl_post_ops_destroy(list);
   }
   return attr;
+}
+
+/** The execution argument of binary post-op number `index`'s second operand. */
+export function postOpSrc1(index: number): number {
+  return 16384 * (index + 1) | DNNL.argSrc1;
 }
 
 /** Runs a primitive and waits for it. */

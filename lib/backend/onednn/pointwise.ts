@@ -1,7 +1,7 @@
 /**
- * 1×1, stride-1, unpadded convolutions as plain matrix products: over NHWC
- * data and an HWIO filter they are exactly x[rows×in] · w[in×out], so no
- * filter reorder is needed (VGG's fc6/fc7 as convolutions, ResNet's
+ * 1×1, stride-1, unpadded convolutions, and those whose filter covers the
+ * whole input, as plain matrix products: over NHWC data and an HWIO filter
+ * they are exactly x[rows×in] · w[in×out], so no filter reorder is needed (VGG's fc6/fc7 as convolutions, ResNet's
  * bottleneck 1×1s). oneDNN's convolution reorders a 64 MiB fc7 filter on
  * every call; sgemm reads it in place.
  *
@@ -11,15 +11,35 @@ import type { ConvForwardOptions, ConvGeometry } from "./convolution.ts";
 import type { OneDnn } from "./library.ts";
 import { sgemm } from "./matmul.ts";
 
-/** True when the convolution is a 1×1, stride-1, unpadded one. */
-export function isPointwise(g: ConvGeometry): boolean {
-  return g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 &&
-    g.strideWidth === 1 && g.padTop === 0 && g.padBottom === 0 && g.padLeft === 0 &&
-    g.padRight === 0;
+function unpadded(g: ConvGeometry): boolean {
+  return g.padTop === 0 && g.padBottom === 0 && g.padLeft === 0 && g.padRight === 0;
 }
 
-function rowsOf(g: ConvGeometry): number {
-  return g.batch * g.inHeight * g.inWidth;
+/**
+ * The convolution as x[rows×inner] · w[inner×out], or null: a 1×1 stride-1
+ * unpadded one (rows = pixels), or one whose filter covers the whole
+ * unpadded input (rows = images; VGG's fc6 at 224, a 7×7×512 window: HWIO
+ * flattens to exactly the rows of the matrix).
+ */
+function asMatrix(g: ConvGeometry): { rows: number; inner: number } | null {
+  if (!unpadded(g)) return null;
+  if (g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 && g.strideWidth === 1) {
+    return { rows: g.batch * g.inHeight * g.inWidth, inner: g.inChannels };
+  }
+  const whole = g.filterHeight === g.inHeight && g.filterWidth === g.inWidth &&
+    g.outHeight === 1 && g.outWidth === 1 && g.dilationHeight === 1 && g.dilationWidth === 1;
+  return whole ? { rows: g.batch, inner: g.inHeight * g.inWidth * g.inChannels } : null;
+}
+
+/** True when the convolution is a plain matrix product (see asMatrix). */
+export function isPointwise(g: ConvGeometry): boolean {
+  return asMatrix(g) !== null;
+}
+
+function matrixOf(g: ConvGeometry): { rows: number; inner: number } {
+  const m = asMatrix(g);
+  if (!m) throw new Error("convolution is not a matrix product");
+  return m;
 }
 
 /**
@@ -32,7 +52,7 @@ export function pointwiseForward(
   io: { x: Deno.PointerValue; filter: Deno.PointerValue; y: Float32Array },
   options: ConvForwardOptions & { biasValues?: Float32Array } = {},
 ): void {
-  const rows = rowsOf(g), out = g.outChannels;
+  const { rows, inner } = matrixOf(g), out = g.outChannels;
   const bias = options.biasValues;
   if (bias) {
     io.y.set(bias.subarray(0, out), 0);
@@ -43,7 +63,7 @@ export function pointwiseForward(
   sgemm(dnn, {
     m: rows,
     n: out,
-    k: g.inChannels,
+    k: inner,
     transposeA: false,
     transposeB: false,
     accumulate: bias !== undefined,
@@ -60,9 +80,10 @@ export function pointwiseBackwardData(
   g: ConvGeometry,
   io: { dy: Deno.PointerValue; filter: Deno.PointerValue; dx: Deno.PointerValue },
 ): void {
+  const { rows, inner } = matrixOf(g);
   sgemm(dnn, {
-    m: rowsOf(g),
-    n: g.inChannels,
+    m: rows,
+    n: inner,
     k: g.outChannels,
     transposeA: false,
     transposeB: true,
@@ -75,10 +96,11 @@ export function pointwiseBackwardFilter(
   g: ConvGeometry,
   io: { x: Deno.PointerValue; dy: Deno.PointerValue; dFilter: Deno.PointerValue },
 ): void {
+  const { rows, inner } = matrixOf(g);
   sgemm(dnn, {
-    m: g.inChannels,
+    m: inner,
     n: g.outChannels,
-    k: rowsOf(g),
+    k: rows,
     transposeA: true,
     transposeB: false,
   }, { a: io.x, b: io.dy, c: io.dFilter });

@@ -1,5 +1,5 @@
 /**
- * Max-pool gradient on oneDNN. oneDNN's backward pass needs the argmax
+ * Max pooling and its gradient on oneDNN. oneDNN's backward pass needs the argmax
  * workspace of a training-mode forward pass, so the forward pass is rerun
  * (a few % of the backward's cost) rather than kept from the forward op.
  *
@@ -123,4 +123,43 @@ export function maxPoolBackward(
     [[DNNL.argDiffDst, io.dy], [DNNL.argDiffSrc, io.dx]],
     "max pooling backward",
   );
+}
+
+/** y = maxPool(x), NHWC, with TF's window semantics (padding never wins). */
+export function maxPoolForward(
+  dnn: OneDnn,
+  g: PoolGeometry,
+  io: { x: Deno.PointerValue; y: Deno.PointerValue },
+): void {
+  const entry = cachedPrimitives(`max pool forward|${Object.values(g).join(",")}`, () => {
+    const src = memoryDesc(dnn, [g.batch, g.channels, g.inHeight, g.inWidth], DNNL.tagNhwc);
+    const dst = memoryDesc(dnn, [g.batch, g.channels, g.outHeight, g.outWidth], DNNL.tagNhwc);
+    const op = opDesc();
+    check(
+      dnn.symbols.dnnl_pooling_forward_desc_init(
+        op,
+        DNNL.forwardInference,
+        DNNL.poolingMax,
+        src,
+        dst,
+        dims([g.strideHeight, g.strideWidth]),
+        dims([g.filterHeight, g.filterWidth]),
+        dims([g.padTop, g.padLeft]),
+        dims([g.padBottom, g.padRight]),
+      ),
+      "pooling_forward_desc_init",
+    );
+    const pd = primitiveDesc(dnn, op, null, null, "max pooling forward primitive");
+    try {
+      return {
+        main: bindPrimitive(dnn, pd, [
+          [DNNL.argSrc, createMemory(dnn, descPointer(src))],
+          [DNNL.argDst, createMemory(dnn, descPointer(dst))],
+        ]),
+      };
+    } finally {
+      dnn.symbols.dnnl_primitive_desc_destroy(pd);
+    }
+  });
+  runBound(dnn, entry.main, [[DNNL.argSrc, io.x], [DNNL.argDst, io.y]], "max pooling forward");
 }

@@ -1,0 +1,177 @@
+/**
+ * Kernels of our own, with no tfjs counterpart, on oneDNN: batch
+ * normalisation (optionally followed by ReLU) forward and backward
+ * (`TLBatchNorm`, `TLBatchNormGrad`), the ReLU's gradient from its output
+ * (`TLReluGrad`) and Σx² (`TLSumOfSquares`). The model layers and the train
+ * step use them where they are registered (the `onednn` and `wasm`
+ * backends with oneDNN) and tfjs' ops elsewhere.
+ *
+ * @module
+ */
+import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs";
+import { unaryOp } from "./elementwise.ts";
+import { sgemm } from "./matmul.ts";
+import { DNNL } from "./library.ts";
+import {
+  allFloat,
+  arrayOf,
+  dnn,
+  type KernelArgs,
+  makeOutput,
+  type OneDnnHost,
+  outputs,
+  pointerOf,
+  product,
+} from "./memory.ts";
+import {
+  batchNormBackward,
+  batchNormForward,
+  type NormGeometry,
+  reluBackward,
+} from "./normalization.ts";
+
+/** Kernel name: batch norm forward. Inputs x, gamma, beta (+ mean, variance unless training). */
+export const BATCH_NORM_KERNEL = "TLBatchNorm";
+/** Kernel name: batch norm backward. Inputs dy, x, mean, variance, gamma, beta (+ y with relu). */
+export const BATCH_NORM_GRAD_KERNEL = "TLBatchNormGrad";
+
+/** Kernel name: the ReLU's gradient from its output. Inputs dy, y; dx = dy where y > 0. */
+export const RELU_GRAD_KERNEL = "TLReluGrad";
+
+/** Kernel name: Σx² over all elements, a scalar. Input x. */
+export const SUM_OF_SQUARES_KERNEL = "TLSumOfSquares";
+
+/** Attributes of both kernels. */
+export interface BatchNormAttrs {
+  epsilon: number;
+  /** ReLU after the normalisation. */
+  relu: boolean;
+  /** Batch statistics (outputs y, mean, variance) or given ones (output y). */
+  training: boolean;
+}
+
+function geometry(x: TensorInfo, epsilon: number): NormGeometry {
+  if (x.shape.length !== 4) throw new Error(`${BATCH_NORM_KERNEL} expects NHWC, got [${x.shape}]`);
+  const [batch, height, width, channels] = x.shape;
+  return { batch, height, width, channels, epsilon };
+}
+
+function forward(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x, gamma, beta, mean, variance } = args.inputs as Record<string, TensorInfo>;
+  const a = args.attrs as unknown as BatchNormAttrs;
+  if (!allFloat(x, gamma, beta, mean, variance)) {
+    throw new Error(`${BATCH_NORM_KERNEL} takes float32 tensors`);
+  }
+  const g = geometry(x, a.epsilon);
+  const backend = args.backend;
+  const shapes = a.training ? [x.shape, [g.channels], [g.channels]] : [x.shape];
+  const outs = outputs(backend, shapes, ([y, m, v]) => {
+    const lib = dnn();
+    batchNormForward(lib, g, {
+      x: pointerOf(backend, x),
+      gamma: pointerOf(backend, gamma),
+      beta: pointerOf(backend, beta),
+      mean: pointerOf(backend, a.training ? m : mean),
+      variance: pointerOf(backend, a.training ? v : variance),
+      y: pointerOf(backend, y),
+    }, a.training);
+    if (a.relu) {
+      const p = pointerOf(backend, y);
+      unaryOp(lib, { alg: DNNL.eltwiseRelu, size: product(x.shape) }, { x: p, out: p });
+    }
+  });
+  // Inference has one output: a single tensor, as tfjs' one-output kernels return.
+  return a.training ? outs : outs[0];
+}
+
+function backward(args: KernelArgs): TensorInfo[] {
+  const { dy, x, mean, variance, gamma, beta, y } = args.inputs as Record<string, TensorInfo>;
+  const a = args.attrs as unknown as BatchNormAttrs;
+  const g = geometry(x, a.epsilon);
+  const backend = args.backend;
+  // With ReLU the normalisation's own gradient is dy masked where y = 0.
+  const masked = a.relu ? makeOutput(backend, x.shape) : undefined;
+  try {
+    return outputs(backend, [x.shape, [g.channels], [g.channels]], ([dx, dGamma, dBeta]) => {
+      const lib = dnn();
+      if (masked) {
+        reluBackward(lib, product(x.shape), {
+          dy: pointerOf(backend, dy),
+          y: pointerOf(backend, y),
+          dx: pointerOf(backend, masked),
+        });
+      }
+      batchNormBackward(lib, g, {
+        dy: pointerOf(backend, masked ?? dy),
+        x: pointerOf(backend, x),
+        mean: pointerOf(backend, mean),
+        variance: pointerOf(backend, variance),
+        gamma: pointerOf(backend, gamma),
+        beta: pointerOf(backend, beta),
+        dx: pointerOf(backend, dx),
+        dGamma: pointerOf(backend, dGamma),
+        dBeta: pointerOf(backend, dBeta),
+      });
+    });
+  } finally {
+    if (masked) (backend as { disposeData(id: object): void }).disposeData(masked.dataId);
+  }
+}
+
+function reluGrad(args: KernelArgs): TensorInfo {
+  const { dy, y } = args.inputs as Record<string, TensorInfo>;
+  if (!allFloat(dy, y)) throw new Error(`${RELU_GRAD_KERNEL} takes float32 tensors`);
+  const backend = args.backend;
+  return outputs(backend, [y.shape], ([dx]) => {
+    reluBackward(dnn(), product(y.shape), {
+      dy: pointerOf(backend, dy),
+      y: pointerOf(backend, y),
+      dx: pointerOf(backend, dx),
+    });
+  })[0];
+}
+
+const ROWS = 16;
+const gram = new Float32Array(ROWS * ROWS);
+
+/**
+ * Σx² as the trace of X·Xᵀ for X = x viewed as 16 rows: one multi-threaded
+ * sgemm that reads x once (16× the multiply-adds of a dot product, still
+ * ~20 ms for VGG-16's weights; oneDNN's p-norm reduction took 2.5 s and a
+ * square-then-sum pass a 553 MB temporary). The tail that does not fill a
+ * row is summed here.
+ */
+function sumOfSquaresOf(x: Float32Array): number {
+  const columns = Math.floor(x.length / ROWS);
+  let total = 0;
+  if (columns > 0) {
+    const p = Deno.UnsafePointer.of(x);
+    sgemm(dnn(), { m: ROWS, n: ROWS, k: columns, transposeA: false, transposeB: true }, {
+      a: p,
+      b: p,
+      c: Deno.UnsafePointer.of(gram),
+    });
+    for (let i = 0; i < ROWS; i++) total += gram[i * ROWS + i];
+  }
+  for (let i = columns * ROWS; i < x.length; i++) total += x[i] * x[i];
+  return total;
+}
+
+function sumOfSquares(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs as Record<string, TensorInfo>;
+  if (!allFloat(x)) throw new Error(`${SUM_OF_SQUARES_KERNEL} takes a float32 tensor`);
+  const backend = args.backend;
+  return outputs(backend, [[]], ([out]) => {
+    arrayOf(backend, out)[0] = sumOfSquaresOf(arrayOf(backend, x));
+  })[0];
+}
+
+/** The batch-norm, ReLU-gradient and sum-of-squares kernels for `host`. */
+export function customKernels(host: OneDnnHost): KernelConfig[] {
+  return [
+    { kernelName: SUM_OF_SQUARES_KERNEL, backendName: host, kernelFunc: sumOfSquares },
+    { kernelName: RELU_GRAD_KERNEL, backendName: host, kernelFunc: reluGrad },
+    { kernelName: BATCH_NORM_KERNEL, backendName: host, kernelFunc: forward },
+    { kernelName: BATCH_NORM_GRAD_KERNEL, backendName: host, kernelFunc: backward },
+  ];
+}

@@ -1,0 +1,59 @@
+/**
+ * A tensor's float32 data in place, for updates that would otherwise
+ * allocate a full-size temporary per arithmetic op (the optimizer, weight
+ * decay). Works on the `onednn` and `wasm` backends; elsewhere (and for
+ * data another tensor or a reader shares) it answers null and callers use
+ * tfjs ops.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { arrayOf, hostOf, makeOutput } from "./onednn/memory.ts";
+import { ONEDNN_BACKEND, type OneDnnBackend } from "./onednn_backend.ts";
+
+interface WasmStorage {
+  dataIdMap: { get(dataId: object): { refCount: number } | undefined };
+}
+
+function hosted(t: tf.Tensor): boolean {
+  const name = tf.getBackend();
+  return t.dtype === "float32" && !t.isDisposed && (name === "wasm" || name === ONEDNN_BACKEND);
+}
+
+/** The tensor's data to read (valid until the next allocation), or null off our backends. */
+export function readableData(t: tf.Tensor): Float32Array | null {
+  if (!hosted(t)) return null;
+  try {
+    return arrayOf(tf.backend(), t);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The tensor's data to overwrite, or null unless this tensor alone owns it
+ * (no other tensor shares its data, no read has handed it out).
+ */
+export function writableData(t: tf.Tensor): Float32Array | null {
+  if (!hosted(t)) return null;
+  const backend = tf.backend();
+  if (hostOf(backend) === "onednn") {
+    return (backend as unknown as OneDnnBackend).exclusive(t.dataId);
+  }
+  const entry = (backend as unknown as WasmStorage).dataIdMap.get(t.dataId);
+  return entry?.refCount === 1 ? arrayOf(backend, t) : null;
+}
+
+/** True when the active backend runs our oneDNN kernels (`onednn`, or `wasm` with oneDNN). */
+export function oneDnnActive(): boolean {
+  return tf.getKernel("TLSumOfSquares", tf.getBackend()) !== undefined;
+}
+
+/**
+ * An uninitialised float32 tensor of `size` elements on the active backend
+ * (pooled on `onednn`), for scratch space; only where {@linkcode oneDnnActive}.
+ */
+export function scratchTensor(size: number): tf.Tensor {
+  const backend = tf.backend();
+  return tf.engine().makeTensorFromTensorInfo(makeOutput(backend, [size]), backend);
+}

@@ -1,0 +1,40 @@
+/**
+ * ReLU helpers that keep only the ReLU's output for the backward pass:
+ * relu'(z) is 1 exactly where relu(z) > 0, so z need not be kept.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+
+const RELU_GRAD = "TLReluGrad";
+
+/** dy where y > 0, else 0 (one oneDNN pass where our kernel is registered). */
+export function reluGradFromOutput(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (tf.getKernel(RELU_GRAD, tf.getBackend())) {
+    return tf.engine().runKernel(RELU_GRAD, { dy, y }) as tf.Tensor;
+  }
+  return tf.mul(dy, tf.step(y));
+}
+
+/**
+ * relu(a + b) (a residual unit's output), keeping only its output: tfjs'
+ * relu would keep the sum as well, one more activation per unit.
+ */
+export const addRelu = tf.customGrad(
+  ((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const sum = tf.add(a, b);
+    const y = tf.relu(sum);
+    sum.dispose();
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, [sy]: tf.Tensor[]) => {
+        const dz = reluGradFromOutput(dy, sy);
+        return [dz, tf.clone(dz)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0],
+) as unknown as (
+  a: tf.Tensor4D,
+  b: tf.Tensor4D,
+) => tf.Tensor4D;

@@ -1,0 +1,16 @@
+/**
+ * Whether oneDNN loads here; in CI (`.ci/run` installs libdnnl2) it must.
+ *
+ * @module
+ */
+import { loadOneDnn } from "../../lib/backend/onednn/library.ts";
+
+/** True when oneDNN loads; throws in CI when it does not. */
+export function oneDnnOr(): boolean {
+  const lib = loadOneDnn();
+  if (typeof lib !== "string") return true;
+  if (Deno.env.get("CI")) {
+    throw new Error(`oneDNN must load in CI (.ci/run installs libdnnl2): ${lib}`);
+  }
+  return false;
+}
