@@ -242,8 +242,8 @@ function gib(bytes: unknown): string {
   return typeof bytes === "number" ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : "-";
 }
 
-function fmt(v: number | null, digits = 1): string {
-  return v === null ? "-" : v.toFixed(digits);
+function fmt(v: number | null | undefined, digits = 1): string {
+  return typeof v !== "number" ? "-" : v.toFixed(digits);
 }
 
 async function main(args: string[]) {

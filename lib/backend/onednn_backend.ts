@@ -27,6 +27,15 @@ const MIN_POOLED_BYTES = 1 << 16;
 
 type Values = tf.backend_util.BackendValues;
 
+/** A size in MiB from the environment variable `name`, in bytes. */
+function mib(name: string, fallback: number): number {
+  let value = NaN;
+  try {
+    value = Number(Deno.env.get(name));
+  } catch { /* no env permission: the default */ }
+  return (Number.isFinite(value) && value >= 0 ? value : fallback) * 2 ** 20;
+}
+
 /** tfjs' cpu backend with reference-counted, pooled float32 buffers. */
 export class OneDnnBackend extends MathBackendCPU {
   /** Live data entries per buffer (a slice may share its source's buffer). */
@@ -39,15 +48,22 @@ export class OneDnnBackend extends MathBackendCPU {
   #freeBytes = 0;
   #liveBytes = 0;
   #peakBytes = 0;
-  /** The most bytes kept in the pool (beyond it, freed buffers go to the garbage collector). */
-  poolLimit = Number(Deno.env.get("TL_POOL_MIB") ?? 1024) * 2 ** 20;
+  /**
+   * The most bytes kept in the pool (beyond it, freed buffers go to the
+   * garbage collector); `TL_POOL_MIB` sets it. A larger pool saves page
+   * faults (ResNet-V1-50 at 224, batch 32: 4.8 img/s with 128 MiB, 6.7 with
+   * 512) at the cost of resident memory.
+   */
+  poolLimit = mib("TL_POOL_MIB", 512);
   /**
    * Freed bytes left to the garbage collector after which it runs (where
    * the runtime exposes it): between collections they still count as
    * resident memory.
    */
-  garbageLimit = Number(Deno.env.get("TL_GC_MIB") ?? 256) * 2 ** 20;
+  garbageLimit = mib("TL_GC_MIB", 64);
   #garbageBytes = 0;
+  #lastGcEnd = 0;
+  #lastGcMs = 0;
 
   #track(values: unknown, delta: number): void {
     if (ArrayBuffer.isView(values)) {
@@ -80,16 +96,20 @@ export class OneDnnBackend extends MathBackendCPU {
     this.#garbageBytes += bytes;
     if (this.#garbageBytes < this.garbageLimit) return;
     const gc = (globalThis as { gc?: () => void }).gc;
-    if (!gc) return;
+    // At most ~10 % of the time in collections: many small tensors (ResNet) would
+    // otherwise collect a few times per layer.
+    const now = performance.now();
+    if (!gc || now - this.#lastGcEnd < 9 * this.#lastGcMs) return;
     this.#garbageBytes = 0;
     gc();
+    this.#lastGcEnd = performance.now();
+    this.#lastGcMs = this.#lastGcEnd - now;
   }
 
   /** A float32 array of `length` elements, from the pool when one fits (contents undefined). */
   allocate(length: number): Float32Array {
     const bytes = length * 4;
-    const list = this.#free.get(bytes);
-    const reused = list?.pop();
+    const reused = this.#free.get(bytes)?.pop();
     if (reused) {
       this.#freeBytes -= bytes;
       return new Float32Array(reused);

@@ -60,6 +60,14 @@ function updateWithOps(
 
 /** Adam (tfjs' semantics and state) with in-place updates where the backend allows. */
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
+  /**
+   * Let an update use a gradient's own buffer as scratch space (its values
+   * are garbage afterwards). Off by default, as tfjs never writes its
+   * inputs; the train step, which disposes its gradients right after, turns
+   * it on (VGG-16: 553 MB less to allocate per step).
+   */
+  consumesGradients = false;
+
   /** Same arguments as `tf.train.adam`. */
   constructor(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon?: number) {
     super(learningRate, beta1, beta2, epsilon ?? null as unknown as number);
@@ -87,12 +95,15 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       const g = gradientOf(i, name);
       if (g == null) return;
       const m = s.accumulatedFirstMoment[i].variable, v = s.accumulatedSecondMoment[i].variable;
-      // Allocate before taking views: the wasm heap may move on allocation.
-      const scratch = fast ? scratchTensor(value.size) : undefined;
+      // The gradient's own buffer is the scratch space when nothing else reads it (it is
+      // used up by then); else a pooled one, allocated before any view is taken (the wasm
+      // heap may move on allocation).
+      const reuse = fast && this.consumesGradients && writableData(g) !== null;
+      const scratch = fast && !reuse ? scratchTensor(value.size) : undefined;
       const w = writableData(value), mm = writableData(m), vv = writableData(v);
       const gg = readableData(g);
-      if (scratch) {
-        const t = readableData(scratch);
+      if (fast) {
+        const t = scratch ? readableData(scratch) : writableData(g);
         if (w && mm && vv && gg && t) {
           const p = Deno.UnsafePointer.of;
           adamUpdate(dnn(), w.length, s, {
@@ -105,7 +116,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
             stepScale: -s.learningRate / c1,
           });
         } else updateWithOps(s, { value, g, m, v }, corrections);
-        scratch.dispose();
+        scratch?.dispose();
         return;
       }
       if (!w || !mm || !vv || !gg) {

@@ -95,6 +95,8 @@ function slotsPerVariable(optimizer: tf.Optimizer): number {
 /** Builds a training step. */
 export function createTrainStep(model: Model, options: TrainStepOptions = {}): TrainStep {
   const optimizer = options.optimizer ?? new FusedAdamOptimizer(1e-3);
+  // The step disposes its gradients after the update: the update may use their buffers.
+  if (optimizer instanceof FusedAdamOptimizer) optimizer.consumesGradients = true;
   const chosen = selectTrainable(model, options.trainableScopes);
   const trainableNames = new Set(chosen.map((v) => v.name));
   const varList = chosen.map((v) => v.variable);

@@ -48,7 +48,11 @@ export interface AdamStep {
   stepScale: number;
 }
 
-/** Pointers to one variable's data: weights, slots, gradient and a scratch array, all `size` floats. */
+/**
+ * Pointers to one variable's data: weights, slots, gradient and a scratch
+ * array, all `size` floats. The scratch may be the gradient itself (it is
+ * read for the last time before the scratch is written).
+ */
 export interface AdamIO {
   w: Deno.PointerValue;
   m: Deno.PointerValue;
