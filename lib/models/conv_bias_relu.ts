@@ -30,6 +30,12 @@ function attrsOf(a: tf.NamedAttrMap) {
 }
 
 let gradientRegistered = false;
+let pendingMask: tf.Tensor | undefined;
+
+function releaseMask(): void {
+  pendingMask?.dispose();
+  pendingMask = undefined;
+}
 const registered = new Set<string>();
 
 function register(backendName: string): void {
@@ -48,12 +54,20 @@ function register(backendName: string): void {
             inputs,
             { ...base, ...extra } as unknown as tf.NamedAttrMap,
           ) as tf.Tensor;
-        // Each gradient runs in its own tidy: the mask is a cheap pass, redone per gradient.
-        const dz = () => reluGradFromOutput(dy as tf.Tensor, y);
+        // tfjs runs each input's gradient in a tidy of its own; the masked dy is shared by
+        // all three through one kept tensor, freed by the bias gradient (asked for last)
+        // or, where that is never asked for, when the next layer's backward pass starts.
+        releaseMask();
+        const mask = () => (pendingMask ??= tf.keep(reluGradFromOutput(dy as tf.Tensor, y)));
         return {
-          x: () => run("Conv2DBackpropInput", { dy: dz(), filter }, { inputShape: x.shape }),
-          filter: () => run("Conv2DBackpropFilter", { x, dy: dz() }, { filterShape: filter.shape }),
-          bias: () => tf.sum(dz(), [0, 1, 2]),
+          x: () => run("Conv2DBackpropInput", { dy: mask(), filter }, { inputShape: x.shape }),
+          filter: () =>
+            run("Conv2DBackpropFilter", { x, dy: mask() }, { filterShape: filter.shape }),
+          bias: () => {
+            const db = tf.sum(mask(), [0, 1, 2]);
+            releaseMask();
+            return db;
+          },
         };
       },
     });

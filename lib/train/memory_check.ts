@@ -2,18 +2,22 @@
  * Will a training step fit in this machine's memory? On the `onednn`
  * backend tensor memory is bounded by RAM; a step that needs more than is
  * free would be killed by the kernel's OOM killer mid-step, naming nothing.
- * The train step measures its own peak at batch 1 and 2 (exact, on the
- * backend's allocator), extrapolates to its batch, and refuses to start with
- * a message that says how large a batch fits.
+ * The train step measures its own peaks at batch 1 and 2 (exact, on the
+ * backend's allocator), one for the forward pass and one for the backward
+ * pass and update (they grow at different rates: a frozen prefix's
+ * activations peak in the forward pass, weights, gradients and optimizer
+ * temporaries in the backward one), extrapolates each to its batch, and
+ * refuses to start with a message that says how large a batch fits.
  *
  * @module
  */
 
 /** What a memory plan is computed from (bytes). */
 export interface MemoryProbe {
-  /** Peak tensor bytes of a step at batch 1 and at batch 2. */
-  peak1: number;
-  peak2: number;
+  /** Peak tensor bytes of the forward pass at batch 1 and at batch 2. */
+  forward: [number, number];
+  /** Peak tensor bytes of the backward pass and update at batch 1 and at batch 2. */
+  backward: [number, number];
   /** The batch to run. */
   batch: number;
   /** Bytes the first update will add (optimizer slots). */
@@ -40,22 +44,25 @@ export interface MemoryPlan {
 /** Share of the available memory a step may plan to use (the rest: runtime, caches, pool). */
 const HEADROOM = 0.85;
 
-/** Extrapolates a step's peak linearly in the batch size and compares it with what is free. */
+/** Extrapolates each phase's peak linearly in the batch size and compares the larger with what is free. */
 export function planMemory(p: MemoryProbe): MemoryPlan {
-  const perImage = Math.max(0, p.peak2 - p.peak1);
-  const fixed = p.peak1 - perImage + p.extra;
-  const peak = fixed + perImage * p.batch;
+  const lines = [p.forward, p.backward].map(([one, two]) => {
+    const slope = Math.max(0, two - one);
+    return { slope, fixed: one - slope + p.extra };
+  });
+  const at = (batch: number) => Math.max(...lines.map((l) => l.fixed + l.slope * batch));
+  const peak = at(p.batch);
   const budget = p.available * HEADROOM + p.live;
-  const largestBatch = perImage > 0
-    ? Math.max(0, Math.floor((budget - fixed) / perImage))
-    : p.batch;
-  return {
-    peak,
-    perImage,
-    needed: peak - p.live,
-    fits: peak <= budget,
-    largestBatch,
-  };
+  let largestBatch = 0;
+  if (at(1) <= budget) {
+    // The largest b with every line under the budget.
+    largestBatch = Math.min(
+      ...lines.map((l) => (l.slope > 0 ? Math.floor((budget - l.fixed) / l.slope) : Infinity)),
+    );
+    if (!Number.isFinite(largestBatch)) largestBatch = p.batch;
+  }
+  const perImage = Math.max(...lines.map((l) => l.slope));
+  return { peak, perImage, needed: peak - p.live, fits: peak <= budget, largestBatch };
 }
 
 function size(bytes: number): string {

@@ -116,6 +116,7 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
     labels: tf.Tensor1D,
     seed: number | undefined,
     apply: boolean,
+    onForward?: () => void,
   ): [tf.Scalar, tf.Scalar] =>
     tf.tidy(() => {
       const ctx = contextOf(seed, !apply);
@@ -123,7 +124,9 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
       const f = () => {
         const logits = model.logits(images, ctx);
         hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")));
-        return classificationLoss(logits, labels, options);
+        const loss = classificationLoss(logits, labels, options);
+        onForward?.();
+        return loss;
       };
       const { value, grads } = tf.variableGrads(f, varList);
       if (!apply) return [value, hits as tf.Scalar];
@@ -159,17 +162,23 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
    */
   const checkMemory = (what: string, images: tf.Tensor4D, labels: tf.Tensor1D) => {
     if (tf.getBackend() !== ONEDNN_BACKEND || images.shape[0] <= 2) return;
-    const peakAt = (n: number) => {
+    /** [forward peak, backward peak] of a step at batch n. */
+    const peaksAt = (n: number) => {
       const [x, y] = [images.slice(0, n), labels.slice(0, n)] as [tf.Tensor4D, tf.Tensor1D];
+      let forward = 0;
       resetTensorPeak();
-      tf.dispose(compute(x, y, 0, false));
-      const peak = tensorPeakBytes() ?? 0;
+      tf.dispose(compute(x, y, 0, false, () => {
+        forward = tensorPeakBytes() ?? 0;
+        resetTensorPeak();
+      }));
+      const backward = tensorPeakBytes() ?? 0;
       tf.dispose([x, y]);
-      return peak;
+      return [forward, backward];
     };
+    const [one, two] = [peaksAt(1), peaksAt(2)];
     const probe = {
-      peak1: peakAt(1),
-      peak2: peakAt(2),
+      forward: [one[0], two[0]] as [number, number],
+      backward: [one[1], two[1]] as [number, number],
       batch: images.shape[0],
       extra: slotsPerVariable(optimizer) * varList.reduce((n, v) => n + v.size * 4, 0),
       live: tf.memory().numBytes,

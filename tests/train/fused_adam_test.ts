@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../lib/backend/mod.ts";
-import { addScaled, FusedAdamOptimizer } from "../../lib/train/fused_adam.ts";
+import { addScaled, FusedAdamOptimizer, sumOfSquares } from "../../lib/train/fused_adam.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
 
 /** The initial values of variable `i` in {@linkcode run}. */
@@ -119,3 +119,21 @@ Deno.test({
     tf.dispose([w, g, shared, out]);
   },
 });
+
+for (const path of PATHS) {
+  Deno.test({
+    name: `sumOfSquares (the weight decay's Σw²) matches tfjs on ${path.label}, tails included`,
+    ignore: path.ignore,
+    fn: async () => {
+      await path.start();
+      for (const n of [1, 7, 4096, 100_003]) {
+        const w = tf.randomNormal([n], 0, 1, "float32", n);
+        const ours = sumOfSquares(w), theirs = tf.sum(tf.square(w));
+        const [a, b] = [ours.dataSync()[0], theirs.dataSync()[0]];
+        assert.deepEqual(ours.shape, []);
+        assert.ok(Math.abs(a - b) <= 1e-5 * b, `n=${n}: ${a} vs ${b}`);
+        tf.dispose([w, ours, theirs]);
+      }
+    },
+  });
+}

@@ -9,11 +9,12 @@ import { oneDnnOr } from "../helpers/onednn.ts";
 
 const MiB = 2 ** 20, GiB = 2 ** 30;
 
-Deno.test("planMemory extrapolates the step's peak linearly and finds the largest batch", () => {
-  // 1 GiB fixed (weights, gradients) + 100 MiB per image; Adam adds 512 MiB of slots.
+Deno.test("planMemory extrapolates each phase's peak linearly and finds the largest batch", () => {
+  // Backward: 1 GiB fixed (weights, gradients) + 100 MiB per image; forward: less of both.
+  // Adam adds 512 MiB of slots.
   const probe = {
-    peak1: GiB + 100 * MiB,
-    peak2: GiB + 200 * MiB,
+    forward: [600 * MiB, 650 * MiB] as [number, number],
+    backward: [GiB + 100 * MiB, GiB + 200 * MiB] as [number, number],
     batch: 100,
     extra: 512 * MiB,
     live: 600 * MiB,
@@ -36,6 +37,16 @@ Deno.test("planMemory extrapolates the step's peak linearly and finds the larges
     message,
     /8\.0 GiB available; use a batch of at most \d+ \(each image needs 100 MiB\)/,
   );
+  // A frozen prefix: the forward peak grows fastest and decides at large batches.
+  const prefix = planMemory({
+    ...probe,
+    forward: [GiB, GiB + 25 * MiB],
+    backward: [1.8 * GiB, 1.8 * GiB],
+    extra: 0,
+    batch: 100,
+  });
+  assert.equal(prefix.peak, GiB - 25 * MiB + 100 * 25 * MiB);
+  assert.equal(prefix.perImage, 25 * MiB);
   const hopeless = planMemory({ ...probe, available: 100 * MiB, live: 0 });
   assert.equal(hopeless.largestBatch, 0);
   assert.match(memoryError("x", probe, hopeless).message, /not even batch 1 fits/);

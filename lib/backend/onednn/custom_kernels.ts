@@ -10,7 +10,6 @@
  */
 import type { KernelConfig, TensorInfo } from "@tensorflow/tfjs";
 import { unaryOp } from "./elementwise.ts";
-import { sgemm } from "./matmul.ts";
 import { DNNL } from "./library.ts";
 import {
   allFloat,
@@ -131,30 +130,22 @@ function reluGrad(args: KernelArgs): TensorInfo {
   })[0];
 }
 
-const ROWS = 16;
-const gram = new Float32Array(ROWS * ROWS);
-
 /**
- * Σx² as the trace of X·Xᵀ for X = x viewed as 16 rows: one multi-threaded
- * sgemm that reads x once (16× the multiply-adds of a dot product, still
- * ~20 ms for VGG-16's weights; oneDNN's p-norm reduction took 2.5 s and a
- * square-then-sum pass a 553 MB temporary). The tail that does not fill a
- * row is summed here.
+ * Σx² in one pass over x, four float64 accumulators (memory-bound: ~0.3 ns
+ * an element here; oneDNN's p-norm reduction took 2.5 s for VGG-16's
+ * weights, and Σ of a squared copy needs a 553 MB temporary).
  */
 function sumOfSquaresOf(x: Float32Array): number {
-  const columns = Math.floor(x.length / ROWS);
-  let total = 0;
-  if (columns > 0) {
-    const p = Deno.UnsafePointer.of(x);
-    sgemm(dnn(), { m: ROWS, n: ROWS, k: columns, transposeA: false, transposeB: true }, {
-      a: p,
-      b: p,
-      c: Deno.UnsafePointer.of(gram),
-    });
-    for (let i = 0; i < ROWS; i++) total += gram[i * ROWS + i];
+  let a = 0, b = 0, c = 0, d = 0;
+  const n = x.length - (x.length % 4);
+  for (let i = 0; i < n; i += 4) {
+    a += x[i] * x[i];
+    b += x[i + 1] * x[i + 1];
+    c += x[i + 2] * x[i + 2];
+    d += x[i + 3] * x[i + 3];
   }
-  for (let i = columns * ROWS; i < x.length; i++) total += x[i] * x[i];
-  return total;
+  for (let i = n; i < x.length; i++) a += x[i] * x[i];
+  return a + b + c + d;
 }
 
 function sumOfSquares(args: KernelArgs): TensorInfo {
