@@ -50,11 +50,11 @@ export class OneDnnBackend extends MathBackendCPU {
   #peakBytes = 0;
   /**
    * The most bytes kept in the pool (beyond it, freed buffers go to the
-   * garbage collector); `TL_POOL_MIB` sets it. A larger pool saves page
-   * faults (ResNet-V1-50 at 224, batch 32: 4.8 img/s with 128 MiB, 6.7 with
-   * 512) at the cost of resident memory.
+   * garbage collector); `TL_POOL_MIB` sets it. 128 MiB kept the lab sizes'
+   * speed (measured 128 / 256 / 512 MiB: within run-to-run noise) at the
+   * lowest peak RSS; a larger pool trades resident memory for page faults.
    */
-  poolLimit = mib("TL_POOL_MIB", 512);
+  poolLimit = mib("TL_POOL_MIB", 128);
   /**
    * Freed bytes left to the garbage collector after which it runs (where
    * the runtime exposes it): between collections they still count as

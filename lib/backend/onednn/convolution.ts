@@ -15,6 +15,7 @@ import {
   createMemory,
   createReorder,
   descPointer,
+  descSize,
   dims,
   DNNL,
   execute,
@@ -27,6 +28,7 @@ import {
   reluAttr,
   sameLayout,
   setHandle,
+  sharedScratch,
 } from "./library.ts";
 import {
   bindPrimitive,
@@ -70,8 +72,14 @@ export interface ConvForwardOptions {
 interface FilterPort {
   /** Memory over the caller's HWIO filter. */
   user: Deno.PointerValue;
-  /** Memory in the primitive's layout (the user memory when they agree). */
+  /**
+   * Memory in the primitive's layout (the user memory when they agree). It
+   * lives only within one call, so it points at a scratch area shared by
+   * all primitives (one per primitive was 3 copies of every filter).
+   */
   inner: Deno.PointerValue;
+  /** Bytes of the inner layout (0 when no reorder is needed). */
+  innerBytes: number;
   /** Reorder between them, or null when they agree. */
   reorder: Deno.PointerValue | null;
 }
@@ -151,13 +159,19 @@ function filterPort(
 ): FilterPort {
   const userMemory = createMemory(dnn, descPointer(user));
   if (sameLayout(dnn, descPointer(user), wanted)) {
-    return { user: userMemory, inner: userMemory, reorder: null };
+    return { user: userMemory, inner: userMemory, innerBytes: 0, reorder: null };
   }
-  const inner = createMemory(dnn, wanted, true);
+  const inner = createMemory(dnn, wanted);
+  const innerBytes = descSize(dnn, wanted);
   const reorder = toUser
     ? createReorder(dnn, wanted, descPointer(user))
     : createReorder(dnn, descPointer(user), wanted);
-  return { user: userMemory, inner, reorder };
+  return { user: userMemory, inner, innerBytes, reorder };
+}
+
+/** Points the port's inner memory at the shared scratch (before every use). */
+function attachScratch(dnn: OneDnn, port: FilterPort): void {
+  if (port.reorder) setHandle(dnn, port.inner, sharedScratch(port.innerBytes));
 }
 
 function forwardEntry(dnn: OneDnn, g: ConvGeometry, options: ConvForwardOptions): Entry {
@@ -188,6 +202,7 @@ function forwardEntry(dnn: OneDnn, g: ConvGeometry, options: ConvForwardOptions)
 
 function reorderFilter(dnn: OneDnn, port: FilterPort, data: Deno.PointerValue, toUser: boolean) {
   if (!port.reorder) return;
+  attachScratch(dnn, port);
   setHandle(dnn, port.user, data);
   const [from, to] = toUser ? [port.inner, port.user] : [port.user, port.inner];
   execute(dnn, port.reorder, [
@@ -313,6 +328,7 @@ export function convBackwardFilter(
   io: { x: Deno.PointerValue; dy: Deno.PointerValue; dFilter: Deno.PointerValue },
 ): void {
   const entry = backwardEntry(dnn, g, "weights");
+  attachScratch(dnn, entry.filter);
   runBound(dnn, entry.main, [
     [DNNL.argSrc, io.x],
     [DNNL.argDiffDst, io.dy],

@@ -86,6 +86,7 @@ const SYMBOLS = {
     result: "i32",
   },
   dnnl_memory_desc_equal: { parameters: ["pointer", "pointer"], result: "i32" },
+  dnnl_memory_desc_get_size: { parameters: ["pointer"], result: "usize" },
   dnnl_dilated_convolution_forward_desc_init: {
     parameters: [
       "buffer",
@@ -305,6 +306,23 @@ export function createMemory(dnn: OneDnn, md: Deno.PointerValue, own = false): D
   const handle = own ? Deno.UnsafePointer.create(LIBRARY_ALLOCATES) : null;
   check(dnn.symbols.dnnl_memory_create(out, md, dnn.engine, handle), "memory_create");
   return pointerFrom(out);
+}
+
+/** Bytes a memory descriptor's data takes. */
+export function descSize(dnn: OneDnn, md: Deno.PointerValue): number {
+  return Number(dnn.symbols.dnnl_memory_desc_get_size(md));
+}
+
+let scratch = new ArrayBuffer(0);
+
+/**
+ * A scratch area of at least `bytes`, shared by every caller: for data that
+ * lives only within one kernel call (a filter in a primitive's own layout).
+ * Valid until the next call that asks for more.
+ */
+export function sharedScratch(bytes: number): Deno.PointerValue {
+  if (scratch.byteLength < bytes) scratch = new ArrayBuffer(Math.ceil(bytes / 4096) * 4096);
+  return Deno.UnsafePointer.of(new Uint8Array(scratch));
 }
 
 /** Points a memory object at `data`. */
