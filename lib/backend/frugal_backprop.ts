@@ -89,7 +89,7 @@ export function installFrugalBackprop(): void {
     }
     const tape = this.state.activeTape ?? [];
     const filtered = filteredNodes(tape, xs, y);
-    if (!allowNoGradients && filtered.length === 0 && xs.length > 0) {
+    if (!allowNoGradients && filtered.length === 0) {
       throw new Error(
         "Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed " +
           "encloses all operations that lead from x to y.",

@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { SUM_OF_SQUARES_KERNEL } from "./onednn/custom_kernels.ts";
 import { arrayOf, hostOf, makeOutput } from "./onednn/memory.ts";
 import { ONEDNN_BACKEND, type OneDnnBackend } from "./onednn_backend.ts";
 
@@ -46,7 +47,7 @@ export function writableData(t: tf.Tensor): Float32Array | null {
 
 /** True when the active backend runs our oneDNN kernels (`onednn`, or `wasm` with oneDNN). */
 export function oneDnnActive(): boolean {
-  return tf.getKernel("TLSumOfSquares", tf.getBackend()) !== undefined;
+  return tf.getKernel(SUM_OF_SQUARES_KERNEL, tf.getBackend()) !== undefined;
 }
 
 /**

@@ -8,10 +8,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import {
+  BATCH_NORM_GRAD_KERNEL as BACKWARD,
+  BATCH_NORM_KERNEL as FORWARD,
+} from "../backend/onednn/custom_kernels.ts";
 import { reluGradFromOutput } from "./relu_ops.ts";
-
-const FORWARD = "TLBatchNorm";
-const BACKWARD = "TLBatchNormGrad";
 
 /** True when the active backend runs batch norm as one fused kernel. */
 export function fusedBatchNormAvailable(): boolean {

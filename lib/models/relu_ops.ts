@@ -5,8 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-
-const RELU_GRAD = "TLReluGrad";
+import { RELU_GRAD_KERNEL as RELU_GRAD } from "../backend/onednn/custom_kernels.ts";
 
 /** dy where y > 0, else 0 (one oneDNN pass where our kernel is registered). */
 export function reluGradFromOutput(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {

@@ -13,6 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { adamUpdate } from "../backend/onednn/adam.ts";
+import { SUM_OF_SQUARES_KERNEL } from "../backend/onednn/custom_kernels.ts";
 import { dnn } from "../backend/onednn/memory.ts";
 import { oneDnnActive, readableData, scratchTensor, writableData } from "../backend/tensor_data.ts";
 
@@ -145,7 +146,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
 /** Σw² as a scalar: one oneDNN reduction where available (no w² temporary), else tfjs ops. */
 export function sumOfSquares(w: tf.Tensor): tf.Scalar {
   if (oneDnnActive() && w.dtype === "float32" && w.size > 0) {
-    return tf.engine().runKernel("TLSumOfSquares", { x: w }) as tf.Scalar;
+    return tf.engine().runKernel(SUM_OF_SQUARES_KERNEL, { x: w }) as tf.Scalar;
   }
   return tf.tidy(() => tf.sum(tf.square(w)));
 }

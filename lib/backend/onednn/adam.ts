@@ -15,19 +15,17 @@
  */
 import {
   check,
-  createMemory,
-  descPointer,
   DNNL,
+  type MemoryDesc,
   memoryDesc,
   type OneDnn,
   opDesc,
   type PostOp,
   postOpsAttr,
   postOpSrc1,
-  primitiveDesc,
 } from "./library.ts";
 import {
-  bindPrimitive,
+  bindOperation,
   type BoundPrimitive,
   cachedPrimitives,
   runBound,
@@ -64,7 +62,7 @@ export interface AdamIO {
 function binary(
   dnn: OneDnn,
   alg: number,
-  shapes: { full: Uint8Array<ArrayBuffer>; second: Uint8Array<ArrayBuffer> },
+  shapes: { full: MemoryDesc; second: MemoryDesc },
   ops: PostOp[],
 ): BoundPrimitive {
   const op = opDesc();
@@ -72,24 +70,17 @@ function binary(
     dnn.symbols.dnnl_binary_desc_init(op, alg, shapes.full, shapes.second, shapes.full),
     "binary_desc_init",
   );
+  const args: [number, MemoryDesc][] = [
+    [DNNL.argSrc, shapes.full],
+    [DNNL.argSrc1, shapes.second],
+    [DNNL.argDst, shapes.full],
+  ];
+  ops.forEach((p, i) => {
+    if (p.kind === "binary") args.push([postOpSrc1(i), p.src1]);
+  });
   const attr = postOpsAttr(dnn, ops);
   try {
-    const pd = primitiveDesc(dnn, op, attr, null, "Adam binary primitive");
-    try {
-      const memories: [number, Deno.PointerValue][] = [
-        [DNNL.argSrc, createMemory(dnn, descPointer(shapes.full))],
-        [DNNL.argSrc1, createMemory(dnn, descPointer(shapes.second))],
-        [DNNL.argDst, createMemory(dnn, descPointer(shapes.full))],
-      ];
-      ops.forEach((p, i) => {
-        if (p.kind === "binary") {
-          memories.push([postOpSrc1(i), createMemory(dnn, descPointer(p.src1))]);
-        }
-      });
-      return bindPrimitive(dnn, pd, memories);
-    } finally {
-      dnn.symbols.dnnl_primitive_desc_destroy(pd);
-    }
+    return bindOperation(dnn, op, "Adam binary primitive", args, { attr });
   } finally {
     dnn.symbols.dnnl_primitive_attr_destroy(attr);
   }

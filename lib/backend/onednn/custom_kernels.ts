@@ -18,6 +18,7 @@ import {
   type KernelArgs,
   makeOutput,
   type OneDnnHost,
+  output,
   outputs,
   pointerOf,
   product,
@@ -121,13 +122,13 @@ function reluGrad(args: KernelArgs): TensorInfo {
   const { dy, y } = args.inputs as Record<string, TensorInfo>;
   if (!allFloat(dy, y)) throw new Error(`${RELU_GRAD_KERNEL} takes float32 tensors`);
   const backend = args.backend;
-  return outputs(backend, [y.shape], ([dx]) => {
+  return output(backend, y.shape, (dx) => {
     reluBackward(dnn(), product(y.shape), {
       dy: pointerOf(backend, dy),
       y: pointerOf(backend, y),
       dx: pointerOf(backend, dx),
     });
-  })[0];
+  });
 }
 
 /**
@@ -152,9 +153,9 @@ function sumOfSquares(args: KernelArgs): TensorInfo {
   const { x } = args.inputs as Record<string, TensorInfo>;
   if (!allFloat(x)) throw new Error(`${SUM_OF_SQUARES_KERNEL} takes a float32 tensor`);
   const backend = args.backend;
-  return outputs(backend, [[]], ([out]) => {
+  return output(backend, [], (out) => {
     arrayOf(backend, out)[0] = sumOfSquaresOf(arrayOf(backend, x));
-  })[0];
+  });
 }
 
 /** The batch-norm, ReLU-gradient and sum-of-squares kernels for `host`. */

@@ -372,12 +372,9 @@ export function registerOneDnnKernels(options: RegisterOneDnnOptions = {}): stri
   if (host === "wasm") registerWasmTrainingKernels();
   const lib = loadOneDnn();
   if (typeof lib === "string") return lib;
-  for (const [kernelName, kernelFunc] of replacements) {
-    if (!options.only || options.only.includes(kernelName)) {
-      installKernel({ kernelName, backendName: host, kernelFunc });
-    }
-  }
-  for (const [kernelName, kernelFunc] of host === "onednn" ? COPY_KERNELS : []) {
+  // The cpu backend's slices, pads, steps and casts are per-element JS; wasm's are compiled.
+  const named = host === "onednn" ? [...replacements, ...COPY_KERNELS] : replacements;
+  for (const [kernelName, kernelFunc] of named) {
     if (!options.only || options.only.includes(kernelName)) {
       installKernel({ kernelName, backendName: host, kernelFunc });
     }

@@ -8,17 +8,8 @@
  *
  * @module
  */
-import {
-  check,
-  createMemory,
-  descPointer,
-  DNNL,
-  memoryDesc,
-  type OneDnn,
-  opDesc,
-  primitiveDesc,
-} from "./library.ts";
-import { bindOperation, bindPrimitive, cachedPrimitives, runBound } from "./primitive_cache.ts";
+import { check, DNNL, memoryDesc, type OneDnn, opDesc } from "./library.ts";
+import { bindOperation, cachedPrimitives, runBound } from "./primitive_cache.ts";
 
 /** An NHWC batch of `channels` channels and its epsilon. */
 export interface NormGeometry {
@@ -115,40 +106,30 @@ export interface NormBackwardIO {
 export function batchNormBackward(dnn: OneDnn, g: NormGeometry, io: NormBackwardIO): void {
   const entry = cachedPrimitives(keyOf("backward", g), () => {
     const fwd = forwardOp(dnn, g, true);
-    const hint = primitiveDesc(dnn, fwd.op, null, null, "batch normalization forward primitive");
     const op = opDesc();
-    let pd: Deno.PointerValue = null;
-    try {
-      check(
-        dnn.symbols.dnnl_batch_normalization_backward_desc_init(
-          op,
-          DNNL.backward,
-          fwd.data,
-          fwd.data,
-          g.epsilon,
-          SCALE_SHIFT,
-        ),
-        "batch_normalization_backward_desc_init",
-      );
-      pd = primitiveDesc(dnn, op, null, hint, "batch normalization backward primitive");
-      const data = () => createMemory(dnn, descPointer(fwd.data));
-      const channel = () => createMemory(dnn, descPointer(fwd.channel));
-      const main = bindPrimitive(dnn, pd, [
-        [DNNL.argSrc, data()],
-        [DNNL.argDiffDst, data()],
-        [DNNL.argMean, channel()],
-        [DNNL.argVariance, channel()],
-        [DNNL.argScale, channel()],
-        [DNNL.argShift, channel()],
-        [DNNL.argDiffSrc, data()],
-        [DNNL.argDiffScale, channel()],
-        [DNNL.argDiffShift, channel()],
-      ]);
-      return { main };
-    } finally {
-      if (pd) dnn.symbols.dnnl_primitive_desc_destroy(pd);
-      dnn.symbols.dnnl_primitive_desc_destroy(hint);
-    }
+    check(
+      dnn.symbols.dnnl_batch_normalization_backward_desc_init(
+        op,
+        DNNL.backward,
+        fwd.data,
+        fwd.data,
+        g.epsilon,
+        SCALE_SHIFT,
+      ),
+      "batch_normalization_backward_desc_init",
+    );
+    const main = bindOperation(dnn, op, "batch normalization backward primitive", [
+      [DNNL.argSrc, fwd.data],
+      [DNNL.argDiffDst, fwd.data],
+      [DNNL.argMean, fwd.channel],
+      [DNNL.argVariance, fwd.channel],
+      [DNNL.argScale, fwd.channel],
+      [DNNL.argShift, fwd.channel],
+      [DNNL.argDiffSrc, fwd.data],
+      [DNNL.argDiffScale, fwd.channel],
+      [DNNL.argDiffShift, fwd.channel],
+    ], { hint: fwd.op });
+    return { main };
   });
   runBound(dnn, entry.main, [
     [DNNL.argSrc, io.x],
@@ -188,21 +169,12 @@ export function reluBackward(
       s.dnnl_eltwise_backward_desc_init(op, DNNL.eltwiseReluUseDst, md, md, 0, 0),
       "eltwise_backward_desc_init",
     );
-    const hint = primitiveDesc(dnn, fwdOp, null, null, "relu forward primitive");
-    let pd: Deno.PointerValue = null;
-    try {
-      pd = primitiveDesc(dnn, op, null, hint, "relu backward primitive");
-      const memory = () => createMemory(dnn, descPointer(md));
-      const main = bindPrimitive(dnn, pd, [
-        [DNNL.argDst, memory()],
-        [DNNL.argDiffDst, memory()],
-        [DNNL.argDiffSrc, memory()],
-      ]);
-      return { main };
-    } finally {
-      if (pd) s.dnnl_primitive_desc_destroy(pd);
-      s.dnnl_primitive_desc_destroy(hint);
-    }
+    const main = bindOperation(dnn, op, "relu backward primitive", [
+      [DNNL.argDst, md],
+      [DNNL.argDiffDst, md],
+      [DNNL.argDiffSrc, md],
+    ], { hint: fwdOp });
+    return { main };
   });
   runBound(dnn, entry.main, [
     [DNNL.argDst, io.y],

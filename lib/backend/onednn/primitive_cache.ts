@@ -40,25 +40,41 @@ export function bindPrimitive(
   };
 }
 
+/** What {@linkcode bindOperation} builds a primitive with besides the operation. */
+export interface BindOptions {
+  /** Primitive attributes (post-ops); the caller keeps ownership. */
+  attr?: Deno.PointerValue;
+  /** A forward operation descriptor whose primitive descriptor is the hint a backward one needs. */
+  hint?: Uint8Array<ArrayBuffer>;
+}
+
 /**
- * The primitive of an operation descriptor that needs no forward hint,
- * with a memory object (attached to caller data per run) for each argument.
+ * The primitive of an operation descriptor, with a memory object (attached
+ * to caller data per run) for each argument.
  */
 export function bindOperation(
   dnn: OneDnn,
   op: Uint8Array<ArrayBuffer>,
   what: string,
   args: [number, MemoryDesc][],
+  options: BindOptions = {},
 ): BoundPrimitive {
-  const pd = primitiveDesc(dnn, op, null, null, what);
+  const hint = options.hint
+    ? primitiveDesc(dnn, options.hint, null, null, `${what} (forward hint)`)
+    : null;
   try {
-    const memories = args.map(([arg, md]): [number, Deno.PointerValue] => [
-      arg,
-      createMemory(dnn, descPointer(md)),
-    ]);
-    return bindPrimitive(dnn, pd, memories);
+    const pd = primitiveDesc(dnn, op, options.attr ?? null, hint, what);
+    try {
+      const memories = args.map(([arg, md]): [number, Deno.PointerValue] => [
+        arg,
+        createMemory(dnn, descPointer(md)),
+      ]);
+      return bindPrimitive(dnn, pd, memories);
+    } finally {
+      dnn.symbols.dnnl_primitive_desc_destroy(pd);
+    }
   } finally {
-    dnn.symbols.dnnl_primitive_desc_destroy(pd);
+    if (hint) dnn.symbols.dnnl_primitive_desc_destroy(hint);
   }
 }
 
