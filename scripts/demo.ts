@@ -20,7 +20,7 @@ import { restore } from "../lib/weights/restore_model.ts";
 import { sweepComparison } from "../lib/report/charts.ts";
 import { htmlTable, standaloneReport } from "../lib/report/plotly.ts";
 import { writeFileAtomic } from "../lib/util/atomic.ts";
-import type { StepRecord } from "../lib/train/fit.ts";
+import type { StepRecord } from "../lib/train/learner.ts";
 import { saveModel } from "../lib/weights/save_model.ts";
 
 const FLAGS = {

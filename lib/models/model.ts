@@ -18,6 +18,8 @@ export interface Model {
   inputChannels: number;
   /** Number of output classes. */
   numClasses: number;
+  /** Scope of the classifier layer (`vgg_16/fc8`, `resnet_v1_50/logits`): what a new task replaces. */
+  headScope: string;
   /** Preprocessing that belongs with this model's weights. */
   preprocessing: Preprocessing;
   /** L2 weight decay on weights tensors (names ending `/weights`) (TF-Slim arg scopes: VGG 5e-4, ResNet 1e-4). */

@@ -157,6 +157,7 @@ export function buildResnetV1(
     scope,
     inputSize,
     numClasses,
+    headScope: `${scope}/logits`,
     preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
     weightDecay: options.weightDecay ?? 1e-4,
     store,

@@ -156,6 +156,7 @@ export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Mo
     scope,
     inputSize,
     numClasses,
+    headScope: `${scope}/fc8`,
     preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
     weightDecay: options.weightDecay ?? 5e-4,
     store,

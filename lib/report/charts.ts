@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { EpochRecord, StepRecord } from "../train/fit.ts";
+import type { EpochRecord, StepRecord } from "../train/learner.ts";
+import type { LrFindResult } from "../train/lr_find.ts";
 import type { ClassMetrics } from "../train/metrics.ts";
 import type { Figure } from "./plotly.ts";
 
@@ -44,6 +45,43 @@ export function trainingCurves(history: StepRecord[], epochs: EpochRecord[] = []
       xaxis: { title: { text: "step" } },
       yaxis: { title: { text: "loss" } },
       yaxis2: { title: { text: "accuracy" }, overlaying: "y", side: "right", range: [0, 1] },
+      legend: { orientation: "h", y: -0.2 },
+    },
+  };
+}
+
+/** The LR range test: smoothed loss against a log-scaled rate, with both suggestions marked. */
+export function lrFindChart(result: LrFindResult): Figure {
+  const marks = [
+    { lr: result.steepest, name: "steepest descent" },
+    { lr: result.minimumTenth, name: "minimum / 10" },
+  ].filter((m) => Number.isFinite(m.lr));
+  const lossAt = (lr: number) => {
+    const i = result.learningRates.findIndex((r) => r >= lr);
+    return result.losses[i < 0 ? result.losses.length - 1 : i];
+  };
+  return {
+    data: [
+      {
+        x: result.learningRates,
+        y: result.losses,
+        name: "smoothed loss",
+        type: "scatter",
+        mode: "lines",
+      },
+      ...marks.map((m) => ({
+        x: [m.lr],
+        y: [lossAt(m.lr)],
+        name: `${m.name}: ${m.lr.toExponential(1)}`,
+        type: "scatter",
+        mode: "markers",
+        marker: { size: 10 },
+      })),
+    ],
+    layout: {
+      title: { text: "Learning-rate range test" },
+      xaxis: { title: { text: "learning rate" }, type: "log" },
+      yaxis: { title: { text: "loss (smoothed)" } },
       legend: { orientation: "h", y: -0.2 },
     },
   };

@@ -5,6 +5,9 @@
  */
 export * from "./evaluate.ts";
 export * from "./fit.ts";
+export * from "./learner.ts";
+export * from "./loop.ts";
+export * from "./callbacks/mod.ts";
 export * from "./step.ts";
 export * from "./losses.ts";
 export * from "./metrics.ts";

@@ -61,3 +61,60 @@ export function linearWarmup(schedule: Schedule, warmupSteps: number): Schedule 
     step,
   ) => (step < warmupSteps ? schedule(step) * (step + 1) / warmupSteps : schedule(step));
 }
+
+/** The schedules by name, as scripts and sweeps select them. */
+export const SCHEDULE_KINDS = ["constant", "exponential", "piecewise", "cosine"] as const;
+
+/** A schedule described in epochs (what a command line or a sweep gives). */
+export interface ScheduleSpec {
+  kind: typeof SCHEDULE_KINDS[number];
+  /** Base rate. */
+  lr: number;
+  /** exponential: factor per decay period; default 0.1. */
+  decayRate?: number;
+  /** exponential / cosine: epochs per period (cosine: default `epochs`); default 5. */
+  decayEpochs?: number;
+  /** exponential: decay in steps (as the lab does). */
+  staircase?: boolean;
+  /** piecewise: epochs at which the rate changes. */
+  boundaries?: number[];
+  /** piecewise: one more rate than boundaries. */
+  values?: number[];
+  /** cosine: epochs of the whole run. */
+  epochs?: number;
+  /** Linear warmup over this many steps; default 0. */
+  warmupSteps?: number;
+}
+
+/** Builds the step-based schedule a {@linkcode ScheduleSpec} describes. */
+export function scheduleFromSpec(spec: ScheduleSpec, stepsPerEpoch: number): Schedule {
+  let s: Schedule;
+  switch (spec.kind) {
+    case "constant":
+      s = constant(spec.lr);
+      break;
+    case "exponential":
+      s = exponentialDecay(spec.lr, {
+        decaySteps: (spec.decayEpochs ?? 5) * stepsPerEpoch,
+        decayRate: spec.decayRate ?? 0.1,
+        staircase: spec.staircase,
+      });
+      break;
+    case "cosine":
+      s = cosineDecay(spec.lr, {
+        decaySteps: (spec.epochs ?? spec.decayEpochs ?? 5) * stepsPerEpoch,
+      });
+      break;
+    case "piecewise":
+      if (!spec.boundaries || !spec.values) {
+        throw new Error("a piecewise schedule needs boundaries (epochs) and values (rates)");
+      }
+      s = piecewiseConstant(spec.boundaries.map((e) => e * stepsPerEpoch), spec.values);
+      break;
+    default:
+      throw new Error(
+        `unknown schedule '${spec.kind}': expected one of ${SCHEDULE_KINDS.join(", ")}`,
+      );
+  }
+  return spec.warmupSteps ? linearWarmup(s, spec.warmupSteps) : s;
+}

@@ -14,6 +14,8 @@ import type { Model } from "../models/model.ts";
 export interface SaveModelOptions extends WriteCheckpointOptions {
   /** Written as the int64 variable `global_step`, as TF-Slim training does. */
   globalStep?: number;
+  /** More tensors written beside the variables (e.g. optimizer slots). */
+  extra?: NamedTensor[];
 }
 
 /** The model's variables as tensors ready for {@linkcode writeCheckpoint}. */
@@ -32,7 +34,7 @@ export async function saveModel(
   prefix: string,
   options: SaveModelOptions = {},
 ): Promise<void> {
-  const tensors = modelTensors(model);
+  const tensors = [...modelTensors(model), ...(options.extra ?? [])];
   if (options.globalStep !== undefined) {
     tensors.push({
       name: "global_step",

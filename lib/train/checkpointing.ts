@@ -1,0 +1,65 @@
+/**
+ * A training run's state as a TF V2 checkpoint (model variables,
+ * `global_step`, optimizer slots, as TF-Slim writes them) and back.
+ *
+ * @module
+ */
+import { latestCheckpoint, openCheckpoint } from "../checkpoint/checkpoint.ts";
+import { restoreVariables } from "../weights/restore.ts";
+import { saveModel } from "../weights/save_model.ts";
+import { toFloat32 } from "../weights/source.ts";
+import type { Learner } from "./learner.ts";
+import { optimizerSlots, restoreOptimizerSlots } from "./optimizers.ts";
+
+/** Writes `<dir>/model.ckpt-<step>` and returns its prefix; keeps the newest `keep`. */
+export async function saveTraining(
+  learner: Learner,
+  dir: string,
+  options: { keep?: number } = {},
+): Promise<string> {
+  const prefix = `${dir}/model.ckpt-${learner.step}`;
+  await saveModel(learner.model, prefix, {
+    globalStep: learner.step,
+    extra: await optimizerSlots(learner.optimizer, learner.trainStep.trainable),
+    keep: options.keep ?? 5,
+  });
+  return prefix;
+}
+
+/**
+ * Restores the newest checkpoint of `dir` into the learner's model and
+ * optimizer; returns its prefix and global step, or undefined when the
+ * folder holds none.
+ */
+export async function resumeTraining(
+  learner: Learner,
+  dir: string,
+): Promise<{ prefix: string; step: number } | undefined> {
+  const latest = await latestCheckpoint(dir);
+  if (!latest) return undefined;
+  const { model, optimizer, trainStep } = learner;
+  const ckpt = await openCheckpoint(latest);
+  try {
+    await restoreVariables(model.store.list(), ckpt);
+    const listed = new Set(ckpt.list().map((t) => t.name));
+    const step = listed.has("global_step") ? Number((await ckpt.read("global_step")).data[0]) : 0;
+    const byName = new Map(model.store.list().map((v) => [v.name, v.variable.shape]));
+    const trainable = trainStep.trainable;
+    const ok = await restoreOptimizerSlots(
+      optimizer,
+      trainable,
+      step,
+      async (name) => (listed.has(name) ? toFloat32(await ckpt.read(name), name) : undefined),
+      trainable.map((n) => byName.get(n)!),
+    );
+    if (!ok && step > 0) {
+      throw new Error(
+        `${latest}: has no ${optimizer.kind} optimizer state for the trainable variables; ` +
+          `resume with the same optimizer and trainable scopes, or use a new checkpoint folder`,
+      );
+    }
+    return { prefix: latest, step };
+  } finally {
+    ckpt.close();
+  }
+}

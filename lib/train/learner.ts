@@ -1,0 +1,159 @@
+/**
+ * The state one training run shares between the loop and its callbacks
+ * (fastai's `Learner`): the model, the data, the compiled step and
+ * optimizer, where the run is, and what it has recorded so far.
+ *
+ * @module
+ */
+import { batchesPerEpoch, type Sampler } from "../data/batches.ts";
+import { classCounts, type ImageDataset } from "../data/dataset.ts";
+import type { Augmentation } from "../data/preprocess.ts";
+import type { Model } from "../models/model.ts";
+import type { Evaluation } from "./evaluate.ts";
+import { inverseFrequencyWeights } from "./losses.ts";
+import { createOptimizer, type NamedOptimizer, type OptimizerName } from "./optimizers.ts";
+import { createTrainStep, type TrainStep } from "./step.ts";
+
+/** One logged step. */
+export interface StepRecord {
+  /** Global step after this update (1-based). */
+  step: number;
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  learningRate: number;
+}
+
+/** Validation after an epoch. */
+export interface EpochRecord {
+  epoch: number;
+  step: number;
+  validation: Evaluation;
+}
+
+/** What {@linkcode createLearner} needs: the step, the optimizer and the data order. */
+export interface LearnerOptions {
+  /** Default 1. */
+  epochs?: number;
+  /** Default 64. */
+  batchSize?: number;
+  /** Default `adam`. */
+  optimizer?: OptimizerName;
+  /** Momentum for `momentum` / `rmsprop`. */
+  momentum?: number;
+  /** The rate the optimizer starts with (a schedule callback changes it per step); default 1e-3. */
+  initialLearningRate?: number;
+  /** Scopes to train (TF-Slim prefixes); default all. */
+  trainableScopes?: string[];
+  /** L2 weight decay; default the model's. */
+  weightDecay?: number;
+  /** Label smoothing ε. */
+  labelSmoothing?: number;
+  /** Per-class loss weights, or `inverse` for inverse class frequency. */
+  classWeights?: number[] | "inverse";
+  /** Focal loss γ. */
+  focalGamma?: number;
+  /** Clip gradients to this global norm. */
+  clipNorm?: number;
+  /** Data order, dropout and augmentation seed; default 0. */
+  seed?: number;
+  /** Default `shuffle`; `balanced` for class-balanced sampling. */
+  sampler?: Sampler;
+  /** Default none. */
+  augment?: Augmentation;
+  /** Stop after this global step. */
+  maxSteps?: number;
+  /** Where log lines go; default console.log. */
+  log?: (line: string) => void;
+}
+
+/** A training run's shared state; callbacks read it and may change what they own. */
+export interface Learner {
+  readonly model: Model;
+  readonly data: ImageDataset;
+  readonly trainStep: TrainStep;
+  readonly optimizer: NamedOptimizer;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly sampler?: Sampler;
+  readonly augment?: Augmentation;
+  /** Epochs to run in all (a resumed run counts the ones already done). */
+  readonly epochs: number;
+  readonly stepsPerEpoch: number;
+  /** The global step at which the run ends. */
+  readonly totalSteps: number;
+  /** Global step: updates applied so far (a resume callback may move it forward). */
+  step: number;
+  /** The step this run started from (0 for a fresh run). */
+  startStep: number;
+  /** The current epoch, 0-based. */
+  epoch: number;
+  /** Rate of the next update (set by the schedule callback). */
+  learningRate: number;
+  /** Every step of this run. */
+  history: StepRecord[];
+  /** Validations after epochs. */
+  epochRecords: EpochRecord[];
+  /** Images trained on in this run. */
+  images: number;
+  /** Seconds inside train steps. */
+  stepSeconds: number;
+  /** `performance.now()` when the loop started. */
+  startTime: number;
+  /** Set by a callback to end the run after the current step (`interrupted` for Ctrl-C). */
+  stopReason?: string;
+  /** The checkpoint this run resumed from. */
+  resumedCheckpoint?: string;
+  /** The last checkpoint this run wrote. */
+  lastCheckpoint?: string;
+  log(line: string): void;
+}
+
+/** Builds the optimizer and train step for `model` and wraps them with the run's state. */
+export function createLearner(
+  model: Model,
+  data: ImageDataset,
+  options: LearnerOptions = {},
+): Learner {
+  const batchSize = options.batchSize ?? 64;
+  const epochs = options.epochs ?? 1;
+  const learningRate = options.initialLearningRate ?? 1e-3;
+  const optimizer = createOptimizer(options.optimizer ?? "adam", learningRate, {
+    momentum: options.momentum,
+  });
+  const trainStep = createTrainStep(model, {
+    optimizer: optimizer.optimizer,
+    trainableScopes: options.trainableScopes,
+    weightDecay: options.weightDecay,
+    labelSmoothing: options.labelSmoothing,
+    classWeights: options.classWeights === "inverse"
+      ? inverseFrequencyWeights(classCounts(data))
+      : options.classWeights,
+    focalGamma: options.focalGamma,
+    clipNorm: options.clipNorm,
+  });
+  const stepsPerEpoch = batchesPerEpoch(data, { batchSize });
+  return {
+    model,
+    data,
+    trainStep,
+    optimizer,
+    batchSize,
+    seed: options.seed ?? 0,
+    sampler: options.sampler,
+    augment: options.augment,
+    epochs,
+    stepsPerEpoch,
+    totalSteps: Math.min(epochs * stepsPerEpoch, options.maxSteps ?? Infinity),
+    step: 0,
+    startStep: 0,
+    epoch: 0,
+    learningRate,
+    history: [],
+    epochRecords: [],
+    images: 0,
+    stepSeconds: 0,
+    startTime: performance.now(),
+    log: options.log ?? ((line) => console.log(line)),
+  };
+}
