@@ -2,25 +2,90 @@
  * Transfer-learning lab toolkit for Deno: data loading, TF-Slim-named models,
  * weight restoration from TensorFlow checkpoints, and training.
  *
+ * The root exports the lab-level calls. Each layer below has its own entry
+ * point with more (`@tl-lab/toolkit/train`, `/data`, `/models`, `/weights`,
+ * `/io`, `/backend`, `/report`, `/lab`; in this repository `lib/<layer>/mod.ts`).
+ *
  * @example
  * ```ts
- * import { buildVgg, fit, loadFashionMnist, useBackend } from "./mod.ts";
+ * import { buildModel, fit, loadFashionMnist, useBackend } from "./mod.ts";
  * await useBackend("auto");
  * const { dataset } = await loadFashionMnist();
- * const model = buildVgg("small", { numClasses: 10, inputSize: 32 });
- * fit(model, dataset, { epochs: 1 });
+ * const model = buildModel("small_vgg", { numClasses: 10, inputSize: 32 });
+ * await fit(model, dataset, { epochs: 1 });
  * ```
  *
  * @module
  */
-export * from "./lib/backend/mod.ts";
-export * from "./lib/checkpoint/mod.ts";
-export * from "./lib/data/mod.ts";
-export * from "./lib/models/mod.ts";
-export * from "./lib/train/mod.ts";
-export * from "./lib/weights/mod.ts";
-export { createProgress, type Progress, type ProgressOptions } from "./lib/util/progress.ts";
-export { cacheDir } from "./lib/util/cache.ts";
+export {
+  type BackendChoice,
+  type BackendInfo,
+  releaseMemory,
+  useBackend,
+} from "./lib/backend/mod.ts";
+export {
+  classCounts,
+  download,
+  type ImageDataset,
+  loadCifar,
+  loadDatasetSpec,
+  loadFashionMnist,
+  loadImageFolder,
+  loadMnist,
+  STANDARDIZED_PREPROCESSING,
+  stratifiedSplit,
+  takePerClass,
+  VGG_PREPROCESSING,
+} from "./lib/data/mod.ts";
+export {
+  buildModel,
+  buildResnetV1,
+  buildVgg,
+  type Model,
+  MODEL_NAMES,
+  parameterCount,
+  VGG_CONFIGS,
+} from "./lib/models/mod.ts";
+export { openWeights, type WeightFile } from "./lib/io/mod.ts";
+export { restore, type RestoreReport, saveModel } from "./lib/weights/mod.ts";
+export {
+  type Callback,
+  constant,
+  cosineDecay,
+  earlyStoppingCallback,
+  evaluate,
+  type Evaluation,
+  exponentialDecay,
+  fineTune,
+  fit,
+  type FitOptions,
+  type FitResult,
+  fitStages,
+  type Learner,
+  linearWarmup,
+  lrFind,
+  piecewiseConstant,
+  type StepRecord,
+} from "./lib/train/mod.ts";
+export {
+  confusionHeatmap,
+  htmlTable,
+  learningRateChart,
+  lrFindChart,
+  perClassBars,
+  showChart,
+  showHtml,
+  standaloneReport,
+  trainingCurves,
+} from "./lib/report/mod.ts";
+export {
+  imbalancedSubset,
+  makeQuickCheckpoint,
+  makeQuickCifar,
+  quickMode,
+  requireFile,
+  stackVsSingle,
+  vggParameters,
+} from "./lib/lab/mod.ts";
+export { createProgress } from "./lib/util/progress.ts";
 export { seededRandom } from "./lib/util/random.ts";
-export * from "./lib/report/mod.ts";
-export * from "./lib/lab/mod.ts";

@@ -8,8 +8,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../lib/backend/mod.ts";
-import { openCheckpoint } from "../lib/checkpoint/checkpoint.ts";
-import { writeCheckpoint } from "../lib/checkpoint/writer.ts";
+import { openCheckpoint } from "../lib/io/checkpoint/checkpoint.ts";
+import { writeCheckpoint } from "../lib/io/checkpoint/writer.ts";
 import { buildVgg } from "../lib/models/vgg.ts";
 import { cacheDir } from "../lib/util/cache.ts";
 import { peakRss } from "../lib/util/memory.ts";

@@ -7,8 +7,8 @@
  * @module
  */
 import { parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
-import { openWeights } from "../lib/weights/open.ts";
-import { elementCount, type WeightInfo, type WeightValue } from "../lib/weights/source.ts";
+import { openWeights } from "../lib/io/open_weights.ts";
+import { elementCount, type WeightInfo, type WeightValue } from "../lib/io/weight_source.ts";
 
 const FLAGS = {
   tensor: { type: "string", help: "print the values of this tensor" },

@@ -1,11 +1,28 @@
 /**
- * Compute backends: selection with fallback, the wasm training kernels and
- * the oneDNN kernels.
+ * Compute backends: pick one with `useBackend` (tfjs-node-gpu → tfjs-node →
+ * onednn → wasm → cpu), and the memory controls of the `onednn` backend.
+ * The kernels themselves live in the files of this folder and `onednn/`.
  *
  * @module
  */
-export * from "./select.ts";
-export * from "./wasm_training_kernels.ts";
-export * from "./onednn/kernels.ts";
-export * from "./heap_limit.ts";
-export { releaseMemory, resetTensorPeak, tensorPeakBytes } from "./onednn_backend.ts";
+export {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  type BackendInfo,
+  useBackend,
+  type UseBackendOptions,
+} from "./select.ts";
+export { explainHeapFailure, isWasmHeapFailure } from "./heap_limit.ts";
+export {
+  ONEDNN_BACKEND,
+  releaseMemory,
+  resetTensorPeak,
+  tensorPeakBytes,
+} from "./onednn_backend.ts";
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from "./wasm_training_kernels.ts";
+export {
+  ONEDNN_KERNELS,
+  registerOneDnnKernels,
+  type RegisterOneDnnOptions,
+  unregisterOneDnnKernels,
+} from "./onednn/kernels.ts";

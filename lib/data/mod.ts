@@ -1,18 +1,41 @@
 /**
- * Data loading: datasets in their official formats, downloads, batching,
- * preprocessing and augmentation.
+ * Datasets: loaders (CIFAR, MNIST / Fashion-MNIST, image folders, by spec
+ * string), downloads, splits, batching, preprocessing and augmentation.
  *
  * @module
  */
-export * from "./batches.ts";
-export * from "./cifar.ts";
-export * from "./dataset.ts";
-export * from "./download.ts";
-export * from "./fashion_mnist.ts";
-export * from "./idx.ts";
-export * from "./image_folder.ts";
-export * from "./pickle.ts";
-export * from "./preprocess.ts";
-export * from "./split.ts";
-export * from "./tar.ts";
-export * from "./resolve.ts";
+export {
+  type Batch,
+  batches,
+  batchesPerEpoch,
+  type BatchOptions,
+  type Sampler,
+} from "./batches.ts";
+export { CIFAR10_CLASSES, type CifarOptions, type CifarVariant, loadCifar } from "./cifar.ts";
+export {
+  classCounts,
+  concatDatasets,
+  datasetSize,
+  type ImageDataset,
+  subset,
+  validateDataset,
+} from "./dataset.ts";
+export { download, type DownloadOptions, type DownloadSpec, KNOWN_DOWNLOADS } from "./download.ts";
+export {
+  FASHION_MNIST_CLASSES,
+  type LoadedDataset,
+  loadFashionMnist,
+  loadMnist,
+  type MnistOptions,
+} from "./fashion_mnist.ts";
+export { type ImageFolderOptions, loadImageFolder } from "./image_folder.ts";
+export { readPickle } from "./pickle.ts";
+export {
+  type Augmentation,
+  type Preprocessing,
+  STANDARDIZED_PREPROCESSING,
+  UNIT_PREPROCESSING,
+  VGG_PREPROCESSING,
+} from "./preprocess.ts";
+export { DATASET_KINDS, loadDatasetSpec } from "./resolve.ts";
+export { stratifiedSplit, takePerClass } from "./split.ts";

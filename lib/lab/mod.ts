@@ -1,9 +1,9 @@
 /**
- * Helpers for the lab notebooks: quick-mode stand-ins, required files,
- * architecture arithmetic.
+ * Helpers for the lab's notebooks: quick mode and its stand-in files,
+ * required downloads, architecture arithmetic.
  *
  * @module
  */
-export * from "./architecture.ts";
-export * from "./quick.ts";
-export * from "./require_file.ts";
+export { stackedReceptiveField, stackVsSingle, vggParameters } from "./architecture.ts";
+export { imbalancedSubset, makeQuickCheckpoint, makeQuickCifar, quickMode } from "./quick.ts";
+export { requireFile } from "./require_file.ts";

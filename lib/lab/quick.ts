@@ -9,7 +9,7 @@ import { classCounts, type ImageDataset, subset } from "../data/dataset.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { takePerClass } from "../data/split.ts";
 import type { Model } from "../models/model.ts";
-import { writeCheckpoint } from "../checkpoint/writer.ts";
+import { writeCheckpoint } from "../io/checkpoint/writer.ts";
 import { modelTensors } from "../weights/save_model.ts";
 
 /** True when the notebooks should run their quick (CI) variant. */

@@ -1,8 +1,21 @@
 /**
- * Reports: Plotly charts for notebooks and offline HTML files.
+ * Figures (Plotly) for notebooks and offline HTML reports.
  *
  * @module
  */
-export * from "./charts.ts";
-export * from "./notebook.ts";
-export * from "./plotly.ts";
+export {
+  confusionHeatmap,
+  learningRateChart,
+  lrFindChart,
+  perClassBars,
+  sweepComparison,
+  trainingCurves,
+} from "./charts.ts";
+export { showChart, showHtml } from "./notebook.ts";
+export {
+  chartHtml,
+  type Figure,
+  htmlTable,
+  type ReportSection,
+  standaloneReport,
+} from "./plotly.ts";

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { latestCheckpoint, openCheckpoint } from "../checkpoint/checkpoint.ts";
+import { latestCheckpoint, openCheckpoint } from "../io/checkpoint/checkpoint.ts";
 import { restoreVariables } from "../weights/restore.ts";
 import { saveModel } from "../weights/save_model.ts";
-import { toFloat32 } from "../weights/source.ts";
+import { toFloat32 } from "../io/weight_source.ts";
 import type { Learner } from "./learner.ts";
 import { optimizerSlots, restoreOptimizerSlots } from "./optimizers.ts";
 

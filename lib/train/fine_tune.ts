@@ -33,12 +33,15 @@ export function fineTune(
   data: ImageDataset,
   options: FineTuneOptions = {},
 ): Promise<FitResult[]> {
-  const { headEpochs = 1, epochs = 1, baseLr = 1e-3, headScopes, allLayersLr, ...common } =
-    options;
+  const { headEpochs = 1, epochs = 1, baseLr = 1e-3, headScopes, allLayersLr, ...common } = options;
   return fitStages(model, data, {
     ...common,
     stages: [
-      { trainableScopes: headScopes ?? [model.headScope], epochs: headEpochs, learningRate: baseLr },
+      {
+        trainableScopes: headScopes ?? [model.headScope],
+        epochs: headEpochs,
+        learningRate: baseLr,
+      },
       { trainableScopes: undefined, epochs, learningRate: allLayersLr ?? baseLr / 10 },
     ],
   });

@@ -1,16 +1,49 @@
 /**
- * Training and evaluation: the step, the loop, and metrics.
+ * Training: `fit`, `fitStages`, `fineTune` and `lrFind` on top of a small
+ * loop (`runLoop`) with callbacks; the train step, optimizers, schedules,
+ * losses, evaluation and metrics.
  *
  * @module
  */
-export * from "./evaluate.ts";
-export * from "./fit.ts";
-export * from "./learner.ts";
-export * from "./loop.ts";
 export * from "./callbacks/mod.ts";
-export * from "./step.ts";
-export * from "./losses.ts";
-export * from "./metrics.ts";
-export * from "./optimizers.ts";
-export * from "./schedules.ts";
-export { FusedAdamOptimizer } from "./fused_adam.ts";
+export { resumeTraining, saveTraining } from "./checkpointing.ts";
+export { evaluate, type EvaluateOptions, type Evaluation } from "./evaluate.ts";
+export { fineTune, type FineTuneOptions } from "./fine_tune.ts";
+export {
+  fit,
+  fitCallbacks,
+  type FitOptions,
+  type FitResult,
+  fitResult,
+  fitStages,
+  type Stage,
+} from "./fit.ts";
+export {
+  createLearner,
+  type EpochRecord,
+  type Learner,
+  type LearnerOptions,
+  type StepRecord,
+} from "./learner.ts";
+export { type Callback, EVENTS, type LoopEvent, runLoop } from "./loop.ts";
+export { classificationLoss, inverseFrequencyWeights, type LossOptions } from "./losses.ts";
+export { lrFind, type LrFindOptions, type LrFindResult } from "./lr_find.ts";
+export { type ClassMetrics, metricsFromConfusion } from "./metrics.ts";
+export {
+  createOptimizer,
+  type NamedOptimizer,
+  type OptimizerName,
+  OPTIMIZERS,
+} from "./optimizers.ts";
+export {
+  constant,
+  cosineDecay,
+  exponentialDecay,
+  linearWarmup,
+  piecewiseConstant,
+  type Schedule,
+  SCHEDULE_KINDS,
+  scheduleFromSpec,
+  type ScheduleSpec,
+} from "./schedules.ts";
+export { createTrainStep, type StepResult, type TrainStep, type TrainStepOptions } from "./step.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { NamedTensor } from "../checkpoint/writer.ts";
+import type { NamedTensor } from "../io/checkpoint/writer.ts";
 import { FusedAdamOptimizer } from "./fused_adam.ts";
 
 /** Optimizer names accepted by {@linkcode createOptimizer}. */

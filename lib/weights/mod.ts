@@ -1,12 +1,10 @@
 /**
- * Weight files and restoring them into models by name.
+ * Weights into and out of models by TF-Slim name: `restore` (any weight
+ * file, with exclude/include scopes), `restoreVariables` (from any open
+ * source), `saveModel` (a TF checkpoint).
  *
  * @module
  */
-export * from "./restore.ts";
-export * from "./source.ts";
-export * from "./keras_h5.ts";
-export * from "./open.ts";
-export * from "./safetensors.ts";
-export * from "./restore_model.ts";
-export * from "./save_model.ts";
+export { type RestoreOptions, type RestoreReport, restoreVariables } from "./restore.ts";
+export { restore, type RestoreModelOptions } from "./restore_model.ts";
+export { modelTensors, saveModel, type SaveModelOptions } from "./save_model.ts";

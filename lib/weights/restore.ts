@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { inScope, type NamedVariable } from "../models/variables.ts";
-import { toFloat32, type WeightSource } from "./source.ts";
+import { toFloat32, type WeightSource } from "../io/weight_source.ts";
 
 /** Options of {@linkcode restoreVariables}. */
 export interface RestoreOptions {

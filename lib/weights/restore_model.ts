@@ -6,9 +6,9 @@
  * @module
  */
 import type { Model } from "../models/model.ts";
-import { openWeights } from "./open.ts";
+import { openWeights } from "../io/open_weights.ts";
 import { type RestoreOptions, type RestoreReport, restoreVariables } from "./restore.ts";
-import type { WeightSource } from "./source.ts";
+import type { WeightSource } from "../io/weight_source.ts";
 
 /** Options of {@linkcode restore}. */
 export interface RestoreModelOptions extends RestoreOptions {

@@ -7,7 +7,7 @@ import {
   type NamedTensor,
   writeCheckpoint,
   type WriteCheckpointOptions,
-} from "../checkpoint/writer.ts";
+} from "../io/checkpoint/writer.ts";
 import type { Model } from "../models/model.ts";
 
 /** Options of {@linkcode saveModel}. */

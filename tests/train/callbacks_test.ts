@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { useBackend } from "../../lib/backend/mod.ts";
-import { latestCheckpoint } from "../../lib/checkpoint/checkpoint.ts";
+import { latestCheckpoint } from "../../lib/io/checkpoint/checkpoint.ts";
 import { checkpointCallback } from "../../lib/train/callbacks/checkpoint.ts";
 import { earlyStoppingCallback } from "../../lib/train/callbacks/early_stopping.ts";
 import { interruptCallback } from "../../lib/train/callbacks/interrupt.ts";

@@ -1,0 +1,62 @@
+/**
+ * Opens any supported weight file, detecting the format from its bytes:
+ * HDF5 (Keras), safetensors, or a TensorFlow checkpoint (V1 or V2).
+ *
+ * @module
+ */
+import { openCheckpoint } from "./checkpoint/checkpoint.ts";
+import { KerasH5Reader } from "./keras_h5.ts";
+import { SafetensorsReader } from "./safetensors.ts";
+import type { WeightSource } from "./weight_source.ts";
+
+const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Any opened weight file. */
+export type WeightFile = WeightSource & { format: string; close(): void };
+
+async function head(path: string): Promise<Uint8Array | undefined> {
+  try {
+    const f = await Deno.open(path);
+    try {
+      const buf = new Uint8Array(16);
+      const n = await f.read(buf);
+      return buf.subarray(0, n ?? 0);
+    } finally {
+      f.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Opens a weight file of any supported format: the one call for reading
+ * weights. The format comes from the bytes (HDF5 magic → Keras, a JSON
+ * header → safetensors, else a TF checkpoint: V2 prefix or any of its
+ * files, V1 file, or a folder with a `checkpoint` state file).
+ *
+ * Which to call when:
+ * - to put weights into a model: `restore(model, path, { exclude })` (weights
+ *   layer), which calls this;
+ * - to list or read tensors yourself: this, then `list()` / `read(name)` /
+ *   `close()`;
+ * - `openCheckpoint` only when you need a TF checkpoint's own reader
+ *   (`BundleReader` / `SliceReader`, e.g. V2 shard details);
+ * - to write: `saveModel` (a model) or `writeCheckpoint` / `writeSafetensors`
+ *   (named tensors).
+ *
+ * @example
+ * ```ts
+ * const file = await openWeights("vgg_16.ckpt");
+ * console.log(file.format, file.list().length);
+ * file.close();
+ * ```
+ */
+export async function openWeights(path: string): Promise<WeightFile> {
+  const bytes = await head(path);
+  if (bytes && HDF5_MAGIC.every((b, i) => bytes[i] === b)) return await KerasH5Reader.open(path);
+  if (path.endsWith(".safetensors") || (bytes && bytes.length >= 9 && bytes[8] === 0x7b)) {
+    return await SafetensorsReader.open(path);
+  }
+  return await openCheckpoint(path);
+}

@@ -1,0 +1,187 @@
+/**
+ * safetensors files: an 8-byte little-endian header length, a JSON header
+ * of `{name: {dtype, shape, data_offsets}}`, then raw little-endian data.
+ * Offsets are validated (inside the file, matching the shape, no overlaps)
+ * before anything is read.
+ *
+ * @module
+ */
+import { FileReader } from "../util/file_reader.ts";
+import { typedView } from "./checkpoint/dtypes.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
+import {
+  elementCount,
+  type NumericArray,
+  type WeightDtype,
+  type WeightInfo,
+  type WeightSource,
+  type WeightValue,
+} from "./weight_source.ts";
+
+const DTYPES: Record<string, [WeightDtype, number]> = {
+  F32: ["float32", 4],
+  F64: ["float64", 8],
+  F16: ["float16", 2],
+  BF16: ["bfloat16", 2],
+  I64: ["int64", 8],
+  I32: ["int32", 4],
+  I16: ["int16", 2],
+  I8: ["int8", 1],
+  U8: ["uint8", 1],
+  U16: ["uint16", 2],
+  BOOL: ["bool", 1],
+};
+
+interface Entry extends WeightInfo {
+  begin: number;
+  end: number;
+}
+
+/** An opened safetensors file. */
+export class SafetensorsReader implements WeightSource {
+  readonly format = "safetensors" as const;
+  readonly description: string;
+  readonly metadata: Record<string, string>;
+  #file: FileReader;
+  #entries: Map<string, Entry>;
+  #dataStart: number;
+
+  private constructor(
+    file: FileReader,
+    entries: Map<string, Entry>,
+    dataStart: number,
+    metadata: Record<string, string>,
+  ) {
+    this.#file = file;
+    this.description = file.path;
+    this.#entries = entries;
+    this.#dataStart = dataStart;
+    this.metadata = metadata;
+  }
+
+  /** Opens a file and validates its header. */
+  static async open(path: string): Promise<SafetensorsReader> {
+    const file = await FileReader.open(path);
+    try {
+      const fail = (why: string): never => {
+        throw new Error(`${path}: invalid safetensors header: ${why}`);
+      };
+      if (file.size < 8) fail(`file has ${file.size} bytes, fewer than the 8-byte header length`);
+      const n = Number(
+        new DataView((await file.read(0, 8, "header length")).buffer).getBigUint64(0, true),
+      );
+      if (n > file.size - 8) fail(`header length ${n} exceeds the file (${file.size} bytes)`);
+      let header: Record<string, unknown>;
+      try {
+        header = JSON.parse(new TextDecoder().decode(await file.read(8, n, "header")));
+      } catch (err) {
+        return fail(`not JSON (${(err as Error).message})`);
+      }
+      if (typeof header !== "object" || header === null || Array.isArray(header)) {
+        fail("not a JSON object");
+      }
+      const dataSize = file.size - 8 - n;
+      const entries = new Map<string, Entry>();
+      let metadata: Record<string, string> = {};
+      for (const [name, raw] of Object.entries(header)) {
+        if (name === "__metadata__") {
+          metadata = raw as Record<string, string>;
+          continue;
+        }
+        const e = raw as { dtype?: string; shape?: number[]; data_offsets?: number[] };
+        const dt = DTYPES[e.dtype ?? ""];
+        if (!dt) fail(`tensor '${name}' has unknown dtype '${e.dtype}'`);
+        if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+          fail(`tensor '${name}' has an invalid shape`);
+        }
+        const [begin, end] = e.data_offsets ?? [];
+        if (
+          !Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin ||
+          end > dataSize
+        ) {
+          fail(
+            `tensor '${name}' has data_offsets [${e.data_offsets}] outside the ${dataSize}-byte data section`,
+          );
+        }
+        if (end - begin !== elementCount(e.shape!) * dt[1]) {
+          fail(
+            `tensor '${name}' spans ${end - begin} bytes for ${e.dtype}[${e.shape}]: expected ${
+              elementCount(e.shape!) * dt[1]
+            }`,
+          );
+        }
+        entries.set(name, { name, dtype: dt[0], shape: e.shape!, begin, end });
+      }
+      const sorted = [...entries.values()].sort((a, b) => a.begin - b.begin);
+      for (let i = 1; i < sorted.length; i++) {
+        if (sorted[i].begin < sorted[i - 1].end) {
+          fail(
+            `tensors '${sorted[i - 1].name}' and '${sorted[i].name}' overlap (offsets ${
+              sorted[i - 1].begin
+            }..${sorted[i - 1].end} and ${sorted[i].begin}..${sorted[i].end})`,
+          );
+        }
+      }
+      return new SafetensorsReader(file, entries, 8 + n, metadata);
+    } catch (err) {
+      file.close();
+      throw err;
+    }
+  }
+
+  /** Every tensor with dtype and shape. */
+  list(): WeightInfo[] {
+    return [...this.#entries.values()].map(({ name, dtype, shape }) => ({ name, dtype, shape }));
+  }
+
+  /** Reads one tensor. */
+  async read(name: string): Promise<WeightValue> {
+    const e = this.#entries.get(name);
+    if (!e) throw new Error(`${this.description}: no tensor named '${name}'`);
+    const bytes = await this.#file.read(
+      this.#dataStart + e.begin,
+      e.end - e.begin,
+      `tensor '${name}'`,
+    );
+    return { dtype: e.dtype, shape: e.shape, data: typedView(e.dtype, bytes) };
+  }
+
+  /** Closes the file. */
+  close(): void {
+    this.#file.close();
+  }
+}
+
+/** Writes tensors as a safetensors file (for tests and exports). */
+export async function writeSafetensors(
+  path: string,
+  tensors: (WeightValue & { name: string })[],
+): Promise<void> {
+  const codes = Object.fromEntries(Object.entries(DTYPES).map(([k, [d]]) => [d, k]));
+  const header: Record<string, unknown> = {};
+  let offset = 0;
+  const parts: Uint8Array[] = [];
+  for (const t of tensors) {
+    const d = t.data as NumericArray;
+    const bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+    header[t.name] = {
+      dtype: codes[t.dtype],
+      shape: t.shape,
+      data_offsets: [offset, offset + bytes.length],
+    };
+    parts.push(bytes);
+    offset += bytes.length;
+  }
+  const text = JSON.stringify(header);
+  const pad = (8 - (new TextEncoder().encode(text).length % 8)) % 8; // data 8-byte aligned, as the reference writer
+  const json = new TextEncoder().encode(text + " ".repeat(pad));
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  await writeFileAtomic(path, out);
+}

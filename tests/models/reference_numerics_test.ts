@@ -1,0 +1,135 @@
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { useBackend } from "../../lib/backend/mod.ts";
+import { INFERENCE, type Model } from "../../lib/models/model.ts";
+import { buildResnetV1, RESNET_V1_CONFIGS } from "../../lib/models/resnet.ts";
+import { buildVgg, VGG_CONFIGS } from "../../lib/models/vgg.ts";
+import { seededRandom } from "../../lib/util/random.ts";
+import { writeSafetensors } from "../../lib/io/safetensors.ts";
+import { oneDnnOr } from "../helpers/onednn.ts";
+
+const SCRIPT = new URL("../reference/torch_reference.py", import.meta.url).pathname;
+const PYTHON = "/usr/bin/python3";
+
+function torchAvailable(): boolean {
+  try {
+    return new Deno.Command(PYTHON, { args: ["-c", "import torch"] }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+const haveTorch = torchAvailable();
+if (!haveTorch) {
+  if (Deno.env.get("CI")) throw new Error("python3-torch is required in CI (.ci/run installs it)");
+  console.error("note: Debian python3-torch not installed; PyTorch reference tests are ignored");
+}
+
+/** Randomises BatchNorm statistics so inference-mode BN is really exercised. */
+function randomiseStatistics(model: Model, seed: number) {
+  const random = seededRandom(seed);
+  for (const v of model.store.list()) {
+    if (!/BatchNorm\/(gamma|beta|moving_mean|moving_variance)$/.test(v.name)) continue;
+    const n = v.variable.size;
+    const vals = Float32Array.from(
+      { length: n },
+      () =>
+        v.name.endsWith("variance")
+          ? 0.5 + random()
+          : v.name.endsWith("gamma")
+          ? 0.5 + random()
+          : random() - 0.5,
+    );
+    v.variable.assign(tf.tensor(vals, v.variable.shape));
+  }
+}
+
+/**
+ * The compute paths every model is checked on: plain wasm, and the onednn
+ * backend (tensors in RAM, oneDNN kernels) where oneDNN loads.
+ */
+const PATHS = [
+  { label: "wasm", start: () => useBackend("wasm", { onednn: false, log: () => {} }) },
+  ...(oneDnnOr() ? [{ label: "onednn", start: () => useBackend("onednn") }] : []),
+];
+
+async function compare(model: Model, spec: Record<string, unknown>, size: number) {
+  const random = seededRandom(5);
+  const input = Float32Array.from({ length: 2 * size * size * 3 }, () => random() * 2 - 1);
+  const ours = tf.tidy(() =>
+    model.logits(tf.tensor4d(input, [2, size, size, 3]), INFERENCE).dataSync()
+  );
+  const dir = await Deno.makeTempDir();
+  await writeSafetensors(`${dir}/w.safetensors`, [
+    ...model.store.list().map((v) => ({
+      name: v.name,
+      dtype: "float32" as const,
+      shape: v.variable.shape,
+      data: v.variable.dataSync() as Float32Array,
+    })),
+    { name: "input", dtype: "float32", shape: [2, size, size, 3], data: input },
+  ]);
+  await Deno.writeTextFile(`${dir}/spec.json`, JSON.stringify(spec));
+  const res = await new Deno.Command(PYTHON, {
+    args: [SCRIPT, `${dir}/spec.json`, `${dir}/w.safetensors`, `${dir}/out.f32`],
+  }).output();
+  assert.ok(res.success, new TextDecoder().decode(res.stderr));
+  const ref = new Float32Array((await Deno.readFile(`${dir}/out.f32`)).buffer);
+  await Deno.remove(dir, { recursive: true });
+  assert.equal(ours.length, ref.length);
+  let scale = 0, err = 0;
+  for (let i = 0; i < ref.length; i++) {
+    scale = Math.max(scale, Math.abs(ref[i]));
+    err = Math.max(err, Math.abs(ref[i] - ours[i]));
+  }
+  assert.ok(scale > 0);
+  assert.ok(err / scale < 1e-4, `${model.scope}: relative error ${err / scale}`);
+  model.store.dispose();
+}
+
+for (
+  const [name, size] of [["A", 32], ["A-LRN", 32], ["B", 32], ["C", 32], ["D", 64], ["E", 32], [
+    "small",
+    32,
+  ]] as const
+) {
+  for (const path of PATHS) {
+    Deno.test(
+      {
+        name: `[${path.label}] VGG ${name} at ${size}×${size} matches PyTorch`,
+        ignore: !haveTorch,
+      },
+      async () => {
+        await path.start();
+        const model = buildVgg(name, { numClasses: 7, inputSize: size, seed: 3 });
+        await compare(model, { kind: "vgg", numClasses: 7, ...VGG_CONFIGS[name] }, size);
+      },
+    );
+  }
+}
+
+const RESNET_CASES = [
+  { size: 64, classes: 5, seed: 4, statistics: 11, what: "strided padding, BatchNorm, shortcuts" },
+  { size: 45, classes: 3, seed: 6, statistics: 12, what: "odd size: asymmetric SAME pooling" },
+];
+
+for (const path of PATHS) {
+  for (const c of RESNET_CASES) {
+    Deno.test({
+      name: `[${path.label}] ResNet-V1-50 at ${c.size}×${c.size} (${c.what}) matches PyTorch`,
+      ignore: !haveTorch,
+    }, async () => {
+      await path.start();
+      const model = buildResnetV1("resnet_v1_50", {
+        numClasses: c.classes,
+        inputSize: c.size,
+        seed: c.seed,
+      });
+      randomiseStatistics(model, c.statistics);
+      await compare(model, {
+        kind: "resnet",
+        scope: "resnet_v1_50",
+        blocks: RESNET_V1_CONFIGS.resnet_v1_50,
+      }, c.size);
+    });
+  }
+}

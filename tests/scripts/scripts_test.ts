@@ -1,0 +1,236 @@
+import assert from "node:assert/strict";
+import { loadOneDnn } from "../../lib/backend/onednn/library.ts";
+import { writeCheckpoint } from "../../lib/io/checkpoint/writer.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+async function run(script: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}scripts/${script}`, ...args],
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("inspect lists a checkpoint, prints a tensor, and emits JSON", async () => {
+  const dir = await Deno.makeTempDir();
+  await writeCheckpoint(`${dir}/model.ckpt-7`, [
+    {
+      name: "vgg_16/fc8/weights",
+      dtype: "float32",
+      shape: [1, 1, 4, 2],
+      data: Float32Array.from({ length: 8 }, (_, i) => i),
+    },
+    {
+      name: "vgg_16/fc8/biases",
+      dtype: "float32",
+      shape: [2],
+      data: Float32Array.from([0.5, -0.5]),
+    },
+  ]);
+  const text = await run("inspect.ts", dir, "--tensor", "vgg_16/fc8/biases");
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /vgg_16\/fc8\/weights\s+float32\s+\[1, 1, 4, 2\]/);
+  assert.match(text.stdout, /2 tensors, 10 parameters/);
+  assert.match(text.stdout, /tensor_name: vgg_16\/fc8\/biases\n\[0\.5, -0\.5\]/);
+  const json = await run("inspect.ts", `${dir}/model.ckpt-7.index`, "--json");
+  const parsed = JSON.parse(json.stdout);
+  assert.equal(parsed.format, "v2");
+  assert.equal(parsed.parameters, 10);
+  assert.equal(parsed.bytes, 40);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("scripts: unknown flags exit 2 naming the flag; missing files exit 1 naming the file", async () => {
+  const bad = await run("inspect.ts", "--frobnicate", "x");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Unknown option '--frobnicate'/);
+  const missing = await run("inspect.ts", "/nonexistent/model.ckpt");
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /\/nonexistent\/model\.ckpt: no checkpoint there/);
+  const demoBad = await run("demo.ts", "--small", "many");
+  assert.equal(demoBad.code, 2);
+  assert.match(demoBad.stderr, /--small: expected an integer, got 'many'/);
+  const help = await run("demo.ts", "--help");
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--pretrain-per-class/);
+});
+
+Deno.test("train + eval: a short real run writes checkpoints, history, report; eval reads the folder", async () => {
+  const out = await Deno.makeTempDir();
+  const r = await run(
+    "train.ts",
+    "--model",
+    "small_vgg",
+    "--per-class",
+    "6",
+    "--test-per-class",
+    "5",
+    "--epochs",
+    "2",
+    "--batch",
+    "20",
+    "--backend",
+    "wasm",
+    "--schedule",
+    "exponential",
+    "--decay-epochs",
+    "1",
+    "--decay-rate",
+    "0.5",
+    "--staircase",
+    "--out",
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /test accuracy \d+\.\d+%/);
+  const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
+  assert.equal(results.steps, 6);
+  const history = JSON.parse(await Deno.readTextFile(`${out}/history.json`));
+  assert.deepEqual(history.steps.map((s: { learningRate: number }) => s.learningRate), [
+    0.001,
+    0.001,
+    0.001,
+    0.0005,
+    0.0005,
+    0.0005,
+  ]);
+  const html = await Deno.readTextFile(`${out}/report.html`);
+  assert.ok(html.includes("window.Plotly") && html.includes("Confusion matrix"));
+  assert.ok(!/<script[^>]*\ssrc=/i.test(html), "plotly.js inlined, no external script");
+  const ev = await run(
+    "eval.ts",
+    "--checkpoint",
+    `${out}/checkpoints`,
+    "--json",
+    "--backend",
+    "wasm",
+  );
+  assert.equal(ev.code, 0, ev.stderr);
+  const parsed = JSON.parse(ev.stdout);
+  assert.equal(parsed.count, 10000);
+  assert.equal(parsed.confusion.length, 10);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("train rejects bad flags and incompatible options with exit code 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--epochz", "1"], /Unknown option '--epochz'/],
+    [["--exclude", "small_vgg/fc8"], /--exclude only applies with --checkpoint/],
+    [["--trainable", "vgg_16/fc8"], /scope 'vgg_16\/fc8' matches no variable of small_vgg/],
+    [
+      ["--optimizer", "lion"],
+      /--optimizer: expected one of sgd, momentum, adam, rmsprop, got 'lion'/,
+    ],
+    [["--schedule", "piecewise"], /--schedule piecewise needs --boundaries/],
+    [["--model", "alexnet"], /--model: expected one of/],
+    [["--lr", "fast"], /--lr: expected a number, got 'fast'/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await run(
+      "train.ts",
+      "--backend",
+      "wasm",
+      "--max-steps",
+      "1",
+      "--out",
+      "/tmp/never",
+      ...args,
+    );
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
+  const missing = await run(
+    "train.ts",
+    "--dataset",
+    "cifar10:/nonexistent/cifar.tar.gz",
+    "--backend",
+    "wasm",
+  );
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /\/nonexistent\/cifar\.tar\.gz: not found/);
+});
+
+Deno.test("a 3-trial sweep runs end to end; a rerun skips finished trials", async () => {
+  const out = await Deno.makeTempDir();
+  const args = [
+    "--grid",
+    "lr=0.001,0.003,0.01",
+    "--jobs",
+    "2",
+    "--out",
+    out,
+    "--",
+    "--model",
+    "small_vgg",
+    "--per-class",
+    "3",
+    "--test-per-class",
+    "3",
+    "--max-steps",
+    "2",
+    "--batch",
+    "10",
+    "--backend",
+    "wasm",
+  ];
+  const first = await run("sweep.ts", ...args);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /3 trials: 3 ran, 0 skipped/);
+  const csv = (await Deno.readTextFile(`${out}/results.csv`)).trim().split("\n");
+  assert.equal(csv.length, 4);
+  assert.match(csv[0], /^lr,.*testAccuracy/);
+  assert.ok((await Deno.readTextFile(`${out}/report.html`)).includes("Sweep: testAccuracy"));
+  if (typeof loadOneDnn() !== "string") {
+    // Two trials at once on this machine's cores: each gets its share of threads.
+    const share = Math.max(1, Math.floor(navigator.hardwareConcurrency / 2));
+    for await (const entry of Deno.readDir(out)) {
+      if (!entry.isDirectory) continue;
+      const log = await Deno.readTextFile(`${out}/${entry.name}/log.txt`);
+      assert.match(log, new RegExp(`oneDNN .* convolutions \\(${share} threads?\\)`));
+    }
+  }
+  const second = await run("sweep.ts", ...args);
+  assert.match(second.stdout, /3 trials: 0 ran, 3 skipped/);
+  const bad = await run("sweep.ts", "--grid", "learning=1,2");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /'learning' is not a train flag/);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("the demo measures the strategy table end to end (small sizes) and writes its report", async () => {
+  const out = await Deno.makeTempDir();
+  const r = await run(
+    "demo.ts",
+    "--pretrain-per-class",
+    "30",
+    "--pretrain-epochs",
+    "1",
+    "--small",
+    "4",
+    "--large",
+    "12",
+    "--target-images",
+    "32",
+    "--test-per-class",
+    "6",
+    "--backend",
+    "wasm",
+    "--out",
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /saved the pretrained network as a TF-Slim-named V2 checkpoint/);
+  for (const s of ["from scratch", "restore, train fc8 only", "restore, fine-tune all"]) {
+    assert.match(r.stdout, new RegExp(`${s}\\s+\\d+\\.\\d% \\d+s\\s+\\d+\\.\\d% \\d+s`));
+  }
+  const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
+  assert.equal(results.rows.length, 6);
+  assert.ok(
+    results.rows.every((row: { accuracy: number }) => row.accuracy >= 0 && row.accuracy <= 1),
+  );
+  const html = await Deno.readTextFile(`${out}/report.html`);
+  assert.ok(html.includes("Training loss, 4 images per class") && html.includes("window.Plotly"));
+  await Deno.remove(out, { recursive: true });
+});
