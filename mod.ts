@@ -79,12 +79,16 @@ export {
   trainingCurves,
 } from "./lib/report/mod.ts";
 export {
+  classRange,
   imbalancedSubset,
   makeQuickCheckpoint,
   makeQuickCifar,
   quickMode,
   requireFile,
   stackVsSingle,
+  transferTable,
+  transferTableSections,
+  transferTableText,
   vggParameters,
 } from "./lib/lab/mod.ts";
 export { createProgress } from "./lib/util/progress.ts";

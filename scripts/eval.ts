@@ -5,16 +5,19 @@
  *
  * @module
  */
-import { BACKEND_CHOICES, type BackendChoice, useBackend } from "../lib/backend/mod.ts";
-import { loadDatasetSpec } from "../lib/data/resolve.ts";
-import { STANDARDIZED_PREPROCESSING, VGG_PREPROCESSING } from "../lib/data/preprocess.ts";
-import { buildModel, MODEL_NAMES } from "../lib/models/zoo.ts";
-import { confusionHeatmap, perClassBars } from "../lib/report/charts.ts";
-import { htmlTable, standaloneReport } from "../lib/report/plotly.ts";
-import { evaluate } from "../lib/train/evaluate.ts";
-import { writeFileAtomic } from "../lib/util/atomic.ts";
-import { numberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
-import { restore } from "../lib/weights/restore_model.ts";
+import { BACKEND_CHOICES } from "../lib/backend/select.ts";
+import { runEvalJob } from "../lib/jobs/eval_job.ts";
+import { MODEL_NAMES } from "../lib/models/zoo.ts";
+import { evaluationText } from "../lib/report/evaluation_text.ts";
+import {
+  choiceFlag,
+  numberFlag,
+  optionalNumberFlag,
+  parseFlags,
+  runMain,
+  usage,
+  UsageError,
+} from "../lib/util/cli.ts";
 
 const FLAGS = {
   model: { type: "string", default: "small_vgg", help: MODEL_NAMES.join(", ") },
@@ -42,72 +45,23 @@ const HELP = usage(
 async function main(args: string[]) {
   const { values } = parseFlags(args, FLAGS);
   if (!values.checkpoint) throw new UsageError("--checkpoint is required");
-  if (!MODEL_NAMES.includes(String(values.model))) {
-    throw new UsageError(`--model: expected one of ${MODEL_NAMES.join(", ")}`);
-  }
-  const pre = String(values.preprocessing);
-  if (pre !== "standardized" && pre !== "vgg") {
-    throw new UsageError(`--preprocessing: expected standardized or vgg, got '${pre}'`);
-  }
-  const size = numberFlag(values, "image-size", { integer: true, min: 1 });
-  const batch = numberFlag(values, "batch", { integer: true, min: 1 });
-  const backend = String(values.backend);
-  if (!BACKEND_CHOICES.includes(backend as BackendChoice)) {
-    throw new UsageError(`--backend: expected one of ${BACKEND_CHOICES.join(", ")}`);
-  }
-  await useBackend(backend as BackendChoice);
-  const test = await loadDatasetSpec(String(values.dataset), { split: "test" });
-  const numClasses = values["num-classes"] === undefined
-    ? test.classNames.length
-    : numberFlag(values, "num-classes", { integer: true, min: 1 });
-  const model = buildModel(String(values.model), {
-    numClasses,
-    inputSize: size,
-    preprocessing: pre === "vgg" ? VGG_PREPROCESSING : STANDARDIZED_PREPROCESSING,
+  const { evaluation: ev, test } = await runEvalJob({
+    model: choiceFlag(values, "model", MODEL_NAMES),
+    preprocessing: choiceFlag(values, "preprocessing", ["standardized", "vgg"] as const),
+    imageSize: numberFlag(values, "image-size", { integer: true, min: 1 }),
+    batch: numberFlag(values, "batch", { integer: true, min: 1 }),
+    numClasses: optionalNumberFlag(values, "num-classes", { integer: true, min: 1 }),
+    backend: choiceFlag(values, "backend", BACKEND_CHOICES),
+    dataset: String(values.dataset),
+    checkpoint: String(values.checkpoint),
+    report: values.report === undefined ? undefined : String(values.report),
+    log: values.json ? false : undefined,
   });
-  await restore(model, String(values.checkpoint), { log: values.json ? false : undefined });
-  const ev = evaluate(model, test, { batchSize: batch });
-  const m = ev.metrics;
   if (values.json) {
-    console.log(
-      JSON.stringify({ count: ev.count, top5: ev.top5, ...m, confusion: ev.confusion }, null, 2),
-    );
+    const { confusion, count, top5, metrics } = ev;
+    console.log(JSON.stringify({ count, top5, ...metrics, confusion }, null, 2));
   } else {
-    console.log(
-      `${ev.count} images: top-1 ${(ev.accuracy * 100).toFixed(2)}%, top-5 ${
-        (ev.top5 * 100).toFixed(2)
-      }%, balanced ${(m.balancedAccuracy * 100).toFixed(2)}%, macro F1 ${m.macroF1.toFixed(4)}`,
-    );
-    console.log(
-      `${"class".padEnd(16)}${"precision".padStart(10)}${"recall".padStart(10)}${
-        "f1".padStart(10)
-      }${"support".padStart(9)}`,
-    );
-    test.classNames.forEach((c, i) =>
-      console.log(
-        `${c.slice(0, 15).padEnd(16)}${m.precision[i].toFixed(3).padStart(10)}${
-          m.recall[i].toFixed(3).padStart(10)
-        }${m.f1[i].toFixed(3).padStart(10)}${String(m.support[i]).padStart(9)}`,
-      )
-    );
-  }
-  if (values.report) {
-    await writeFileAtomic(
-      String(values.report),
-      standaloneReport(`Evaluation of ${values.checkpoint}`, [
-        {
-          title: "Summary",
-          html: htmlTable([["top-1", "top-5", "balanced accuracy", "macro F1"], [
-            ev.accuracy.toFixed(4),
-            ev.top5.toFixed(4),
-            m.balancedAccuracy.toFixed(4),
-            m.macroF1.toFixed(4),
-          ]]),
-        },
-        { title: "Confusion matrix", figure: confusionHeatmap(ev.confusion, test.classNames) },
-        { title: "Per-class metrics", figure: perClassBars(m, test.classNames) },
-      ]),
-    );
+    for (const line of evaluationText(ev, test.classNames)) console.log(line);
   }
 }
 

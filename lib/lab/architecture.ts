@@ -5,34 +5,24 @@
  *
  * @module
  */
-import { VGG_CONFIGS, type VggSpec } from "../models/vgg.ts";
+import { VGG_CONFIGS, vggLayerPlan, type VggSpec } from "../models/vgg.ts";
 
-/** Parameters of a VGG configuration at an input size and class count. */
+/** Parameters of a VGG configuration at an input size and class count, from the builder's own plan. */
 export function vggParameters(
   config: string | VggSpec,
   options: { inputSize?: number; numClasses?: number } = {},
-) {
+): { config: string; weightLayers: number; conv: number; fc: number; total: number } {
   const spec = typeof config === "string" ? VGG_CONFIGS[config] : config;
-  let c = 3, size = options.inputSize ?? 224, conv = 0;
-  for (const block of spec.blocks) {
-    for (const layer of block) {
-      const { channels, kernel } = typeof layer === "number"
-        ? { channels: layer, kernel: 3 }
-        : layer;
-      conv += kernel * kernel * c * channels + channels;
-      c = channels;
-    }
-    size = Math.floor(size / 2);
+  if (!spec) throw new Error(`unknown VGG configuration '${config}'`);
+  let conv = 0, fc = 0, weightLayers = 0;
+  for (const l of vggLayerPlan(spec, options)) {
+    if (l.kind !== "conv") continue;
+    const n = l.kernel * l.kernel * l.inChannels * l.outChannels + l.outChannels;
+    if (/\/fc\d$/.test(l.name)) fc += n;
+    else conv += n;
+    weightLayers++;
   }
-  let fc = 0;
-  const widths = [...spec.fcUnits, options.numClasses ?? 1000];
-  widths.forEach((w, i) => {
-    const k = i === 0 ? size : 1;
-    fc += k * k * c * w + w;
-    c = w;
-  });
-  const layers = spec.blocks.reduce((a, b) => a + b.length, 0) + widths.length;
-  return { config: spec.scope, weightLayers: layers, conv, fc, total: conv + fc };
+  return { config: spec.scope, weightLayers, conv, fc, total: conv + fc };
 }
 
 /** Receptive field of `n` stacked k×k stride-1 convolutions: n·(k−1)+1. */
@@ -41,7 +31,11 @@ export function stackedReceptiveField(n: number, k = 3): number {
 }
 
 /** Weights of `n` stacked k×k convs with C channels in and out (no biases), vs one conv of the same field. */
-export function stackVsSingle(n: number, channels: number, k = 3) {
+export function stackVsSingle(
+  n: number,
+  channels: number,
+  k = 3,
+): { field: number; stacked: number; single: number } {
   const field = stackedReceptiveField(n, k);
   return {
     field,

@@ -9,27 +9,29 @@ import { classCounts, type ImageDataset, subset } from "../data/dataset.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { takePerClass } from "../data/split.ts";
 import type { Model } from "../models/model.ts";
-import { writeCheckpoint } from "../io/checkpoint/writer.ts";
-import { modelTensors } from "../weights/save_model.ts";
+import { encodeCifarBinary } from "../data/cifar_writer.ts";
+import { saveModel } from "../weights/save_model.ts";
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 /** True when the notebooks should run their quick (CI) variant. */
 export function quickMode(): boolean {
   return Deno.env.get("TL_QUICK") === "1";
 }
 
-/** 28×28 gray → 32×32 RGB, CIFAR's CHW record layout (2-pixel zero border). */
-function toCifarRecord(gray: Uint8Array, label: number): Uint8Array {
-  const rec = new Uint8Array(3073);
-  rec[0] = label;
-  for (let y = 0; y < 28; y++) {
-    for (let x = 0; x < 28; x++) {
-      const v = gray[y * 28 + x], p = (y + 2) * 32 + (x + 2);
-      rec[1 + p] = v;
-      rec[1 + 1024 + p] = v;
-      rec[1 + 2048 + p] = v;
+/** 28×28 gray → 32×32 RGB (2-pixel zero border), as CIFAR-shaped stand-ins. */
+function grayToRgb32(ds: ImageDataset): ImageDataset {
+  const n = ds.labels.length;
+  const images = new Uint8Array(n * 3072);
+  for (let i = 0; i < n; i++) {
+    for (let y = 0; y < 28; y++) {
+      for (let x = 0; x < 28; x++) {
+        const v = ds.images[i * 784 + y * 28 + x], p = i * 1024 + (y + 2) * 32 + (x + 2);
+        images.fill(v, p * 3, p * 3 + 3);
+      }
     }
   }
-  return rec;
+  return { ...ds, images, height: 32, width: 32, channels: 3 };
 }
 
 /**
@@ -47,16 +49,8 @@ export async function makeQuickCifar(
     (await loadFashionMnist({ split: "test" })).dataset,
     options.testPerClass ?? 20,
   );
-  const records = (ds: ImageDataset, from: number, to: number) => {
-    const out = new Uint8Array((to - from) * 3073);
-    for (let i = from; i < to; i++) {
-      out.set(
-        toCifarRecord(ds.images.subarray(i * 784, (i + 1) * 784), ds.labels[i]),
-        (i - from) * 3073,
-      );
-    }
-    return out;
-  };
+  const records = (ds: ImageDataset, from: number, to: number) =>
+    encodeCifarBinary(grayToRgb32(subset(ds, range(from, to))));
   const per = Math.ceil(train.labels.length / 5);
   for (let b = 0; b < 5; b++) {
     await Deno.writeFile(
@@ -69,9 +63,12 @@ export async function makeQuickCifar(
   return root;
 }
 
-/** Writes a TF-Slim-named V1 checkpoint of `model`'s (random) weights, as a stand-in for a pretrained one. */
+/**
+ * Writes a TF-Slim-named V1 checkpoint of `model`'s (random) weights, as a
+ * stand-in for a pretrained one (`saveModel` in V1 format); returns `path`.
+ */
 export async function makeQuickCheckpoint(model: Model, path: string): Promise<string> {
-  await writeCheckpoint(path, modelTensors(model), { format: "v1" });
+  await saveModel(model, path, { format: "v1" });
   return path;
 }
 

@@ -94,19 +94,83 @@ export interface VggOptions {
   preprocessing?: Preprocessing;
 }
 
-function convChannels(spec: ConvSpec): { channels: number; kernel: number } {
-  return typeof spec === "number" ? { channels: spec, kernel: 3 } : spec;
-}
+/** One step of a VGG network, as {@linkcode vggLayerPlan} lists them. */
+export type VggLayer =
+  | {
+    kind: "conv";
+    /** Variable scope, e.g. `vgg_16/conv1/conv1_1` or `vgg_16/fc6`. */
+    name: string;
+    kernel: number;
+    inChannels: number;
+    outChannels: number;
+    padding: "SAME" | "VALID";
+    relu: boolean;
+  }
+  | { kind: "lrn" }
+  | { kind: "pool" }
+  | { kind: "dropout"; index: number };
 
 /**
- * Builds a VGG network. The fully connected layers are convolutions as in
- * TF-Slim: the first (`fc6`) covers the whole final feature map with VALID
- * padding (7×7 at 224 input), the rest are 1×1, and the last is always `fc8`.
- * At small inputs the first fc kernel shrinks with the map (1×1 at 32), so
- * `fc6` is not restorable from an ImageNet checkpoint there; every conv layer
- * and the later fc layers keep their ImageNet shapes.
+ * The layers of a VGG configuration at an input size, in order: what
+ * {@linkcode buildVgg} builds and what parameter arithmetic counts. The fully
+ * connected layers are convolutions as in TF-Slim: the first (`fc6`) covers
+ * the whole final feature map with VALID padding (7×7 at 224 input), the
+ * rest are 1×1, and the last is always `fc8`.
  */
-export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Model {
+export function vggLayerPlan(
+  spec: VggSpec,
+  options: { inputSize?: number; numClasses?: number; scope?: string } = {},
+): VggLayer[] {
+  const scope = options.scope ?? spec.scope;
+  const inputSize = options.inputSize ?? 224;
+  const plan: VggLayer[] = [];
+  let channels = 3, size = inputSize;
+  spec.blocks.forEach((block, b) => {
+    block.forEach((layer, l) => {
+      const { channels: out, kernel } = typeof layer === "number"
+        ? { channels: layer, kernel: 3 }
+        : layer;
+      const name = `${scope}/conv${b + 1}/conv${b + 1}_${l + 1}`;
+      plan.push({
+        kind: "conv",
+        name,
+        kernel,
+        inChannels: channels,
+        outChannels: out,
+        padding: "SAME",
+        relu: true,
+      });
+      if (l === 0 && b === 0 && spec.lrnAfterFirstConv) plan.push({ kind: "lrn" });
+      channels = out;
+    });
+    plan.push({ kind: "pool" });
+    size = Math.floor(size / 2);
+  });
+  if (size < 1) {
+    throw new Error(
+      `input size ${inputSize} is too small for ${spec.blocks.length} pooling stages of ${scope}`,
+    );
+  }
+  const widths = [...spec.fcUnits, options.numClasses ?? 1000];
+  const firstFc = 8 - widths.length + 1;
+  widths.forEach((units, i) => {
+    const last = i === widths.length - 1;
+    plan.push({
+      kind: "conv",
+      name: `${scope}/fc${firstFc + i}`,
+      kernel: i === 0 ? size : 1,
+      inChannels: channels,
+      outChannels: units,
+      padding: i === 0 ? "VALID" : "SAME",
+      relu: !last,
+    });
+    if (!last) plan.push({ kind: "dropout", index: i });
+    channels = units;
+  });
+  return plan;
+}
+
+function configOf(config: string | VggSpec): VggSpec {
   const spec = typeof config === "string" ? VGG_CONFIGS[config] : config;
   if (!spec) {
     throw new Error(
@@ -115,43 +179,38 @@ export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Mo
       }`,
     );
   }
+  return spec;
+}
+
+/**
+ * Builds a VGG network from {@linkcode vggLayerPlan}. At small inputs the
+ * first fc kernel shrinks with the map (1×1 at 32), so `fc6` is not
+ * restorable from an ImageNet checkpoint there; every conv layer and the
+ * later fc layers keep their ImageNet shapes.
+ */
+export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Model {
+  const spec = configOf(config);
   const scope = options.scope ?? spec.scope;
   const numClasses = options.numClasses ?? 1000;
   const inputSize = options.inputSize ?? 224;
   const keep = options.dropoutKeepProb ?? 0.5;
   const store = new VariableStore(options.seed ?? 0);
-  const layers: Apply[] = [];
-  let channels = 3;
-  let size = inputSize;
-  spec.blocks.forEach((block, b) => {
-    block.forEach((layer, l) => {
-      const { channels: out, kernel } = convChannels(layer);
-      const name = `${scope}/conv${b + 1}/conv${b + 1}_${l + 1}`;
-      layers.push(conv2d(store, name, [channels, out], { kernel }));
-      if (l === 0 && b === 0 && spec.lrnAfterFirstConv) layers.push(lrn());
-      channels = out;
-    });
-    layers.push(maxPool(2, 2, "VALID"));
-    size = Math.floor(size / 2);
+  const layers: Apply[] = vggLayerPlan(spec, { inputSize, numClasses, scope }).map((l) => {
+    switch (l.kind) {
+      case "conv":
+        return conv2d(store, l.name, [l.inChannels, l.outChannels], {
+          kernel: l.kernel,
+          padding: l.padding,
+          relu: l.relu,
+        });
+      case "lrn":
+        return lrn();
+      case "pool":
+        return maxPool(2, 2, "VALID");
+      case "dropout":
+        return dropout(keep, l.index);
+    }
   });
-  if (size < 1) {
-    throw new Error(
-      `input size ${inputSize} is too small for ${spec.blocks.length} pooling stages of ${scope}`,
-    );
-  }
-  const widths = [...spec.fcUnits, numClasses];
-  const firstFc = 8 - widths.length + 1;
-  widths.forEach((units, i) => {
-    const last = i === widths.length - 1;
-    layers.push(conv2d(store, `${scope}/fc${firstFc + i}`, [channels, units], {
-      kernel: i === 0 ? size : 1,
-      padding: i === 0 ? "VALID" : "SAME",
-      relu: !last,
-    }));
-    if (!last) layers.push(dropout(keep, i));
-    channels = units;
-  });
-  const net = sequential(...layers);
   return classifierModel({
     scope,
     inputSize,
@@ -160,6 +219,6 @@ export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Mo
     preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
     weightDecay: options.weightDecay ?? 5e-4,
     store,
-    forward: net,
+    forward: sequential(...layers),
   });
 }

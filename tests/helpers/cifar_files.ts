@@ -3,6 +3,7 @@
  * version directly, the python version with real numpy pickles (Debian's
  * python3-numpy), archives with the system tar.
  */
+import { encodeCifarBinary } from "../../lib/data/cifar_writer.ts";
 import { seededRandom } from "../../lib/util/random.ts";
 
 export interface CifarRecords {
@@ -32,19 +33,19 @@ export function makeRecords(n: number, classes: number, seed: number): CifarReco
   return out;
 }
 
+/** The records in CIFAR's binary layout, through the toolkit's one writer. */
 export function binaryBytes(r: CifarRecords, variant: "cifar10" | "cifar100"): Uint8Array {
-  const lb = variant === "cifar10" ? 1 : 2;
-  const out = new Uint8Array(r.chw.length * (3072 + lb));
-  r.chw.forEach((row, i) => {
-    const at = i * (3072 + lb);
-    if (lb === 1) out[at] = r.fine[i];
-    else {
-      out[at] = r.coarse[i];
-      out[at + 1] = r.fine[i];
-    }
-    out.set(row, at + lb);
-  });
-  return out;
+  const images = new Uint8Array(r.hwc.length * 3072);
+  r.hwc.forEach((img, i) => images.set(img, i * 3072));
+  const ds = {
+    images,
+    labels: Int32Array.from(r.fine),
+    height: 32,
+    width: 32,
+    channels: 3,
+    classNames: [],
+  };
+  return encodeCifarBinary(ds, { variant, coarse: r.coarse });
 }
 
 const PY = `

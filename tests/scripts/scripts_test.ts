@@ -199,7 +199,7 @@ Deno.test("a 3-trial sweep runs end to end; a rerun skips finished trials", asyn
   await Deno.remove(out, { recursive: true });
 });
 
-Deno.test("the demo measures the strategy table end to end (small sizes) and writes its report", async () => {
+Deno.test("the demo measures the lecture's 2×2 end to end (small sizes) and writes its report", async () => {
   const out = await Deno.makeTempDir();
   const r = await run(
     "demo.ts",
@@ -215,6 +215,8 @@ Deno.test("the demo measures the strategy table end to end (small sizes) and wri
     "32",
     "--test-per-class",
     "6",
+    "--seeds",
+    "2",
     "--backend",
     "wasm",
     "--out",
@@ -222,15 +224,34 @@ Deno.test("the demo measures the strategy table end to end (small sizes) and wri
   );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /saved the pretrained network as a TF-Slim-named V2 checkpoint/);
-  for (const s of ["from scratch", "restore, train fc8 only", "restore, fine-tune all"]) {
-    assert.match(r.stdout, new RegExp(`${s}\\s+\\d+\\.\\d% \\d+s\\s+\\d+\\.\\d% \\d+s`));
+  assert.match(r.stdout, /very similar dataset\s+very different dataset/);
+  assert.match(r.stdout, /very little data\s+\S.* \d+\.\d ± \d+\.\d%.* \d+\.\d ± \d+\.\d%/);
+  assert.match(r.stdout, /quite a lot\s+\S.* \d+\.\d ± \d+\.\d%.* \d+\.\d ± \d+\.\d%/);
+  for (
+    const s of [
+      "from scratch",
+      "linear classifier on top",
+      "fine-tune a few layers",
+      "fine-tune all layers",
+    ]
+  ) {
+    const rows = r.stdout.split("\n").filter((l) => new RegExp(`^  ${s}\\s+\\d+\\.\\d ± `).test(l));
+    assert.equal(rows.length, 4, `${s}: one row per cell`);
   }
+  assert.match(r.stdout, /The measurement agrees with the lecture|Disagrees with the lecture in/);
   const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
-  assert.equal(results.rows.length, 6);
-  assert.ok(
-    results.rows.every((row: { accuracy: number }) => row.accuracy >= 0 && row.accuracy <= 1),
-  );
+  assert.equal(results.cells.length, 4);
+  for (const cell of results.cells) {
+    assert.equal(cell.results.length, 4);
+    const best = Math.max(...cell.results.map((x: { mean: number }) => x.mean));
+    const winner = cell.results.find((x: { strategy: string }) => x.strategy === cell.winner);
+    assert.equal(winner.mean, best);
+    for (const x of cell.results) {
+      assert.equal(x.accuracies.length, 2);
+      assert.ok(x.accuracies.every((a: number) => a >= 0 && a <= 1));
+    }
+  }
   const html = await Deno.readTextFile(`${out}/report.html`);
-  assert.ok(html.includes("Training loss, 4 images per class") && html.includes("window.Plotly"));
+  assert.ok(html.includes("Which strategy wins") && html.includes("window.Plotly"));
   await Deno.remove(out, { recursive: true });
 });

@@ -50,7 +50,12 @@ Deno.test("fineTune checkpoints each stage in its own folder and resumes both", 
   }
   const again = tinyModel(9);
   const [a, b] = await fineTune(again, tinyData(40), { ...opts, checkpointDir: dir });
-  assert.deepEqual([a.resumedFrom, b.resumedFrom, a.history.length, b.history.length], [2, 2, 0, 0]);
+  assert.deepEqual([a.resumedFrom, b.resumedFrom, a.history.length, b.history.length], [
+    2,
+    2,
+    0,
+    0,
+  ]);
   const w = (m: typeof model) => m.store.get("tiny/fc8/weights").dataSync();
   assert.deepEqual(w(again), w(model), "resumed weights are the finished run's");
   model.store.dispose();

@@ -6,7 +6,11 @@ import { latestCheckpoint, openCheckpoint } from "../../lib/io/checkpoint/checkp
 import { fit, fitStages } from "../../lib/train/fit.ts";
 import { classificationLoss, inverseFrequencyWeights } from "../../lib/train/losses.ts";
 import { metricsFromConfusion } from "../../lib/train/metrics.ts";
-import { createOptimizer, optimizerSlots, restoreOptimizerSlots } from "../../lib/train/optimizers.ts";
+import {
+  createOptimizer,
+  optimizerSlots,
+  restoreOptimizerSlots,
+} from "../../lib/train/optimizers.ts";
 import {
   cosineDecay,
   exponentialDecay,

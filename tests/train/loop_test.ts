@@ -70,7 +70,11 @@ Deno.test("a callback's stopReason ends the run after that step; an error skips 
   const failing = createLearner(model, tinyData(40), { batchSize: 10 });
   const seen2: string[] = [];
   await assert.rejects(
-    runLoop(failing, [{ afterStep: () => { throw new Error("boom"); } }, recorder(seen2, 1)]),
+    runLoop(failing, [{
+      afterStep: () => {
+        throw new Error("boom");
+      },
+    }, recorder(seen2, 1)]),
     /boom/,
   );
   assert.ok(!seen2.some((s) => s.startsWith("afterFit")));
@@ -85,7 +89,10 @@ Deno.test("maxSteps mid-epoch still ends that epoch (validation and save run)", 
   const learner = createLearner(model, tinyData(40), { batchSize: 10, epochs: 5, maxSteps: 6 });
   await runLoop(learner, [recorder(seen)]);
   assert.equal(learner.step, 6);
-  assert.deepEqual(seen.filter((s) => s.startsWith("afterEpoch")), ["afterEpoch@4", "afterEpoch@6"]);
+  assert.deepEqual(seen.filter((s) => s.startsWith("afterEpoch")), [
+    "afterEpoch@4",
+    "afterEpoch@6",
+  ]);
   model.store.dispose();
 });
 

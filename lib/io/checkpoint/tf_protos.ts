@@ -6,7 +6,7 @@
  * @module
  */
 import type { WeightDtype } from "../weight_source.ts";
-import { type Extent } from "./ordered_code.ts";
+import type { Extent } from "./ordered_code.ts";
 import { decodeMessage, type ProtoField, ProtoWriter, varintNumber } from "./protobuf.ts";
 
 function fieldsOf(fields: ProtoField[], n: number): ProtoField[] {

@@ -1,0 +1,77 @@
+/**
+ * Evaluating a checkpoint as one call, as `deno task eval` does: build the
+ * model, restore the checkpoint (file, prefix, or a folder's latest),
+ * evaluate a test split, and optionally write an HTML report.
+ *
+ * @module
+ */
+import { type BackendChoice, useBackend } from "../backend/select.ts";
+import type { ImageDataset } from "../data/dataset.ts";
+import { STANDARDIZED_PREPROCESSING, VGG_PREPROCESSING } from "../data/preprocess.ts";
+import { loadDatasetSpec } from "../data/resolve.ts";
+import { buildModel } from "../models/zoo.ts";
+import { standaloneReport } from "../report/plotly.ts";
+import { evaluationSections, summarySection } from "../report/sections.ts";
+import { evaluate, type Evaluation } from "../train/evaluate.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
+import { restore } from "../weights/restore_model.ts";
+
+/** One evaluation. */
+export interface EvalJob {
+  /** Zoo name; default `small_vgg`. */
+  model?: string;
+  /** Dataset spec (its test split is used); default `fashion-mnist`. */
+  dataset?: string;
+  /** Checkpoint file, prefix or folder. */
+  checkpoint: string;
+  /** Default 32. */
+  imageSize?: number;
+  /** Default: the dataset's. */
+  numClasses?: number;
+  /** `standardized` (trained here, default) or `vgg` (ImageNet checkpoints). */
+  preprocessing?: "standardized" | "vgg";
+  /** Default 64. */
+  batch?: number;
+  /** Default `auto`. */
+  backend?: BackendChoice;
+  /** Write an HTML report here. */
+  report?: string;
+  /** Where the restore line goes; `false` for silence. */
+  log?: ((line: string) => void) | false;
+}
+
+/** Runs `job`; returns the evaluation and the test set's class names. */
+export async function runEvalJob(
+  job: EvalJob,
+): Promise<{ evaluation: Evaluation; test: ImageDataset }> {
+  await useBackend(job.backend ?? "auto");
+  const dataset = job.dataset ?? "fashion-mnist";
+  const test = await loadDatasetSpec(dataset, { split: "test" });
+  const model = buildModel(job.model ?? "small_vgg", {
+    numClasses: job.numClasses ?? test.classNames.length,
+    inputSize: job.imageSize ?? 32,
+    preprocessing: job.preprocessing === "vgg" ? VGG_PREPROCESSING : STANDARDIZED_PREPROCESSING,
+  });
+  try {
+    await restore(model, job.checkpoint, { log: job.log });
+    const evaluation = evaluate(model, test, { batchSize: job.batch ?? 64 });
+    if (job.report) {
+      const m = evaluation.metrics;
+      await writeFileAtomic(
+        job.report,
+        standaloneReport(`Evaluation of ${job.checkpoint}`, [
+          summarySection({
+            "top-1": evaluation.accuracy,
+            "top-5": evaluation.top5,
+            "balanced accuracy": m.balancedAccuracy,
+            "macro F1": m.macroF1,
+          }),
+          ...evaluationSections(evaluation, test.classNames),
+        ]),
+      );
+    }
+    return { evaluation, test };
+  } finally {
+    model.store.dispose();
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * A whole training run as one call, as `deno task train` and sweeps' trials
+ * run it: load the dataset, build the model, restore a checkpoint except
+ * excluded scopes, fit (resumable from `<out>/checkpoints`), evaluate, and
+ * write `history.json`, `report.html` and (when finished) `results.json`.
+ *
+ * @module
+ */
+import { type BackendChoice, useBackend } from "../backend/select.ts";
+import { STANDARDIZED_PREPROCESSING, VGG_PREPROCESSING } from "../data/preprocess.ts";
+import { loadDatasetSpec } from "../data/resolve.ts";
+import { takePerClass } from "../data/split.ts";
+import { inScope } from "../models/variables.ts";
+import { buildModel, MODEL_NAMES } from "../models/zoo.ts";
+import { standaloneReport } from "../report/plotly.ts";
+import { evaluationSections, summarySection, trainingSections } from "../report/sections.ts";
+import { evaluate } from "../train/evaluate.ts";
+import { fit } from "../train/fit.ts";
+import type { Sampler } from "../data/batches.ts";
+import type { OptimizerName } from "../train/optimizers.ts";
+import { scheduleFromSpec, type ScheduleSpec } from "../train/schedules.ts";
+import { writeFileAtomic } from "../util/atomic.ts";
+import { UsageError } from "../util/cli.ts";
+import { restore } from "../weights/restore_model.ts";
+
+/** One training run; every field but `model` and `dataset` has the `train` script's default. */
+export interface TrainJob {
+  /** A zoo name (`small_vgg`, `vgg_16`, `resnet_v1_50`, ...). */
+  model: string;
+  /** A dataset spec: `fashion-mnist`, `mnist[:dir]`, `cifar10:<path>`, `folder:<path>`. */
+  dataset: string;
+  /** Model input size; default 32. */
+  imageSize?: number;
+  /** Default: the dataset's. */
+  numClasses?: number;
+  /** At most this many training images per class. */
+  perClass?: number;
+  /** At most this many test images per class. */
+  testPerClass?: number;
+  /** Restore from this checkpoint first. */
+  checkpoint?: string;
+  /** Scopes not restored. */
+  exclude?: string[];
+  /** Scopes trained; default all. */
+  trainable?: string[];
+  /** Default `adam`. */
+  optimizer?: OptimizerName;
+  /** For `momentum` / `rmsprop`. */
+  momentum?: number;
+  /** Default a constant 0.001. */
+  schedule?: ScheduleSpec;
+  /** Default 1. */
+  epochs?: number;
+  /** Stop after this many steps. */
+  maxSteps?: number;
+  /** Default 64. */
+  batch?: number;
+  /** L2 weight decay; default the model's. */
+  weightDecay?: number;
+  /** Label smoothing ε. */
+  labelSmoothing?: number;
+  /** Clip gradients to this global norm. */
+  clipNorm?: number;
+  /** Per-class loss weights, or `inverse`. */
+  classWeights?: number[] | "inverse";
+  /** Focal loss γ. */
+  focalGamma?: number;
+  /** Default `shuffle`. */
+  sampler?: Sampler;
+  /** Random crop (pad 4) and horizontal flip. */
+  augment?: boolean;
+  /** Default 0. */
+  seed?: number;
+  /** Default `auto`. */
+  backend?: BackendChoice;
+  /** Output folder; default `out/train`. */
+  out?: string;
+  /** Save every N steps as well as each epoch. */
+  checkpointEvery?: number;
+  /** Checkpoints kept; default 5. */
+  keep?: number;
+  /** Log a line every N steps; default 0 (none). */
+  logEvery?: number;
+}
+
+/** What a finished (or interrupted) job reports; `results.json` holds it. */
+export interface TrainSummary {
+  model: string;
+  dataset: string;
+  steps: number;
+  interrupted: boolean;
+  testAccuracy: number;
+  top5: number;
+  balancedAccuracy: number;
+  macroF1: number;
+  imagesPerSecond: number;
+  /** Share of the run spent outside train steps. */
+  loopOverhead: number;
+  seconds: number;
+  lastCheckpoint?: string;
+}
+
+/** Runs `job` and writes its outputs under `job.out`; `log` gets the progress lines. */
+export async function runTrainJob(
+  job: TrainJob,
+  options: { log?: (line: string) => void } = {},
+): Promise<TrainSummary> {
+  const log = options.log ?? ((l: string) => console.log(l));
+  if (!MODEL_NAMES.includes(job.model)) {
+    throw new UsageError(`--model: expected one of ${MODEL_NAMES.join(", ")}, got '${job.model}'`);
+  }
+  if (job.exclude && !job.checkpoint) {
+    throw new UsageError("--exclude only applies with --checkpoint");
+  }
+  const out = job.out ?? "out/train";
+  const batch = job.batch ?? 64;
+  const imageSize = job.imageSize ?? 32;
+  const backend = await useBackend(job.backend ?? "auto");
+  let train = await loadDatasetSpec(job.dataset, { split: "train" });
+  let test = await loadDatasetSpec(job.dataset, { split: "test" });
+  if (job.testPerClass !== undefined) test = takePerClass(test, job.testPerClass);
+  if (job.perClass !== undefined) train = takePerClass(train, job.perClass);
+  const numClasses = job.numClasses ?? train.classNames.length;
+  if (numClasses < train.classNames.length) {
+    throw new UsageError(
+      `--num-classes ${numClasses} is fewer than the dataset's ${train.classNames.length} classes`,
+    );
+  }
+  // Networks trained from scratch here get unit-scale inputs; restored ones keep the checkpoint's.
+  const model = buildModel(job.model, {
+    numClasses,
+    inputSize: imageSize,
+    seed: job.seed ?? 0,
+    preprocessing: job.checkpoint ? VGG_PREPROCESSING : STANDARDIZED_PREPROCESSING,
+  });
+  const names = model.store.list().map((v) => v.name);
+  for (const s of [...(job.trainable ?? []), ...(job.exclude ?? [])]) {
+    if (!names.some((nm) => inScope(nm, s))) {
+      throw new UsageError(
+        `scope '${s}' matches no variable of ${model.scope} (e.g. ${names.at(-1)})`,
+      );
+    }
+  }
+  log(
+    `backend: ${backend.description}; model ${model.scope} at ${imageSize}×${imageSize}, ` +
+      `${numClasses} classes; ${train.labels.length} training images`,
+  );
+  if (job.checkpoint) await restore(model, job.checkpoint, { exclude: job.exclude, log });
+  const stepsPerEpoch = Math.ceil(train.labels.length / batch);
+  const result = await fit(model, train, {
+    epochs: job.epochs ?? 1,
+    batchSize: batch,
+    optimizer: job.optimizer,
+    momentum: job.momentum,
+    learningRate: scheduleFromSpec(job.schedule ?? { kind: "constant", lr: 1e-3 }, stepsPerEpoch),
+    trainableScopes: job.trainable,
+    weightDecay: job.weightDecay,
+    labelSmoothing: job.labelSmoothing,
+    clipNorm: job.clipNorm,
+    classWeights: job.classWeights,
+    focalGamma: job.focalGamma,
+    sampler: job.sampler,
+    augment: job.augment ? { flip: true, cropPadding: 4 } : undefined,
+    seed: job.seed ?? 0,
+    maxSteps: job.maxSteps,
+    validation: test,
+    checkpointDir: `${out}/checkpoints`,
+    checkpointEvery: job.checkpointEvery,
+    keep: job.keep ?? 5,
+    logEvery: job.logEvery ?? 0,
+    log,
+  });
+  const ev = result.epochs.at(-1)?.validation ?? evaluate(model, test, { batchSize: batch });
+  const summary: TrainSummary = {
+    model: model.scope,
+    dataset: job.dataset,
+    steps: result.step,
+    interrupted: result.interrupted,
+    testAccuracy: ev.accuracy,
+    top5: ev.top5,
+    balancedAccuracy: ev.metrics.balancedAccuracy,
+    macroF1: ev.metrics.macroF1,
+    imagesPerSecond: result.imagesPerSecond,
+    loopOverhead: 1 - result.stepSeconds / result.seconds,
+    seconds: result.seconds,
+    lastCheckpoint: result.lastCheckpoint,
+  };
+  model.store.dispose();
+  await Deno.mkdir(out, { recursive: true });
+  const epochs = result.epochs.map((e) => ({
+    epoch: e.epoch,
+    step: e.step,
+    accuracy: e.validation.accuracy,
+  }));
+  await writeFileAtomic(`${out}/history.json`, JSON.stringify({ steps: result.history, epochs }));
+  await writeFileAtomic(
+    `${out}/report.html`,
+    standaloneReport(`${model.scope} on ${job.dataset}`, [
+      summarySection({ ...summary }),
+      ...trainingSections(result.history, result.epochs),
+      ...evaluationSections(ev, test.classNames),
+    ]),
+  );
+  // results.json last: a sweep treats its presence as "this trial finished".
+  if (!result.interrupted) {
+    await writeFileAtomic(`${out}/results.json`, JSON.stringify(summary, null, 2));
+  }
+  log(
+    `test accuracy ${(ev.accuracy * 100).toFixed(2)}% (balanced ${
+      (ev.metrics.balancedAccuracy * 100).toFixed(2)
+    }%); report ${out}/report.html`,
+  );
+  return summary;
+}

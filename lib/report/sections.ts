@@ -1,0 +1,82 @@
+/**
+ * The report sections the toolkit's jobs share: a summary table, a run's
+ * training curves, an evaluation's confusion matrix and per-class bars, and
+ * a sweep's comparison. Scripts and notebooks assemble reports from these.
+ *
+ * @module
+ */
+import type { Evaluation } from "../train/evaluate.ts";
+import type { EpochRecord, StepRecord } from "../train/learner.ts";
+import {
+  confusionHeatmap,
+  learningRateChart,
+  perClassBars,
+  sweepComparison,
+  trainingCurves,
+} from "./charts.ts";
+import { htmlTable, type ReportSection } from "./plotly.ts";
+
+/** A two-column table of named values (numbers to 4 decimals). */
+export function summarySection(
+  values: Record<string, unknown>,
+  title = "Summary",
+): ReportSection {
+  const cell = (v: unknown) => typeof v === "number" ? +v.toFixed(4) : String(v);
+  return {
+    title,
+    html: htmlTable([["metric", "value"], ...Object.entries(values).map(([k, v]) => [k, cell(v)])]),
+  };
+}
+
+/** Training curves and the learning rate of one run. */
+export function trainingSections(history: StepRecord[], epochs: EpochRecord[]): ReportSection[] {
+  return [
+    { title: "Training curves", figure: trainingCurves(history, epochs) },
+    { title: "Learning rate", figure: learningRateChart(history) },
+  ];
+}
+
+/** Confusion matrix and per-class metrics of an evaluation, limited to the named classes. */
+export function evaluationSections(
+  ev: Evaluation,
+  classNames: string[],
+  label = "test",
+): ReportSection[] {
+  const n = classNames.length;
+  return [
+    {
+      title: `Confusion matrix (${label})`,
+      figure: confusionHeatmap(ev.confusion.slice(0, n).map((r) => r.slice(0, n)), classNames),
+    },
+    { title: `Per-class metrics (${label})`, figure: perClassBars(ev.metrics, classNames) },
+  ];
+}
+
+/**
+ * A sweep's comparison chart of `metric` (bars by the first varied key,
+ * grouped by the others) and the table of all trials.
+ */
+export function sweepSections(
+  rows: Record<string, unknown>[],
+  varied: string[],
+  metric: string,
+): ReportSection[] {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return [
+    {
+      title: `Comparison: ${metric}`,
+      figure: sweepComparison(
+        rows.map((r) => ({
+          label: varied.slice(0, 1).map((k) => `${k}=${r[k]}`).join(""),
+          group: varied.slice(1).map((k) => `${k}=${r[k]}`).join(", "),
+          value: Number(r[metric]),
+        })),
+        metric,
+      ),
+    },
+    {
+      title: "All trials",
+      html: htmlTable([keys, ...rows.map((r) => keys.map((k) => String(r[k] ?? "")))]),
+    },
+  ];
+}
