@@ -179,6 +179,25 @@ Deno.test({
 });
 
 Deno.test({
+  name: "notebook 07: the lecture's 2×2 measured, and the LR range test",
+  ...opts,
+}, async () => {
+  const { cells } = await runNotebook("07_when_to_fine_tune.ipynb");
+  const t = text(cells);
+  assert.match(t, /saved the pretrained network as a TF-Slim-named V2 checkpoint/);
+  assert.match(t, /very similar dataset\s+very different dataset/);
+  for (const s of ["from scratch", "linear classifier on top", "fine-tune a few layers"]) {
+    assert.equal(t.split("\n").filter((l) => l.startsWith(`  ${s} `)).length, 4, s);
+  }
+  assert.match(t, /restored \d+ variables of small_vgg .*\(small_vgg\/fc8\)/);
+  assert.match(t, /steepest descent at \d\.\de[-+]\d+, minimum\/10 at \d\.\de[-+]\d+/);
+  const html = htmlOutputs(cells);
+  assert.ok(html.some((h) => h.includes("very little data") && h.includes("<table>")));
+  assert.ok(html.some((h) => h.includes("Learning-rate range test")), "the lrFind chart");
+  assertCharts(cells, 2, 0);
+});
+
+Deno.test({
   name: "exported HTML draws the Plotly charts in headless Chromium, offline",
   ignore: !haveJupyter || !haveChromium,
   sanitizeResources: false,

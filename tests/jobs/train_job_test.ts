@@ -1,0 +1,60 @@
+/** The train job, and the eval job (lib/jobs/eval_job.ts) on the folder the train job wrote. */
+import assert from "node:assert/strict";
+import { runEvalJob } from "../../lib/jobs/eval_job.ts";
+import { runTrainJob } from "../../lib/jobs/train_job.ts";
+import { UsageError } from "../../lib/util/cli.ts";
+
+const base = {
+  model: "small_vgg",
+  dataset: "fashion-mnist",
+  perClass: 5,
+  testPerClass: 3,
+  batch: 16,
+  maxSteps: 2,
+  backend: "wasm" as const,
+};
+
+Deno.test("a train job writes checkpoints, history, report and results; eval reads the folder", async () => {
+  const out = await Deno.makeTempDir();
+  const lines: string[] = [];
+  const summary = await runTrainJob({ ...base, out, logEvery: 1 }, { log: (l) => lines.push(l) });
+  assert.equal(summary.steps, 2);
+  assert.equal(summary.interrupted, false);
+  assert.ok(summary.testAccuracy >= 0 && summary.testAccuracy <= 1);
+  assert.match(lines[0], /^backend: .*model small_vgg at 32×32, 10 classes; 50 training images/);
+  assert.ok(lines.some((l) => /^step 2: loss \d/.test(l)));
+  assert.match(lines.at(-1)!, /test accuracy \d+\.\d+% \(balanced/);
+  const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
+  assert.deepEqual(results, JSON.parse(JSON.stringify(summary)));
+  const history = JSON.parse(await Deno.readTextFile(`${out}/history.json`));
+  assert.deepEqual(history.steps.map((s: { step: number }) => s.step), [1, 2]);
+  const report = await Deno.readTextFile(`${out}/report.html`);
+  for (const t of ["Summary", "Training curves", "Confusion matrix (test)", "Per-class metrics"]) {
+    assert.ok(report.includes(t), t);
+  }
+  assert.match(await Deno.readTextFile(`${out}/checkpoints/checkpoint`), /model\.ckpt-2/);
+
+  const { evaluation, test } = await runEvalJob({
+    checkpoint: `${out}/checkpoints`,
+    backend: "wasm",
+    report: `${out}/eval.html`,
+    log: false,
+  });
+  assert.equal(evaluation.count, test.labels.length);
+  assert.equal(test.labels.length, 10_000);
+  assert.ok((await Deno.readTextFile(`${out}/eval.html`)).includes("balanced accuracy"));
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("a train job refuses scopes that match nothing and exclude without a checkpoint", async () => {
+  await assert.rejects(
+    runTrainJob({ ...base, out: "/tmp/never", trainable: ["vgg_16/fc8"] }, { log: () => {} }),
+    (e) =>
+      e instanceof UsageError &&
+      /scope 'vgg_16\/fc8' matches no variable of small_vgg/.test(e.message),
+  );
+  await assert.rejects(
+    runTrainJob({ ...base, out: "/tmp/never", exclude: ["small_vgg/fc8"] }),
+    (e) => e instanceof UsageError && /--exclude only applies with --checkpoint/.test(e.message),
+  );
+});
