@@ -91,5 +91,5 @@ export {
   transferTableText,
   vggParameters,
 } from "./lib/lab/mod.ts";
-export { createProgress } from "./lib/util/progress.ts";
-export { seededRandom } from "./lib/util/random.ts";
+export { createProgress, type Progress, type ProgressOptions } from "./lib/util/progress.ts";
+export { type Random, seededRandom } from "./lib/util/random.ts";

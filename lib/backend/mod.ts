@@ -20,6 +20,8 @@ export {
   tensorPeakBytes,
 } from "./onednn_backend.ts";
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from "./wasm_training_kernels.ts";
+export type { OneDnn, Symbols } from "./onednn/library.ts";
+export type { OneDnnHost } from "./onednn/memory.ts";
 export {
   ONEDNN_KERNELS,
   registerOneDnnKernels,

@@ -37,7 +37,9 @@ export interface BatchOptions {
 
 /** One batch, ready for a model. The caller disposes the tensors. */
 export interface Batch {
+  /** Images as the model takes them: [batch, size, size, channels], preprocessed. */
   images: tf.Tensor4D;
+  /** Integer class labels [batch]. */
   labels: tf.Tensor1D;
   /** Dataset indices of the images. */
   indices: Int32Array;

@@ -39,6 +39,7 @@ export interface MnistOptions {
 
 /** A loaded dataset and where it came from. */
 export interface LoadedDataset {
+  /** The images and labels. */
   dataset: ImageDataset;
   /** The folder or package it was read from. */
   source: string;

@@ -29,7 +29,13 @@ export {
   type MnistOptions,
 } from "./fashion_mnist.ts";
 export { type ImageFolderOptions, loadImageFolder } from "./image_folder.ts";
-export { readPickle } from "./pickle.ts";
+export {
+  type NdArray,
+  type PickleDtype,
+  type PickleGlobal,
+  type PickleValue,
+  readPickle,
+} from "./pickle.ts";
 export {
   type Augmentation,
   type Preprocessing,
@@ -37,5 +43,5 @@ export {
   UNIT_PREPROCESSING,
   VGG_PREPROCESSING,
 } from "./preprocess.ts";
-export { DATASET_KINDS, loadDatasetSpec } from "./resolve.ts";
-export { stratifiedSplit, takePerClass } from "./split.ts";
+export { DATASET_KINDS, type DatasetSpecOptions, loadDatasetSpec } from "./resolve.ts";
+export { type SplitOptions, stratifiedSplit, takePerClass } from "./split.ts";

@@ -9,11 +9,13 @@
 
 /** A numpy array decoded from a pickle. */
 export interface NdArray {
+  /** Tag of this value kind. */
   kind: "ndarray";
   /** numpy type string without byte order, e.g. `u1`, `f4`, `i8`. */
   dtype: string;
   /** Byte order: `<`, `>` or `|` (not applicable). */
   byteOrder: string;
+  /** Dimensions. */
   shape: number[];
   /** Raw element bytes in C order (Fortran-ordered arrays are rejected). */
   data: Uint8Array;
@@ -35,14 +37,19 @@ export type PickleValue =
 
 /** A numpy dtype object. */
 export interface PickleDtype {
+  /** Tag of this value kind. */
   kind: "dtype";
+  /** numpy type string without byte order, e.g. `u1`. */
   dtype: string;
+  /** Byte order: `<`, `>` or `|`. */
   byteOrder: string;
 }
 
 /** A reference to one of the allowed globals (never called, only matched). */
 export interface PickleGlobal {
+  /** Tag of this value kind. */
   kind: "global";
+  /** Dotted name, e.g. `numpy.dtype`. */
   name: string;
 }
 

@@ -15,6 +15,7 @@ export const DATASET_KINDS = ["fashion-mnist", "mnist", "cifar10", "cifar100", "
 
 /** Options of {@linkcode loadDatasetSpec}. */
 export interface DatasetSpecOptions {
+  /** Which split to load. */
   split: "train" | "test";
   /** Image folders have no split: this fraction (seeded) becomes `test`. Default 0.2. */
   testFraction?: number;

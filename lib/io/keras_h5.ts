@@ -44,6 +44,7 @@ function strings(v: unknown): string[] {
 
 /** An opened Keras HDF5 weights file. Names are the `weight_names` without `:0`. */
 export class KerasH5Reader implements WeightSource {
+  /** The format, as `openWeights` reports it. */
   readonly format = "keras-h5" as const;
   readonly description: string;
   #file: H5File;

@@ -39,8 +39,10 @@ interface Entry extends WeightInfo {
 
 /** An opened safetensors file. */
 export class SafetensorsReader implements WeightSource {
+  /** The format, as `openWeights` reports it. */
   readonly format = "safetensors" as const;
   readonly description: string;
+  /** The header's `__metadata__` strings. */
   readonly metadata: Record<string, string>;
   #file: FileReader;
   #entries: Map<string, Entry>;

@@ -22,8 +22,11 @@ export type WeightDtype =
 
 /** A variable as listed by a source, before reading its values. */
 export interface WeightInfo {
+  /** Variable name (TF-Slim style, e.g. `vgg_16/fc8/weights`). */
   name: string;
+  /** Element type. */
   dtype: WeightDtype;
+  /** Dimensions. */
   shape: number[];
 }
 
@@ -40,7 +43,9 @@ export type NumericArray =
 
 /** Values of one variable. */
 export interface WeightValue {
+  /** Element type. */
   dtype: WeightDtype;
+  /** Dimensions. */
   shape: number[];
   /** Typed values; strings come as an array of byte strings. */
   data: NumericArray | Uint8Array[];

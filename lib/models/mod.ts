@@ -5,17 +5,35 @@
  * @module
  */
 export {
+  type Apply,
   batchNorm,
+  type BatchNormOptions,
   conv2d,
+  type Conv2dOptions,
   dropout,
+  type ExplicitPadding,
   type ForwardContext,
   lrn,
   maxPool,
+  type Padding,
   sequential,
 } from "./layers.ts";
 export { forwardFlops } from "./flops.ts";
 export { INFERENCE, type Model, parameterCount } from "./model.ts";
-export { inScope, type NamedVariable, VariableStore } from "./variables.ts";
-export { buildVgg, VGG_CONFIGS, type VggOptions, type VggSpec } from "./vgg.ts";
-export { buildResnetV1, RESNET_V1_CONFIGS, type ResnetOptions } from "./resnet.ts";
+export { type Initializer, inScope, type NamedVariable, VariableStore } from "./variables.ts";
+export {
+  buildVgg,
+  type ConvSpec,
+  VGG_CONFIGS,
+  type VggLayer,
+  vggLayerPlan,
+  type VggOptions,
+  type VggSpec,
+} from "./vgg.ts";
+export {
+  buildResnetV1,
+  RESNET_V1_CONFIGS,
+  type ResnetBlockSpec,
+  type ResnetOptions,
+} from "./resnet.ts";
 export { buildModel, MODEL_NAMES, type ZooOptions } from "./zoo.ts";

@@ -24,8 +24,11 @@ import { VariableStore } from "./variables.ts";
 
 /** One block: bottleneck width, unit count and the stride of its last unit. */
 export interface ResnetBlockSpec {
+  /** Bottleneck width (the unit's output is 4×). */
   baseDepth: number;
+  /** Units in the block. */
   units: number;
+  /** Stride of the block's last unit. */
   stride: number;
 }
 

@@ -18,9 +18,13 @@ export const MODEL_NAMES: string[] = [...Object.keys(VGG_NAMES), ...Object.keys(
 
 /** Options of {@linkcode buildModel}. */
 export interface ZooOptions {
+  /** Output classes. */
   numClasses: number;
+  /** Input height and width. */
   inputSize: number;
+  /** Seed of the initial values; default 0. */
   seed?: number;
+  /** Input preprocessing; default the family's. */
   preprocessing?: Preprocessing;
 }
 

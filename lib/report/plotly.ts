@@ -10,7 +10,9 @@ import { escapeHtml } from "../util/html.ts";
 
 /** A Plotly figure: traces and layout, as plotly.js takes them. */
 export interface Figure {
+  /** Plotly traces. */
   data: Record<string, unknown>[];
+  /** Plotly layout. */
   layout?: Record<string, unknown>;
 }
 
@@ -60,9 +62,11 @@ draw();})();</script>`;
 
 /** A section of a standalone report. */
 export interface ReportSection {
+  /** Section heading. */
   title: string;
   /** Chart, or raw HTML (a table, text). */
   figure?: Figure;
+  /** Raw HTML after the figure (a table, text). */
   html?: string;
 }
 

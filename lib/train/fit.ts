@@ -53,7 +53,9 @@ export interface FitOptions extends Omit<LearnerOptions, "initialLearningRate"> 
 
 /** What {@linkcode fit} returns. */
 export interface FitResult {
+  /** Every step of the run. */
   history: StepRecord[];
+  /** Validation after each epoch (with `validation`). */
   epochs: EpochRecord[];
   /** Global step reached. */
   step: number;
@@ -67,6 +69,7 @@ export interface FitResult {
   imagesPerSecond: number;
   /** Seconds spent inside train steps (the rest is loop overhead). */
   stepSeconds: number;
+  /** Seconds of the whole run. */
   seconds: number;
   /** The last checkpoint written, if any. */
   lastCheckpoint?: string;

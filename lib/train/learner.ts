@@ -18,16 +18,23 @@ import { createTrainStep, type TrainStep } from "./step.ts";
 export interface StepRecord {
   /** Global step after this update (1-based). */
   step: number;
+  /** Epoch of this step (1-based). */
   epoch: number;
+  /** Batch loss (plus weight decay). */
   loss: number;
+  /** Batch accuracy before the update. */
   accuracy: number;
+  /** Rate used for this update. */
   learningRate: number;
 }
 
 /** Validation after an epoch. */
 export interface EpochRecord {
+  /** Epoch just finished (1-based). */
   epoch: number;
+  /** Global step at its end. */
   step: number;
+  /** Metrics on the validation data. */
   validation: Evaluation;
 }
 
@@ -69,16 +76,25 @@ export interface LearnerOptions {
 
 /** A training run's shared state; callbacks read it and may change what they own. */
 export interface Learner {
+  /** The model being trained. */
   readonly model: Model;
+  /** Training data. */
   readonly data: ImageDataset;
+  /** The compiled step (trainable variables, loss, update). */
   readonly trainStep: TrainStep;
+  /** The optimizer and its kind. */
   readonly optimizer: NamedOptimizer;
+  /** Images per step. */
   readonly batchSize: number;
+  /** Seed of data order, dropout and augmentation. */
   readonly seed: number;
+  /** How images are drawn. */
   readonly sampler?: Sampler;
+  /** Augmentation of training batches. */
   readonly augment?: Augmentation;
   /** Epochs to run in all (a resumed run counts the ones already done). */
   readonly epochs: number;
+  /** Batches in one epoch. */
   readonly stepsPerEpoch: number;
   /** The global step at which the run ends. */
   readonly totalSteps: number;
@@ -106,6 +122,7 @@ export interface Learner {
   resumedCheckpoint?: string;
   /** The last checkpoint this run wrote. */
   lastCheckpoint?: string;
+  /** Writes a log line (console by default). */
   log(line: string): void;
 }
 

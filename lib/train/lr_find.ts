@@ -32,9 +32,11 @@ export interface LrFindOptions
 
 /** What {@linkcode lrFind} measured. */
 export interface LrFindResult {
+  /** Rate of each step. */
   learningRates: number[];
   /** Bias-corrected exponentially smoothed losses. */
   losses: number[];
+  /** Unsmoothed batch losses. */
   rawLosses: number[];
   /** The rate where the smoothed loss falls fastest (steepest negative slope in log-rate). */
   steepest: number;

@@ -7,11 +7,15 @@
 
 /** Per-class and overall metrics. */
 export interface ClassMetrics {
+  /** Per class: of the images predicted as the class, the share that are. */
   precision: number[];
+  /** Per class: of the images of the class, the share found. */
   recall: number[];
+  /** Per class: harmonic mean of precision and recall. */
   f1: number[];
   /** Images per class in the evaluated split. */
   support: number[];
+  /** Share of all images predicted correctly. */
   accuracy: number;
   /** Mean recall over classes present in the split. */
   balancedAccuracy: number;

@@ -33,6 +33,7 @@ export {
   createOptimizer,
   type NamedOptimizer,
   type OptimizerName,
+  type OptimizerOptions,
   OPTIMIZERS,
 } from "./optimizers.ts";
 export {

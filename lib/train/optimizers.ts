@@ -29,7 +29,9 @@ export interface OptimizerOptions {
 
 /** An optimizer that remembers its kind (for slots in checkpoints). */
 export interface NamedOptimizer {
+  /** The optimizer's name (sets the slot names in checkpoints). */
   kind: OptimizerName;
+  /** The tfjs optimizer. */
   optimizer: tf.Optimizer;
 }
 

@@ -67,6 +67,7 @@ export const SCHEDULE_KINDS = ["constant", "exponential", "piecewise", "cosine"]
 
 /** A schedule described in epochs (what a command line or a sweep gives). */
 export interface ScheduleSpec {
+  /** Which schedule. */
   kind: typeof SCHEDULE_KINDS[number];
   /** Base rate. */
   lr: number;

@@ -22,6 +22,7 @@ export interface RestoreOptions {
 
 /** What a restore did, by model variable name. */
 export interface RestoreReport {
+  /** Assigned from the source. */
   restored: string[];
   /** Excluded (or not included) by scope. */
   skipped: string[];

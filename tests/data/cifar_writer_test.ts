@@ -1,23 +1,10 @@
 import assert from "node:assert/strict";
 import { encodeCifarBinary } from "../../lib/data/cifar_writer.ts";
-import { makeRecords } from "../helpers/cifar_files.ts";
-
-function datasetOf(r: ReturnType<typeof makeRecords>) {
-  const images = new Uint8Array(r.hwc.length * 3072);
-  r.hwc.forEach((img, i) => images.set(img, i * 3072));
-  return {
-    images,
-    labels: Int32Array.from(r.fine),
-    height: 32,
-    width: 32,
-    channels: 3,
-    classNames: [],
-  };
-}
+import { makeRecords, recordsDataset } from "../helpers/cifar_files.ts";
 
 Deno.test("CIFAR-10 records: label byte, then the R, G and B planes (CHW)", () => {
   const r = makeRecords(3, 10, 5); // chw rows are built independently of the writer
-  const bytes = encodeCifarBinary(datasetOf(r));
+  const bytes = encodeCifarBinary(recordsDataset(r));
   assert.equal(bytes.length, 3 * 3073);
   r.chw.forEach((row, i) => {
     assert.equal(bytes[i * 3073], r.fine[i]);
@@ -27,7 +14,7 @@ Deno.test("CIFAR-10 records: label byte, then the R, G and B planes (CHW)", () =
 
 Deno.test("CIFAR-100 records: coarse then fine label", () => {
   const r = makeRecords(2, 100, 6);
-  const bytes = encodeCifarBinary(datasetOf(r), { variant: "cifar100", coarse: r.coarse });
+  const bytes = encodeCifarBinary(recordsDataset(r), { variant: "cifar100", coarse: r.coarse });
   assert.equal(bytes.length, 2 * 3074);
   assert.deepEqual([bytes[0], bytes[1], bytes[3074], bytes[3075]], [
     r.coarse[0],

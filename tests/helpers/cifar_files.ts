@@ -4,6 +4,7 @@
  * python3-numpy), archives with the system tar.
  */
 import { encodeCifarBinary } from "../../lib/data/cifar_writer.ts";
+import type { ImageDataset } from "../../lib/data/dataset.ts";
 import { seededRandom } from "../../lib/util/random.ts";
 
 export interface CifarRecords {
@@ -33,11 +34,11 @@ export function makeRecords(n: number, classes: number, seed: number): CifarReco
   return out;
 }
 
-/** The records in CIFAR's binary layout, through the toolkit's one writer. */
-export function binaryBytes(r: CifarRecords, variant: "cifar10" | "cifar100"): Uint8Array {
+/** The records' HWC images as a dataset labelled by their fine labels. */
+export function recordsDataset(r: CifarRecords): ImageDataset {
   const images = new Uint8Array(r.hwc.length * 3072);
   r.hwc.forEach((img, i) => images.set(img, i * 3072));
-  const ds = {
+  return {
     images,
     labels: Int32Array.from(r.fine),
     height: 32,
@@ -45,7 +46,11 @@ export function binaryBytes(r: CifarRecords, variant: "cifar10" | "cifar100"): U
     channels: 3,
     classNames: [],
   };
-  return encodeCifarBinary(ds, { variant, coarse: r.coarse });
+}
+
+/** The records in CIFAR's binary layout, through the toolkit's one writer. */
+export function binaryBytes(r: CifarRecords, variant: "cifar10" | "cifar100"): Uint8Array {
+  return encodeCifarBinary(recordsDataset(r), { variant, coarse: r.coarse });
 }
 
 const PY = `

@@ -222,7 +222,8 @@ const SYMBOLS = {
   },
 } as const;
 
-type Symbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+/** The FFI symbols of libdnnl this module binds. */
+export type Symbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
 /** A memory descriptor: an opaque struct living in a JS-owned buffer. */
 export type MemoryDesc = Uint8Array<ArrayBuffer>;

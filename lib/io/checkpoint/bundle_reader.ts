@@ -26,9 +26,13 @@ export function shardPath(prefix: string, shard: number, numShards: number): str
 
 /** An opened V2 checkpoint. */
 export class BundleReader implements WeightSource {
+  /** Which checkpoint format this reader reads. */
   readonly format = "v2" as const;
+  /** The V2 prefix (`<prefix>.index`, `<prefix>.data-*`). */
   readonly prefix: string;
+  /** The bundle header (version, shard count, endianness). */
   readonly header: BundleHeader;
+  /** Index entries by tensor name. */
   readonly entries: Map<string, BundleEntry>;
   readonly description: string;
   #shards = new Map<number, FileReader>();

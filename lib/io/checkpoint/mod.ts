@@ -14,6 +14,8 @@ export {
   resolveCheckpoint,
 } from "./checkpoint.ts";
 export { SliceReader } from "./slice_reader.ts";
+export type { BundleEntry, BundleHeader, SliceMeta } from "./tf_protos.ts";
+export type { Extent } from "./ordered_code.ts";
 export {
   formatCheckpointState,
   type NamedTensor,

@@ -7,7 +7,9 @@
 
 /** A slice extent: `length` undefined means the full dimension. */
 export interface Extent {
+  /** First index on this axis. */
   start: number;
+  /** Indices on this axis; undefined = all (`-`). */
   length?: number;
 }
 

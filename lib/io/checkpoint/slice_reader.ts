@@ -26,10 +26,14 @@ import {
 
 /** An opened V1 checkpoint file. */
 export class SliceReader implements WeightSource {
+  /** Which checkpoint format this reader reads. */
   readonly format = "v1" as const;
+  /** The V1 file. */
   readonly path: string;
   readonly description: string;
+  /** Saved-slice metadata by tensor name. */
   readonly tensors: Map<string, SliceMeta>;
+  /** The TF version that wrote the file. */
   readonly producer: number;
   #table: TableReader;
 

@@ -61,13 +61,19 @@ export function encodeSlice(extents: Extent[]): Uint8Array {
 
 /** A V2 index entry. */
 export interface BundleEntry {
+  /** TF DataType code. */
   dtype: number;
+  /** Dimensions. */
   shape: number[];
+  /** Data shard holding the bytes. */
   shardId: number;
+  /** Byte offset in the shard. */
   offset: number;
+  /** Byte length. */
   size: number;
   /** Masked CRC32C of the bytes. */
   crc32c: number;
+  /** Slices of a partitioned variable (empty when whole). */
   slices: Extent[][];
 }
 
@@ -101,9 +107,11 @@ export function encodeBundleEntry(e: BundleEntry): Uint8Array {
 
 /** The V2 header. */
 export interface BundleHeader {
+  /** Data shards written. */
   numShards: number;
   /** 0 little-endian, 1 big-endian. */
   endianness: number;
+  /** The TF version that wrote the bundle. */
   producer: number;
 }
 
@@ -129,9 +137,13 @@ export function encodeBundleHeader(h: BundleHeader): Uint8Array {
 
 /** One tensor of a V1 checkpoint's metadata. */
 export interface SliceMeta {
+  /** Tensor name. */
   name: string;
+  /** Full dimensions. */
   shape: number[];
+  /** TF DataType code. */
   dtype: number;
+  /** The saved slices of the tensor. */
   slices: Extent[][];
 }
 

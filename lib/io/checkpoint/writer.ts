@@ -26,6 +26,7 @@ import { compareBytes } from "./table.ts";
 
 /** A tensor to write. */
 export interface NamedTensor extends WeightValue {
+  /** Variable name. */
   name: string;
 }
 
