@@ -8,7 +8,7 @@
  */
 import { parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 import { openWeights } from "../lib/io/open_weights.ts";
-import { elementCount, type WeightInfo, type WeightValue } from "../lib/io/weight_source.ts";
+import { previewValues, summarizeWeights } from "../lib/io/weight_summary.ts";
 
 const FLAGS = {
   tensor: { type: "string", help: "print the values of this tensor" },
@@ -23,29 +23,6 @@ const HELP = usage(
   FLAGS,
 );
 
-const BYTES: Record<string, number> = {
-  float32: 4,
-  float64: 8,
-  int32: 4,
-  int64: 8,
-  float16: 2,
-  bfloat16: 2,
-  int16: 2,
-  uint16: 2,
-  int8: 1,
-  uint8: 1,
-  bool: 1,
-  string: 0,
-};
-
-function values(v: WeightValue, limit: number): (number | string)[] {
-  const all = Array.isArray(v.data) ? v.data.map((s) => new TextDecoder().decode(s)) : Array.from(
-    v.data as ArrayLike<number | bigint>,
-    (x) => (typeof x === "bigint" ? Number(x) : x),
-  );
-  return limit > 0 ? all.slice(0, limit) : all;
-}
-
 async function main(args: string[]) {
   const { values: flags, positionals } = parseFlags(args, FLAGS);
   if (positionals.length !== 1) throw new UsageError("expected exactly one checkpoint path");
@@ -55,9 +32,7 @@ async function main(args: string[]) {
   }
   const file = await openWeights(positionals[0]);
   try {
-    const list: WeightInfo[] = file.list().sort((a, b) => (a.name < b.name ? -1 : 1));
-    const params = list.reduce((a, t) => a + elementCount(t.shape), 0);
-    const bytes = list.reduce((a, t) => a + elementCount(t.shape) * (BYTES[t.dtype] ?? 0), 0);
+    const { tensors: list, parameters: params, bytes } = summarizeWeights(file);
     const wanted = flags["all-tensors"]
       ? list.map((t) => t.name)
       : flags.tensor
@@ -71,7 +46,7 @@ async function main(args: string[]) {
       }
     }
     const shown: Record<string, (number | string)[]> = {};
-    for (const name of wanted) shown[name] = values(await file.read(name), limit);
+    for (const name of wanted) shown[name] = previewValues(await file.read(name), limit);
     if (flags.json) {
       console.log(
         JSON.stringify(

@@ -9,8 +9,10 @@ export * from "./checkpoint/mod.ts";
 export { KerasH5Reader } from "./keras_h5.ts";
 export { openWeights, type WeightFile } from "./open_weights.ts";
 export { SafetensorsReader, writeSafetensors } from "./safetensors.ts";
+export { previewValues, summarizeWeights, type WeightSummary } from "./weight_summary.ts";
 export {
   bfloat16ToFloat,
+  DTYPE_BYTES,
   elementCount,
   halfToFloat,
   type NumericArray,

@@ -20,6 +20,22 @@ export type WeightDtype =
   | "bool"
   | "string";
 
+/** Bytes per element of each dtype (strings: 0, their size is per value). */
+export const DTYPE_BYTES: Record<WeightDtype, number> = {
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  bfloat16: 2,
+  int32: 4,
+  int64: 8,
+  uint8: 1,
+  int8: 1,
+  int16: 2,
+  uint16: 2,
+  bool: 1,
+  string: 0,
+};
+
 /** A variable as listed by a source, before reading its values. */
 export interface WeightInfo {
   /** Variable name (TF-Slim style, e.g. `vgg_16/fc8/weights`). */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { NumericArray, WeightDtype } from "../weight_source.ts";
+import { DTYPE_BYTES, type NumericArray, type WeightDtype } from "../weight_source.ts";
 
 interface DtypeInfo {
   name: WeightDtype;
@@ -11,21 +11,25 @@ interface DtypeInfo {
   bytes: number;
 }
 
-/** TF DataType numbers we read, with their element sizes. */
-export const TF_DTYPES: Record<number, DtypeInfo> = {
-  1: { name: "float32", bytes: 4 },
-  2: { name: "float64", bytes: 8 },
-  3: { name: "int32", bytes: 4 },
-  4: { name: "uint8", bytes: 1 },
-  5: { name: "int16", bytes: 2 },
-  6: { name: "int8", bytes: 1 },
-  7: { name: "string", bytes: 0 },
-  9: { name: "int64", bytes: 8 },
-  10: { name: "bool", bytes: 1 },
-  14: { name: "bfloat16", bytes: 2 },
-  17: { name: "uint16", bytes: 2 },
-  19: { name: "float16", bytes: 2 },
+const TF_NAMES: Record<number, WeightDtype> = {
+  1: "float32",
+  2: "float64",
+  3: "int32",
+  4: "uint8",
+  5: "int16",
+  6: "int8",
+  7: "string",
+  9: "int64",
+  10: "bool",
+  14: "bfloat16",
+  17: "uint16",
+  19: "float16",
 };
+
+/** TF DataType numbers we read, with their element sizes. */
+export const TF_DTYPES: Record<number, DtypeInfo> = Object.fromEntries(
+  Object.entries(TF_NAMES).map(([code, name]) => [code, { name, bytes: DTYPE_BYTES[name] }]),
+);
 
 /** Looks a TF dtype number up; `what` names the tensor in the error. */
 export function tfDtype(code: number, what: string): DtypeInfo {
