@@ -47,7 +47,7 @@ async function main(args: string[]) {
   };
   const backend = await useBackend(choiceFlag(values, "backend", BACKEND_CHOICES) as BackendChoice);
   console.log(`backend: ${backend.description}`);
-  const table = await transferTable(options);
+  const table = await transferTable({ ...options, progress: true });
   for (const line of transferTableText(table)) console.log(line);
   console.log(`\nwall time ${table.seconds.toFixed(0)} s`);
   await writeFileAtomic(

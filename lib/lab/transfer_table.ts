@@ -17,6 +17,7 @@ import type { Model } from "../models/model.ts";
 import { buildVgg } from "../models/vgg.ts";
 import { evaluate } from "../train/evaluate.ts";
 import { fit } from "../train/fit.ts";
+import { createProgress } from "../util/progress.ts";
 import { permutation, seededRandom } from "../util/random.ts";
 import { restore } from "../weights/restore_model.ts";
 import { saveModel } from "../weights/save_model.ts";
@@ -112,7 +113,7 @@ export interface TransferTableOptions {
   out?: string;
   /** Progress lines; default console.log. */
   log?: (line: string) => void;
-  /** Per-run progress bars; default false. */
+  /** Show progress: the pretraining, then one display over all runs; default false. */
   progress?: boolean;
 }
 
@@ -239,6 +240,9 @@ export async function transferTable(options: TransferTableOptions = {}): Promise
   const batch = 32;
   const steps = Math.max(1, Math.ceil((options.targetImages ?? 2400) / batch));
   const cells: MeasuredCell[] = [];
+  const runs = LECTURE_TABLE.length * STRATEGIES.length * seeds;
+  const bar = options.progress ? createProgress(runs, { label: "runs" }) : undefined;
+  let done = 0;
   for (const spec of LECTURE_TABLE) {
     const perClass = spec.data === "little" ? options.little ?? 10 : options.much ?? 300;
     const { train, test } = targets[spec.similarity];
@@ -260,13 +264,12 @@ export async function transferTable(options: TransferTableOptions = {}): Promise
           trainableScopes: s.trainable,
           seed,
           log: () => {},
-          progress: options.progress
-            ? { label: `${spec.similarity}/${spec.data} ${s.name}` }
-            : false,
+          progress: false,
         });
         seconds += run.seconds;
         accuracies.push(evaluate(model, test).accuracy);
         model.store.dispose();
+        bar?.update(++done, { cell: `${spec.similarity}/${spec.data}`, strategy: s.name });
       }
       results.push({
         strategy: s.name,
@@ -291,6 +294,7 @@ export async function transferTable(options: TransferTableOptions = {}): Promise
         `(${(best.mean * 100).toFixed(1)}%)`,
     );
   }
+  bar?.finish();
   return {
     sourceClasses: source.classNames,
     sourceAccuracy,

@@ -81,10 +81,20 @@ export function lrFindChart(result: LrFindResult): Figure {
     layout: {
       title: { text: "Learning-rate range test" },
       xaxis: { title: { text: "learning rate" }, type: "log" },
-      yaxis: { title: { text: "loss (smoothed)" } },
+      // Clip the diverging tail: the y range spans from the minimum to the start's loss.
+      yaxis: { title: { text: "loss (smoothed)" }, range: lossRange(result.losses) },
       legend: { orientation: "h", y: -0.2 },
     },
   };
+}
+
+function lossRange(losses: number[]): [number, number] | undefined {
+  const finite = losses.filter(Number.isFinite);
+  if (finite.length < 2) return undefined;
+  const low = Math.min(...finite);
+  const high = Math.max(...finite.slice(0, finite.indexOf(low) + 1));
+  const pad = 0.1 * Math.max(high - low, 1e-3);
+  return [low - pad, high + pad];
 }
 
 /** The learning rate per step. */

@@ -38,7 +38,7 @@ export interface LrFindResult {
   losses: number[];
   /** Unsmoothed batch losses. */
   rawLosses: number[];
-  /** The rate where the smoothed loss falls fastest (steepest negative slope in log-rate). */
+  /** The rate where the smoothed loss falls fastest (steepest slope in log-rate, past the first tenth). */
   steepest: number;
   /** A tenth of the rate at the smoothed loss's minimum (fastai's `minimum` suggestion). */
   minimumTenth: number;
@@ -122,9 +122,11 @@ export function suggestions(
   const end = n < 0 ? losses.length : n;
   if (end < 2) return { steepest: NaN, minimumTenth: NaN };
   let min = 0, steep = 0, slope = Infinity;
+  // The first tenth is mostly smoothing warm-up and noise: no steepest point there.
+  const skip = Math.min(end - 2, Math.floor(end / 10));
   for (let i = 0; i < end; i++) {
     if (losses[i] < losses[min]) min = i;
-    if (i > 0) {
+    if (i > skip) {
       const s = (losses[i] - losses[i - 1]) / (Math.log(rates[i]) - Math.log(rates[i - 1]));
       if (s < slope) [slope, steep] = [s, i];
     }

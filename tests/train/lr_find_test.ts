@@ -53,3 +53,16 @@ Deno.test("lrFind ramps the rate, stops on divergence and leaves the model as it
   assert.ok(fig.data.length >= 2, "suggestions are marked");
   model.store.dispose();
 });
+
+Deno.test("the range test chart clips the diverging tail to the start loss", () => {
+  const r = {
+    learningRates: [1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
+    losses: [2, 1.8, 1.0, 1.5, 40],
+    rawLosses: [2, 1.8, 1.0, 1.5, 40],
+    steepest: 1e-3,
+    minimumTenth: 1e-4,
+    diverged: true,
+  };
+  const range = (lrFindChart(r).layout as { yaxis: { range: number[] } }).yaxis.range;
+  assert.ok(range[0] < 1 && range[0] > 0.8 && range[1] > 2 && range[1] < 2.2, `${range}`);
+});
