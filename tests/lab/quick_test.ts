@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { loadCifar } from "../../lib/data/cifar.ts";
+import { classCounts } from "../../lib/data/dataset.ts";
+import { loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
+import { openWeights } from "../../lib/io/open_weights.ts";
+import { imbalancedSubset, makeQuickCheckpoint, makeQuickCifar } from "../../lib/lab/quick.ts";
+import { buildVgg } from "../../lib/models/vgg.ts";
+
+Deno.test("quick CIFAR stand-in: a real CIFAR-10 binary folder of padded Fashion-MNIST images", async () => {
+  const dir = await Deno.makeTempDir();
+  const root = await makeQuickCifar(dir, { perClass: 3, testPerClass: 2 });
+  const train = await loadCifar(root, { split: "train" });
+  const test = await loadCifar(root, { split: "test" });
+  assert.deepEqual(classCounts(train), new Array(10).fill(3));
+  assert.deepEqual(classCounts(test), new Array(10).fill(2));
+  assert.deepEqual([train.height, train.width, train.channels], [32, 32, 3]);
+  // Gray in RGB with a 2-pixel zero border around the 28×28 image.
+  const fashion = (await loadFashionMnist()).dataset;
+  const first = fashion.labels.indexOf(train.labels[0]);
+  const px = (y: number, x: number, c: number) => train.images[(y * 32 + x) * 3 + c];
+  assert.equal(px(0, 0, 0), 0);
+  assert.equal(px(2 + 10, 2 + 14, 1), fashion.images[first * 784 + 10 * 28 + 14]);
+  assert.equal(px(12, 16, 0), px(12, 16, 2));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("quick checkpoint: a TF-Slim-named V1 checkpoint of the model", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = buildVgg("small", { numClasses: 4, inputSize: 32 });
+  const path = await makeQuickCheckpoint(model, `${dir}/small.ckpt`);
+  const file = await openWeights(path);
+  assert.equal(file.format, "v1");
+  assert.deepEqual(
+    file.list().map((t) => t.name).sort(),
+    model.store.list().map((v) => v.name).sort(),
+  );
+  file.close();
+  model.store.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("imbalancedSubset keeps the asked counts per class, or says it cannot", async () => {
+  const fashion = (await loadFashionMnist({ split: "test" })).dataset;
+  const sub = imbalancedSubset(fashion, [50, 5, 1]);
+  assert.deepEqual(classCounts(sub), [50, 5, 1]);
+  assert.equal(sub.classNames.length, 3);
+  assert.throws(() => imbalancedSubset(fashion, [5000]), /not enough images for counts 5000/);
+});
