@@ -34,6 +34,15 @@ const FLAGS = {
   backend: { type: "string", default: "auto", help: BACKEND_CHOICES.join(", ") },
   json: { type: "boolean", help: "print JSON" },
   report: { type: "string", help: "write an HTML report here" },
+  resize: {
+    type: "string",
+    default: "stretch",
+    help: "image folders: stretch, center-crop, random-crop",
+  },
+  "split-file": {
+    type: "string",
+    help: "image folders: the split training saved (<out>/split.json), to test on the same images",
+  },
 } as const;
 
 const HELP = usage(
@@ -55,6 +64,8 @@ async function main(args: string[]) {
     dataset: String(values.dataset),
     checkpoint: String(values.checkpoint),
     report: values.report === undefined ? undefined : String(values.report),
+    resize: choiceFlag(values, "resize", ["stretch", "center-crop", "random-crop"] as const),
+    splitFile: values["split-file"] === undefined ? undefined : String(values["split-file"]),
     log: values.json ? false : undefined,
   });
   if (values.json) {

@@ -7,7 +7,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { permutation, seededRandom } from "../util/random.ts";
-import { classCounts, datasetSize, imageBytes, type ImageDataset } from "./dataset.ts";
+import {
+  classCounts,
+  type Dataset,
+  datasetSize,
+  imageBytes,
+  type ImageDataset,
+} from "./dataset.ts";
 import { type Augmentation, augmentImage, type Preprocessing, toModelInput } from "./preprocess.ts";
 
 /** How images are drawn for an epoch. */
@@ -46,7 +52,7 @@ export interface Batch {
 }
 
 /** The dataset indices of one epoch, in the order batches will use them. */
-export function epochOrder(ds: ImageDataset, options: BatchOptions): Int32Array {
+export function epochOrder(ds: Dataset, options: BatchOptions): Int32Array {
   const n = datasetSize(ds);
   const sampler = options.sampler ?? "shuffle";
   const random = seededRandom(((options.seed ?? 0) * 1_000_003 + (options.epoch ?? 0)) >>> 0);
@@ -64,7 +70,7 @@ export function epochOrder(ds: ImageDataset, options: BatchOptions): Int32Array 
 }
 
 /** Number of batches an epoch yields. */
-export function batchesPerEpoch(ds: ImageDataset, options: BatchOptions): number {
+export function batchesPerEpoch(ds: Dataset, options: BatchOptions): number {
   const n = datasetSize(ds);
   return options.dropRemainder
     ? Math.floor(n / options.batchSize)

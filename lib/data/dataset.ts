@@ -22,8 +22,48 @@ export interface ImageDataset {
   classNames: string[];
 }
 
+/** How a streamed image is brought to the model's square size. */
+export type ResizeMode = "stretch" | "center-crop" | "random-crop";
+
+/**
+ * Images kept on disk and decoded per batch (an image folder streamed): only
+ * the file list and the labels live in memory. Batches come from
+ * `batchStream`, which decodes ahead of the training step in parallel.
+ */
+export interface ImageFiles {
+  /** Image paths, index-aligned with `labels`. */
+  files: string[];
+  /** One label per file, in `[0, classNames.length)`. */
+  labels: Int32Array;
+  /** Class names (the sub-folder names). */
+  classNames: string[];
+  /** Decoded height (the model's input size). */
+  height: number;
+  /** Decoded width (the model's input size). */
+  width: number;
+  /** 3 (RGB) or 1 (grayscale). */
+  channels: number;
+  /**
+   * `stretch` to the size; `center-crop` / `random-crop`: shorter side to
+   * size / 0.875 (ImageNet's 256 for 224), then a centred or random square.
+   */
+  resize: ResizeMode;
+  /** Drop undecodable images from their batch (and count them) instead of failing. */
+  skipBadImages: boolean;
+  /** The folder the files came from (for messages). */
+  root: string;
+}
+
+/** Any dataset the training loop and evaluation take. */
+export type Dataset = ImageDataset | ImageFiles;
+
+/** Whether `ds` is streamed from files. */
+export function isImageFiles(ds: Dataset): ds is ImageFiles {
+  return "files" in ds;
+}
+
 /** Number of images in a dataset. */
-export function datasetSize(ds: ImageDataset): number {
+export function datasetSize(ds: Dataset): number {
   return ds.labels.length;
 }
 
@@ -55,8 +95,16 @@ export function validateDataset(ds: ImageDataset, source: string): ImageDataset 
   return ds;
 }
 
-/** A new dataset with the images at `indices`, in that order. */
-export function subset(ds: ImageDataset, indices: ArrayLike<number>): ImageDataset {
+/** A new dataset with the images at `indices`, in that order (streamed: the files). */
+export function subset<T extends Dataset>(ds: T, indices: ArrayLike<number>): T {
+  if (isImageFiles(ds)) {
+    const files = Array.from(indices, (j) => ds.files[j]);
+    return { ...ds, files, labels: Int32Array.from(indices, (j) => ds.labels[j]) };
+  }
+  return subsetInMemory(ds as ImageDataset, indices) as T;
+}
+
+function subsetInMemory(ds: ImageDataset, indices: ArrayLike<number>): ImageDataset {
   const per = imageBytes(ds);
   const images = new Uint8Array(indices.length * per);
   const labels = new Int32Array(indices.length);
@@ -94,7 +142,7 @@ export function concatDatasets(parts: ImageDataset[]): ImageDataset {
 }
 
 /** Images per class, indexed by label. */
-export function classCounts(ds: ImageDataset): number[] {
+export function classCounts(ds: Dataset): number[] {
   const counts = new Array(ds.classNames.length).fill(0);
   for (const l of ds.labels) counts[l]++;
   return counts;

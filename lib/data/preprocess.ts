@@ -50,21 +50,34 @@ export interface Augmentation {
   cropPadding?: number;
 }
 
-/**
- * Augments one HWC uint8 image in place of `out` (same size as `src`).
- */
-export function augmentImage(
-  src: Uint8Array,
-  out: Uint8Array,
-  shape: [number, number, number],
-  aug: Augmentation,
-  random: Random,
-): void {
-  const [h, w, c] = shape;
+/** One image's augmentation draw: crop offsets and a flip. */
+export interface AugmentationDraw {
+  /** Vertical shift of the padded crop. */
+  dy: number;
+  /** Horizontal shift of the padded crop. */
+  dx: number;
+  /** Mirror horizontally. */
+  flip: boolean;
+}
+
+/** Draws one image's augmentation; the number of `random()` calls depends on `aug` only. */
+export function drawAugmentation(aug: Augmentation, random: Random): AugmentationDraw {
   const pad = aug.cropPadding ?? 0;
   const dy = pad > 0 ? Math.floor(random() * (2 * pad + 1)) - pad : 0;
   const dx = pad > 0 ? Math.floor(random() * (2 * pad + 1)) - pad : 0;
   const flip = aug.flip ? random() < 0.5 : false;
+  return { dy, dx, flip };
+}
+
+/** Applies a drawn augmentation to one HWC uint8 image, into `out` (same size as `src`). */
+export function applyAugmentation(
+  src: Uint8Array,
+  out: Uint8Array,
+  shape: [number, number, number],
+  draw: AugmentationDraw,
+): void {
+  const [h, w, c] = shape;
+  const { dy, dx, flip } = draw;
   for (let y = 0; y < h; y++) {
     const sy = y + dy;
     for (let x = 0; x < w; x++) {
@@ -79,6 +92,17 @@ export function augmentImage(
       }
     }
   }
+}
+
+/** Augments one HWC uint8 image into `out` (same size as `src`): draw, then apply. */
+export function augmentImage(
+  src: Uint8Array,
+  out: Uint8Array,
+  shape: [number, number, number],
+  aug: Augmentation,
+  random: Random,
+): void {
+  applyAugmentation(src, out, shape, drawAugmentation(aug, random));
 }
 
 /** Options of {@linkcode toModelInput}. */

@@ -5,47 +5,89 @@
  * @module
  */
 import { loadCifar } from "./cifar.ts";
-import type { ImageDataset } from "./dataset.ts";
+import type { Dataset, ResizeMode } from "./dataset.ts";
 import { loadFashionMnist, loadMnist } from "./fashion_mnist.ts";
-import { loadImageFolder } from "./image_folder.ts";
-import { stratifiedSplit } from "./split.ts";
+import { indexImageFolder } from "./image_files.ts";
+import { splitImageFiles } from "./split_file.ts";
 
 /** The dataset kinds a spec can name. */
 export const DATASET_KINDS = ["fashion-mnist", "mnist", "cifar10", "cifar100", "folder"];
 
-/** Options of {@linkcode loadDatasetSpec}. */
+/** Options of {@linkcode loadDatasetSpec} and {@linkcode loadDatasetSplits}. */
 export interface DatasetSpecOptions {
   /** Which split to load. */
   split: "train" | "test";
-  /** Image folders have no split: this fraction (seeded) becomes `test`. Default 0.2. */
+  /** Image folders have no split: this fraction of each class (seeded) becomes `test`. Default 0.2. */
   testFraction?: number;
+  /** Image folders stream at this square size (the model's input size); required for them. */
+  size?: number;
+  /** Image folders: how images reach the size; default `stretch`. */
+  resize?: ResizeMode;
+  /** Image folders: drop undecodable images (counted) instead of failing. */
+  skipBadImages?: boolean;
+  /** Image folders: save the split here, or reuse the one saved there. */
+  splitFile?: string;
+  /** Image folders: where indexing and split notes go; default console.error. */
+  log?: (line: string) => void;
 }
 
-/** Loads the dataset a spec names. */
+/** Loads the dataset a spec names (one split). */
 export async function loadDatasetSpec(
   spec: string,
   options: DatasetSpecOptions,
-): Promise<ImageDataset> {
+): Promise<Dataset> {
+  return (await loadDatasetSplits(spec, options))[options.split];
+}
+
+/**
+ * Loads both splits of the dataset a spec names. An image folder is indexed
+ * once and streamed (never decoded whole), split by file with a fixed seed
+ * (saved to `splitFile` when given).
+ */
+export async function loadDatasetSplits(
+  spec: string,
+  options: Omit<DatasetSpecOptions, "split"> & { split?: "train" | "test" } = {},
+): Promise<{ train: Dataset; test: Dataset }> {
   const at = spec.indexOf(":");
   const kind = at < 0 ? spec : spec.slice(0, at);
   const path = at < 0 ? undefined : spec.slice(at + 1);
+  const both = async (load: (split: "train" | "test") => Promise<Dataset>) => {
+    // Only the split asked for, when one is.
+    const want = options.split;
+    const [train, test] = await Promise.all(
+      (["train", "test"] as const).map((s) => (want && want !== s ? undefined : load(s))),
+    );
+    return { train: train!, test: test! };
+  };
   switch (kind) {
     case "fashion-mnist":
-      return (await loadFashionMnist({ dir: path, split: options.split })).dataset;
+      return both(async (split) => (await loadFashionMnist({ dir: path, split })).dataset);
     case "mnist":
-      return (await loadMnist({ dir: path, split: options.split })).dataset;
+      return both(async (split) => (await loadMnist({ dir: path, split })).dataset);
     case "cifar10":
     case "cifar100":
       if (!path) throw new Error(`dataset '${spec}': expected ${kind}:<folder or .tar.gz>`);
-      return await loadCifar(path, { variant: kind, split: options.split });
+      return both((split) => loadCifar(path, { variant: kind, split }));
     case "folder": {
       if (!path) throw new Error(`dataset '${spec}': expected folder:<path>`);
-      const all = await loadImageFolder(path);
-      const parts = stratifiedSplit(all, {
-        validationFraction: options.testFraction ?? 0.2,
-        seed: 0,
+      if (!options.size) {
+        throw new Error(
+          `dataset '${spec}': image folders stream at the model's input size: pass size`,
+        );
+      }
+      const all = await indexImageFolder(path, {
+        size: options.size,
+        resize: options.resize,
+        skipBadImages: options.skipBadImages,
+        log: options.log,
+        progress: options.log ? false : undefined,
       });
-      return options.split === "train" ? parts.train : parts.validation;
+      return await splitImageFiles(all, {
+        testFraction: options.testFraction,
+        seed: 0,
+        file: options.splitFile,
+        log: options.log,
+      });
     }
     default:
       throw new Error(

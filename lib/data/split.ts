@@ -4,7 +4,7 @@
  * @module
  */
 import { permutation, seededRandom } from "../util/random.ts";
-import { type ImageDataset, subset } from "./dataset.ts";
+import { type Dataset, subset } from "./dataset.ts";
 
 /** Options of {@linkcode stratifiedSplit}. */
 export interface SplitOptions {
@@ -18,10 +18,10 @@ export interface SplitOptions {
  * Splits each class separately so both parts keep the class proportions
  * (every class with at least 2 images gets at least one validation image).
  */
-export function stratifiedSplit(
-  ds: ImageDataset,
+export function stratifiedSplit<T extends Dataset>(
+  ds: T,
   options: SplitOptions,
-): { train: ImageDataset; validation: ImageDataset } {
+): { train: T; validation: T } {
   const f = options.validationFraction;
   if (!(f > 0 && f < 1)) throw new Error(`validation fraction must be in (0, 1), got ${f}`);
   const random = seededRandom(options.seed ?? 0);
@@ -39,7 +39,7 @@ export function stratifiedSplit(
 }
 
 /** The first `perClass` images of each class (a small-data regime), in dataset order. */
-export function takePerClass(ds: ImageDataset, perClass: number): ImageDataset {
+export function takePerClass<T extends Dataset>(ds: T, perClass: number): T {
   const taken = ds.classNames.map(() => 0);
   const keep: number[] = [];
   ds.labels.forEach((l, i) => {

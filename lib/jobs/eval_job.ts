@@ -6,13 +6,13 @@
  * @module
  */
 import { type BackendChoice, useBackend } from "../backend/select.ts";
-import type { ImageDataset } from "../data/dataset.ts";
+import type { Dataset, ResizeMode } from "../data/dataset.ts";
 import { STANDARDIZED_PREPROCESSING, VGG_PREPROCESSING } from "../data/preprocess.ts";
 import { loadDatasetSpec } from "../data/resolve.ts";
 import { buildModel } from "../models/zoo.ts";
 import { standaloneReport } from "../report/plotly.ts";
 import { evaluationSections, summarySection } from "../report/sections.ts";
-import { evaluate, type Evaluation } from "../train/evaluate.ts";
+import { evaluateAsync, type Evaluation } from "../train/evaluate.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { restore } from "../weights/restore_model.ts";
 
@@ -26,6 +26,10 @@ export interface EvalJob {
   checkpoint: string;
   /** Default 32. */
   imageSize?: number;
+  /** Image folders: how images reach the input size; default `stretch`. */
+  resize?: ResizeMode;
+  /** Image folders: the split file training saved (`<out>/split.json`), so the test images are the same. */
+  splitFile?: string;
   /** Default: the dataset's. */
   numClasses?: number;
   /** `standardized` (trained here, default) or `vgg` (ImageNet checkpoints). */
@@ -43,10 +47,16 @@ export interface EvalJob {
 /** Runs `job`; returns the evaluation and the test set's class names. */
 export async function runEvalJob(
   job: EvalJob,
-): Promise<{ evaluation: Evaluation; test: ImageDataset }> {
+): Promise<{ evaluation: Evaluation; test: Dataset }> {
   await useBackend(job.backend ?? "auto");
   const dataset = job.dataset ?? "fashion-mnist";
-  const test = await loadDatasetSpec(dataset, { split: "test" });
+  const test = await loadDatasetSpec(dataset, {
+    split: "test",
+    size: job.imageSize ?? 32,
+    resize: job.resize,
+    splitFile: job.splitFile,
+    log: job.log === false ? () => {} : job.log,
+  });
   const model = buildModel(job.model ?? "small_vgg", {
     numClasses: job.numClasses ?? test.classNames.length,
     inputSize: job.imageSize ?? 32,
@@ -54,7 +64,7 @@ export async function runEvalJob(
   });
   try {
     await restore(model, job.checkpoint, { log: job.log });
-    const evaluation = evaluate(model, test, { batchSize: job.batch ?? 64 });
+    const evaluation = await evaluateAsync(model, test, { batchSize: job.batch ?? 64 });
     if (job.report) {
       const m = evaluation.metrics;
       await writeFileAtomic(

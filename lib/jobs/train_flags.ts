@@ -32,6 +32,16 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
     help: "model input size (default 32; 224 for the ImageNet recipe)",
   },
   "num-classes": { type: "string", help: "default: the dataset's" },
+  resize: {
+    type: "string",
+    default: "stretch",
+    help:
+      "image folders: stretch, center-crop or random-crop (shorter side to size/0.875, then a square)",
+  },
+  "skip-bad-images": {
+    type: "boolean",
+    help: "image folders: drop unreadable images (listed at the end) instead of stopping",
+  },
   "per-class": { type: "string", help: "use at most this many training images per class" },
   "test-per-class": { type: "string", help: "evaluate on at most this many test images per class" },
   checkpoint: { type: "string", help: "restore from this checkpoint (file, prefix or folder)" },
@@ -110,6 +120,8 @@ export function trainJobFromArgs(args: string[]): TrainJob {
     model,
     dataset: String(values.dataset),
     imageSize: optInt("image-size") ?? 32,
+    resize: choiceFlag(values, "resize", ["stretch", "center-crop", "random-crop"] as const),
+    skipBadImages: values["skip-bad-images"] === true,
     numClasses: optInt("num-classes"),
     perClass: optInt("per-class"),
     testPerClass: optInt("test-per-class"),

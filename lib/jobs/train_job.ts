@@ -8,13 +8,15 @@
  */
 import { type BackendChoice, useBackend } from "../backend/select.ts";
 import { STANDARDIZED_PREPROCESSING, VGG_PREPROCESSING } from "../data/preprocess.ts";
-import { loadDatasetSpec } from "../data/resolve.ts";
+import { skippedImages } from "../data/batch_stream.ts";
+import { isImageFiles, type ResizeMode } from "../data/dataset.ts";
+import { loadDatasetSplits } from "../data/resolve.ts";
 import { takePerClass } from "../data/split.ts";
 import { inScope } from "../models/variables.ts";
 import { buildModel, MODEL_NAMES } from "../models/zoo.ts";
 import { standaloneReport } from "../report/plotly.ts";
 import { evaluationSections, summarySection, trainingSections } from "../report/sections.ts";
-import { evaluate } from "../train/evaluate.ts";
+import { evaluateAsync } from "../train/evaluate.ts";
 import { fit } from "../train/fit.ts";
 import type { Sampler } from "../data/batches.ts";
 import type { OptimizerName } from "../train/optimizers.ts";
@@ -31,6 +33,10 @@ export interface TrainJob {
   dataset: string;
   /** Model input size; default 32. */
   imageSize?: number;
+  /** Image folders: `stretch` (default), `center-crop` or `random-crop` to the input size. */
+  resize?: ResizeMode;
+  /** Image folders: drop undecodable images (listed at the end) instead of stopping. */
+  skipBadImages?: boolean;
   /** Default: the dataset's. */
   numClasses?: number;
   /** At most this many training images per class. */
@@ -116,8 +122,15 @@ export async function runTrainJob(
   const batch = job.batch ?? 64;
   const imageSize = job.imageSize ?? 32;
   const backend = await useBackend(job.backend ?? "auto");
-  let train = await loadDatasetSpec(job.dataset, { split: "train" });
-  let test = await loadDatasetSpec(job.dataset, { split: "test" });
+  // An image folder is indexed once and streamed; its split is saved beside the checkpoints.
+  await Deno.mkdir(out, { recursive: true });
+  let { train, test } = await loadDatasetSplits(job.dataset, {
+    size: imageSize,
+    resize: job.resize,
+    skipBadImages: job.skipBadImages,
+    splitFile: `${out}/split.json`,
+    log,
+  });
   if (job.testPerClass !== undefined) test = takePerClass(test, job.testPerClass);
   if (job.perClass !== undefined) train = takePerClass(train, job.perClass);
   const numClasses = job.numClasses ?? train.classNames.length;
@@ -170,7 +183,18 @@ export async function runTrainJob(
     logEvery: job.logEvery ?? 0,
     log,
   });
-  const ev = result.epochs.at(-1)?.validation ?? evaluate(model, test, { batchSize: batch });
+  const ev = result.epochs.at(-1)?.validation ??
+    await evaluateAsync(model, test, { batchSize: batch });
+  for (const ds of [train, test]) {
+    const bad = isImageFiles(ds) ? skippedImages(ds) : [];
+    if (bad.length) {
+      log(
+        `skipped ${bad.length} unreadable images: ${bad.slice(0, 5).join(", ")}${
+          bad.length > 5 ? ", ..." : ""
+        }`,
+      );
+    }
+  }
   const summary: TrainSummary = {
     model: model.scope,
     dataset: job.dataset,

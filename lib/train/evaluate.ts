@@ -6,8 +6,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { explainHeapFailure } from "../backend/heap_limit.ts";
-import { batches } from "../data/batches.ts";
-import type { ImageDataset } from "../data/dataset.ts";
+import { type Batch, batches } from "../data/batches.ts";
+import { batchStream } from "../data/batch_stream.ts";
+import type { Dataset, ImageDataset } from "../data/dataset.ts";
 import { INFERENCE, type Model } from "../models/model.ts";
 import { type ClassMetrics, metricsFromConfusion } from "./metrics.ts";
 
@@ -31,29 +32,23 @@ export interface Evaluation {
   metrics: ClassMetrics;
 }
 
-/** Runs the model over every image of `ds` (in order, no augmentation). */
-export function evaluate(
-  model: Model,
-  ds: ImageDataset,
-  options: EvaluateOptions = {},
-): Evaluation {
-  const k = model.numClasses;
-  const confusion = Array.from({ length: k }, () => new Array(k).fill(0));
-  let count = 0, top1 = 0, top5 = 0;
-  for (
-    const b of batches(ds, {
-      batchSize: options.batchSize ?? 64,
-      sampler: "sequential",
-      size: model.inputSize,
-      preprocessing: model.preprocessing,
-    })
-  ) {
+/** Confusion counts built batch by batch. */
+class Tally {
+  confusion: number[][];
+  count = 0;
+  top1 = 0;
+  top5 = 0;
+  constructor(readonly model: Model) {
+    const k = model.numClasses;
+    this.confusion = Array.from({ length: k }, () => new Array(k).fill(0));
+  }
+  add(b: Batch): void {
+    const { model } = this;
     let pred: Uint8Array | Int32Array | Float32Array, inTop5: typeof pred;
     try {
       [pred, inTop5] = tf.tidy(() => {
         const logits = model.logits(b.images, INFERENCE);
-        const kk = Math.min(5, k);
-        const { indices } = tf.topk(logits, kk);
+        const { indices } = tf.topk(logits, Math.min(5, model.numClasses));
         const hit5 = tf.any(tf.equal(indices, tf.expandDims(b.labels, 1)), 1);
         return [tf.argMax(logits, 1).dataSync(), hit5.dataSync()];
       });
@@ -62,18 +57,53 @@ export function evaluate(
     }
     const labels = b.labels.dataSync();
     for (let i = 0; i < labels.length; i++) {
-      confusion[labels[i]][pred[i]]++;
-      if (labels[i] === pred[i]) top1++;
-      if (inTop5[i]) top5++;
+      this.confusion[labels[i]][pred[i]]++;
+      if (labels[i] === pred[i]) this.top1++;
+      if (inTop5[i]) this.top5++;
     }
-    count += labels.length;
+    this.count += labels.length;
     tf.dispose([b.images, b.labels]);
   }
-  return {
-    count,
-    accuracy: top1 / count,
-    top5: top5 / count,
-    confusion,
-    metrics: metricsFromConfusion(confusion),
-  };
+  result(): Evaluation {
+    const { count, confusion } = this;
+    return {
+      count,
+      accuracy: this.top1 / count,
+      top5: this.top5 / count,
+      confusion,
+      metrics: metricsFromConfusion(confusion),
+    };
+  }
+}
+
+const order = (model: Model, options: EvaluateOptions) => ({
+  batchSize: options.batchSize ?? 64,
+  sampler: "sequential" as const,
+  size: model.inputSize,
+  preprocessing: model.preprocessing,
+});
+
+/** Runs the model over every image of an in-memory `ds` (in order, no augmentation). */
+export function evaluate(
+  model: Model,
+  ds: ImageDataset,
+  options: EvaluateOptions = {},
+): Evaluation {
+  const tally = new Tally(model);
+  for (const b of batches(ds, order(model, options))) tally.add(b);
+  return tally.result();
+}
+
+/**
+ * {@linkcode evaluate} for any dataset, image files streamed from disk
+ * included (decoded ahead, in parallel).
+ */
+export async function evaluateAsync(
+  model: Model,
+  ds: Dataset,
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
+  const tally = new Tally(model);
+  for await (const b of batchStream(ds, order(model, options))) tally.add(b);
+  return tally.result();
 }

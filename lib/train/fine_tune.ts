@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ImageDataset } from "../data/dataset.ts";
+import type { Dataset } from "../data/dataset.ts";
 import type { Model } from "../models/model.ts";
 import { type FitOptions, type FitResult, fitStages } from "./fit.ts";
 
@@ -30,7 +30,7 @@ export interface FineTuneOptions extends Omit<FitOptions, "learningRate" | "trai
  */
 export function fineTune(
   model: Model,
-  data: ImageDataset,
+  data: Dataset,
   options: FineTuneOptions = {},
 ): Promise<FitResult[]> {
   const { headEpochs = 1, epochs = 1, baseLr = 1e-3, headScopes, allLayersLr, ...common } = options;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ImageDataset } from "../data/dataset.ts";
+import type { Dataset } from "../data/dataset.ts";
 import type { Model } from "../models/model.ts";
 import type { ProgressOptions } from "../util/progress.ts";
 import { checkpointCallback } from "./callbacks/checkpoint.ts";
@@ -30,7 +30,7 @@ export interface FitOptions extends Omit<LearnerOptions, "initialLearningRate"> 
   /** A rate or a schedule of the global step; default 1e-3. */
   learningRate?: number | Schedule;
   /** Evaluated after every epoch. */
-  validation?: ImageDataset;
+  validation?: Dataset;
   /** Log a line every N steps (as the lab does); 0 = none. */
   logEvery?: number;
   /** Save V2 checkpoints here (and resume from the latest one found). */
@@ -121,7 +121,7 @@ export function fitResult(l: Learner): FitResult {
  */
 export async function fit(
   model: Model,
-  data: ImageDataset,
+  data: Dataset,
   options: FitOptions = {},
 ): Promise<FitResult> {
   const rate = options.learningRate;
@@ -151,7 +151,7 @@ export type Stage = Pick<
  */
 export async function fitStages(
   model: Model,
-  data: ImageDataset,
+  data: Dataset,
   options: FitOptions & { stages: Stage[] },
 ): Promise<FitResult[]> {
   const results: FitResult[] = [];

@@ -6,7 +6,7 @@
  * @module
  */
 import { batchesPerEpoch, type Sampler } from "../data/batches.ts";
-import { classCounts, type ImageDataset } from "../data/dataset.ts";
+import { classCounts, type Dataset } from "../data/dataset.ts";
 import type { Augmentation } from "../data/preprocess.ts";
 import type { Model } from "../models/model.ts";
 import type { Evaluation } from "./evaluate.ts";
@@ -79,7 +79,7 @@ export interface Learner {
   /** The model being trained. */
   readonly model: Model;
   /** Training data. */
-  readonly data: ImageDataset;
+  readonly data: Dataset;
   /** The compiled step (trainable variables, loss, update). */
   readonly trainStep: TrainStep;
   /** The optimizer and its kind. */
@@ -129,7 +129,7 @@ export interface Learner {
 /** Builds the optimizer and train step for `model` and wraps them with the run's state. */
 export function createLearner(
   model: Model,
-  data: ImageDataset,
+  data: Dataset,
   options: LearnerOptions = {},
 ): Learner {
   const batchSize = options.batchSize ?? 64;

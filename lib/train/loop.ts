@@ -22,7 +22,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { batches } from "../data/batches.ts";
+import { batchStream } from "../data/batch_stream.ts";
 import type { Learner } from "./learner.ts";
 
 /** The events of a run, in the order they first fire. */
@@ -75,7 +75,7 @@ export async function runLoop(learner: Learner, callbacks: Callback[]): Promise<
     for (l.epoch = Math.floor(l.step / perEpoch); l.epoch < l.epochs; l.epoch++) {
       if (l.stopReason || l.step >= l.totalSteps) break;
       await fire("beforeEpoch");
-      const epochBatches = batches(l.data, {
+      const epochBatches = batchStream(l.data, {
         batchSize: l.batchSize,
         seed: l.seed,
         epoch: l.epoch,
@@ -85,7 +85,7 @@ export async function runLoop(learner: Learner, callbacks: Callback[]): Promise<
         size: l.model.inputSize,
         preprocessing: l.model.preprocessing,
       });
-      for (const b of epochBatches) {
+      for await (const b of epochBatches) {
         await fire("beforeStep");
         const t0 = performance.now();
         const r = l.trainStep.run(b.images, b.labels, stepSeed(l.seed, l.step));

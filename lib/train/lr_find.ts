@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ImageDataset } from "../data/dataset.ts";
+import type { Dataset } from "../data/dataset.ts";
 import type { Model } from "../models/model.ts";
 import { progressCallback } from "./callbacks/progress.ts";
 import { scheduleCallback } from "./callbacks/schedule.ts";
@@ -58,7 +58,7 @@ export function exponentialRamp(start: number, end: number, n: number): (i: numb
  */
 export async function lrFind(
   model: Model,
-  data: ImageDataset,
+  data: Dataset,
   options: LrFindOptions = {},
 ): Promise<LrFindResult> {
   const steps = options.steps ?? 100;

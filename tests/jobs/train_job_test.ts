@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { runEvalJob } from "../../lib/jobs/eval_job.ts";
 import { runTrainJob } from "../../lib/jobs/train_job.ts";
 import { UsageError } from "../../lib/util/cli.ts";
+import { havePil, writeImageFolder } from "../helpers/image_folder.ts";
 
 const base = {
   model: "small_vgg",
@@ -57,4 +58,58 @@ Deno.test("a train job refuses scopes that match nothing and exclude without a c
     runTrainJob({ ...base, out: "/tmp/never", exclude: ["small_vgg/fc8"] }),
     (e) => e instanceof UsageError && /--exclude only applies with --checkpoint/.test(e.message),
   );
+});
+
+Deno.test({
+  name:
+    "a train job streams an image folder, saves its split, and a rerun resumes on the same split",
+  ignore: !havePil(),
+}, async () => {
+  const root = await Deno.makeTempDir();
+  await writeImageFolder(root, { classes: [["a", 6], ["b", 5], ["c", 7]] });
+  const out = await Deno.makeTempDir();
+  const lines: string[] = [];
+  const job = {
+    model: "small_vgg",
+    dataset: `folder:${root}`,
+    imageSize: 16,
+    batch: 4,
+    epochs: 2,
+    maxSteps: 3,
+    backend: "wasm" as const,
+    resize: "center-crop" as const,
+    out,
+  };
+  const first = await runTrainJob(job, { log: (l) => lines.push(l) });
+  assert.equal(first.steps, 3);
+  assert.ok(
+    lines.some((l) => l.includes(`${root}: 18 images in 3 classes (a 6, b 5, c 7)`)),
+    lines.join("\n"),
+  );
+  assert.match(
+    lines.find((l) => l.startsWith("split "))!,
+    /split 15 train \/ 3 test images; saved .*split\.json/,
+  );
+  const split = await Deno.readTextFile(`${out}/split.json`);
+  const second = await runTrainJob({ ...job, maxSteps: 5 }, { log: (l) => lines.push(l) });
+  assert.equal(second.steps, 5);
+  assert.ok(lines.some((l) => l.startsWith(`resumed from ${out}/checkpoints/model.ckpt-3`)));
+  assert.equal(
+    await Deno.readTextFile(`${out}/split.json`),
+    split,
+    "the split is reused, not redrawn",
+  );
+  const { evaluation } = await runEvalJob({
+    dataset: `folder:${root}`,
+    imageSize: 16,
+    resize: "center-crop",
+    splitFile: `${out}/split.json`,
+    checkpoint: `${out}/checkpoints`,
+    backend: "wasm",
+    log: false,
+  });
+  assert.equal(evaluation.count, 3);
+  assert.equal(evaluation.accuracy, second.testAccuracy);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(out, { recursive: true });
 });

@@ -1,0 +1,122 @@
+/**
+ * Batches of any dataset as an async stream: in-memory datasets as
+ * `batches` yields them; image files decoded a few batches ahead of the
+ * consumer, each batch's images in parallel (sharp's thread pool), in the
+ * same deterministic order per (seed, epoch), so a resumed run sees exactly
+ * the batches the uninterrupted one would have.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { seededRandom } from "../util/random.ts";
+import { type Batch, batches, batchesPerEpoch, type BatchOptions, epochOrder } from "./batches.ts";
+import { type Dataset, type ImageFiles, isImageFiles } from "./dataset.ts";
+import { decodeImageFile } from "./image_files.ts";
+import {
+  applyAugmentation,
+  type AugmentationDraw,
+  drawAugmentation,
+  toModelInput,
+} from "./preprocess.ts";
+
+/** Options of {@linkcode batchStream}. */
+export interface StreamOptions extends BatchOptions {
+  /** Batches decoded ahead of the consumer (image files); default 2. */
+  prefetch?: number;
+}
+
+const skipped = new WeakMap<ImageFiles, Set<string>>();
+
+/** Files of `ds` that could not be decoded and were dropped (with `skipBadImages`). */
+export function skippedImages(ds: ImageFiles): string[] {
+  return [...(skipped.get(ds) ?? [])].sort();
+}
+
+interface Planned {
+  indices: Int32Array;
+  crops: ({ fy: number; fx: number } | undefined)[];
+  draws: (AugmentationDraw | undefined)[];
+}
+
+interface Decoded {
+  pixels: Uint8Array;
+  labels: Int32Array;
+  indices: Int32Array;
+}
+
+/** Yields one epoch's batches of `ds` (see {@linkcode BatchOptions}); the caller disposes them. */
+export async function* batchStream(ds: Dataset, options: StreamOptions): AsyncGenerator<Batch> {
+  if (!isImageFiles(ds)) {
+    yield* batches(ds, options);
+    return;
+  }
+  if (!(options.batchSize > 0)) {
+    throw new Error(`batch size must be positive, got ${options.batchSize}`);
+  }
+  const order = epochOrder(ds, options);
+  const total = batchesPerEpoch(ds, options);
+  // Every random draw happens here, in batch order, whatever order decoding finishes in.
+  const random = seededRandom(((options.seed ?? 0) * 7919 + (options.epoch ?? 0) + 1) >>> 0);
+  const plan = (b: number): Planned => {
+    const indices = order.slice(b * options.batchSize, (b + 1) * options.batchSize);
+    const crops = [], draws = [];
+    for (let i = 0; i < indices.length; i++) {
+      crops.push(ds.resize === "random-crop" ? { fy: random(), fx: random() } : undefined);
+      draws.push(options.augment ? drawAugmentation(options.augment, random) : undefined);
+    }
+    return { indices, crops, draws };
+  };
+  const start = options.skipBatches ?? 0;
+  for (let b = 0; b < Math.min(start, total); b++) plan(b);
+  const pending: Promise<Decoded>[] = [];
+  let next = start;
+  const launch = () => {
+    const p = decodeBatch(ds, plan(next++));
+    p.catch(() => {}); // awaited in order below; this only keeps an early failure from being "unhandled"
+    pending.push(p);
+  };
+  const depth = Math.max(1, options.prefetch ?? 2);
+  while (pending.length < depth && next < total) launch();
+  while (pending.length > 0) {
+    const d = await pending.shift()!;
+    if (next < total) launch();
+    if (d.labels.length === 0) continue;
+    const images = tf.tidy(() =>
+      toModelInput(
+        tf.tensor4d(d.pixels, [d.labels.length, ds.height, ds.width, ds.channels], "int32"),
+        {
+          size: options.size,
+          preprocessing: options.preprocessing,
+        },
+      )
+    );
+    yield { images, labels: tf.tensor1d(d.labels, "int32"), indices: d.indices };
+  }
+}
+
+async function decodeBatch(ds: ImageFiles, p: Planned): Promise<Decoded> {
+  const decoded = await Promise.all(
+    Array.from(p.indices, (j, i) =>
+      decodeImageFile(ds, j, p.crops[i]).catch((err) => {
+        if (!ds.skipBadImages) throw err;
+        const set = skipped.get(ds) ?? new Set<string>();
+        skipped.set(ds, set.add(ds.files[j]));
+        return undefined;
+      })),
+  );
+  const per = ds.height * ds.width * ds.channels;
+  const shape: [number, number, number] = [ds.height, ds.width, ds.channels];
+  const kept = decoded.flatMap((img, i) => (img ? [i] : []));
+  const pixels = new Uint8Array(kept.length * per);
+  kept.forEach((i, k) => {
+    const dst = pixels.subarray(k * per, (k + 1) * per);
+    const draw = p.draws[i];
+    if (draw) applyAugmentation(decoded[i]!, dst, shape, draw);
+    else dst.set(decoded[i]!);
+  });
+  return {
+    pixels,
+    labels: Int32Array.from(kept, (i) => ds.labels[p.indices[i]]),
+    indices: Int32Array.from(kept, (i) => p.indices[i]),
+  };
+}

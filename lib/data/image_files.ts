@@ -1,0 +1,159 @@
+/**
+ * Image folders streamed from disk: `indexImageFolder` keeps only the file
+ * list and labels (with progress while it walks the folder), and
+ * `decodeImageFile` decodes, resizes and crops one file with sharp (libvips)
+ * when a batch needs it.
+ *
+ * @module
+ */
+import sharp from "sharp";
+import { createProgress, type ProgressOptions } from "../util/progress.ts";
+import type { ImageFiles, ResizeMode } from "./dataset.ts";
+
+/** Options of {@linkcode indexImageFolder}. */
+export interface IndexOptions {
+  /** Square size images are decoded to (the model's input size). */
+  size: number;
+  /** Default `stretch`. */
+  resize?: ResizeMode;
+  /** 3 (RGB, default) or 1 (grayscale). */
+  channels?: 1 | 3;
+  /** Drop undecodable images from their batch instead of failing; default false. */
+  skipBadImages?: boolean;
+  /** Where warnings (dangling links, ignored files) and the class counts go; default console.error. */
+  log?: (line: string) => void;
+  /** Progress of the walk; `false` for none. */
+  progress?: ProgressOptions | false;
+}
+
+/** Extensions decoded as images. */
+export const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|tiff?|bmp|gif)$/i;
+
+/** The ImageNet recipe's crop: shorter side to size / 0.875 (256 for 224), then a size² square. */
+export const CROP_RATIO = 0.875;
+
+/**
+ * Lists `root/<class>/<image>` (classes: sorted sub-folder names; images:
+ * sorted file names). Non-image files are ignored and counted; symlinks are
+ * followed, and a dangling one is reported by path and skipped; an empty
+ * class folder is an error.
+ */
+export async function indexImageFolder(root: string, options: IndexOptions): Promise<ImageFiles> {
+  const log = options.log ?? ((l: string) => console.error(l));
+  const classes: string[] = [];
+  try {
+    for await (const e of Deno.readDir(root)) {
+      if (
+        e.isDirectory || (e.isSymlink && (await statOrUndefined(`${root}/${e.name}`))?.isDirectory)
+      ) {
+        classes.push(e.name);
+      }
+    }
+  } catch (err) {
+    throw new Error(`${root}: cannot read image folder (${(err as Error).message})`);
+  }
+  classes.sort();
+  if (classes.length === 0) {
+    throw new Error(`${root}: no class sub-folders: expected <root>/<class>/<image>.png|jpg`);
+  }
+  const bar = options.progress === false
+    ? undefined
+    : createProgress(undefined, { label: "indexing", ...options.progress });
+  const files: string[] = [];
+  const labels: number[] = [];
+  const counts: number[] = [];
+  let ignored = 0;
+  for (const [label, name] of classes.entries()) {
+    const dir = `${root}/${name}`;
+    const names: string[] = [];
+    for await (const e of Deno.readDir(dir)) {
+      if (!IMAGE_EXTENSIONS.test(e.name)) {
+        if (!e.isDirectory) ignored++;
+        continue;
+      }
+      if (e.isSymlink) {
+        const target = await statOrUndefined(`${dir}/${e.name}`);
+        if (!target?.isFile) {
+          log(`warning: ${dir}/${e.name}: symlink to nothing readable; skipped`);
+          continue;
+        }
+      } else if (!e.isFile) continue;
+      names.push(e.name);
+    }
+    if (names.length === 0) {
+      throw new Error(`${dir}: empty class folder: expected PNG or JPEG images`);
+    }
+    names.sort();
+    for (const n of names) {
+      files.push(`${dir}/${n}`);
+      labels.push(label);
+    }
+    counts.push(names.length);
+    bar?.update(files.length, { classes: `${label + 1}/${classes.length}`, last: name });
+  }
+  bar?.finish();
+  log(
+    `${root}: ${files.length} images in ${classes.length} classes (` +
+      classes.map((c, i) => `${c} ${counts[i]}`).join(", ") + ")" +
+      (ignored ? `; ${ignored} non-image files ignored` : ""),
+  );
+  return {
+    files,
+    labels: Int32Array.from(labels),
+    classNames: classes,
+    height: options.size,
+    width: options.size,
+    channels: options.channels ?? 3,
+    resize: options.resize ?? "stretch",
+    skipBadImages: options.skipBadImages ?? false,
+    root,
+  };
+}
+
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Decodes file `index` of `ds` to `height × width × channels` uint8 (HWC).
+ * `crop` places a random crop (`random-crop` mode): fractions in [0, 1) of
+ * the free room on each axis. Throws naming the file when it cannot decode.
+ */
+export async function decodeImageFile(
+  ds: ImageFiles,
+  index: number,
+  crop: { fy: number; fx: number } = { fy: 0.5, fx: 0.5 },
+): Promise<Uint8Array> {
+  const path = ds.files[index];
+  try {
+    let img = sharp(path, { failOn: "error" }).rotate().removeAlpha();
+    img = ds.channels === 1 ? img.grayscale() : img.toColourspace("srgb");
+    const [h, w] = [ds.height, ds.width];
+    if (ds.resize === "stretch") {
+      img = img.resize(w, h, { fit: "fill", kernel: "linear" });
+    } else {
+      const meta = await sharp(path).metadata();
+      const swap = (meta.orientation ?? 1) >= 5;
+      const [oh, ow] = swap ? [meta.width!, meta.height!] : [meta.height!, meta.width!];
+      const short = Math.round(Math.max(h, w) / CROP_RATIO);
+      const scale = short / Math.min(oh, ow);
+      const [rh, rw] = [Math.max(h, Math.round(oh * scale)), Math.max(w, Math.round(ow * scale))];
+      const f = ds.resize === "random-crop" ? crop : { fy: 0.5, fx: 0.5 };
+      const top = Math.min(rh - h, Math.floor(f.fy * (rh - h + 1)));
+      const left = Math.min(rw - w, Math.floor(f.fx * (rw - w + 1)));
+      img = img.resize(rw, rh, { fit: "fill", kernel: "linear" })
+        .extract({ top, left, width: w, height: h });
+    }
+    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+    if (info.width !== w || info.height !== h || info.channels !== ds.channels) {
+      throw new Error(`decoded to ${info.height}×${info.width}×${info.channels}`);
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (err) {
+    throw new Error(`${path}: cannot decode image (${(err as Error).message})`);
+  }
+}
