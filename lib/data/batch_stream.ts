@@ -13,10 +13,11 @@ import { type Batch, batches, batchesPerEpoch, type BatchOptions, epochOrder } f
 import { type Dataset, type ImageFiles, isImageFiles } from "./dataset.ts";
 import { decodeImageFile } from "./image_files.ts";
 import {
-  applyAugmentation,
   type AugmentationDraw,
   drawAugmentation,
-  toModelInput,
+  imageToModelInput,
+  type Preprocessing,
+  VGG_PREPROCESSING,
 } from "./preprocess.ts";
 
 /** Options of {@linkcode batchStream}. */
@@ -39,7 +40,8 @@ interface Planned {
 }
 
 interface Decoded {
-  pixels: Uint8Array;
+  /** Model input, `n × height × width × 3` float32. */
+  floats: Float32Array;
   labels: Int32Array;
   indices: Int32Array;
 }
@@ -71,7 +73,7 @@ export async function* batchStream(ds: Dataset, options: StreamOptions): AsyncGe
   const pending: Promise<Decoded>[] = [];
   let next = start;
   const launch = () => {
-    const p = decodeBatch(ds, plan(next++));
+    const p = decodeBatch(ds, plan(next++), options.preprocessing ?? VGG_PREPROCESSING);
     p.catch(() => {}); // awaited in order below; this only keeps an early failure from being "unhandled"
     pending.push(p);
   };
@@ -81,20 +83,23 @@ export async function* batchStream(ds: Dataset, options: StreamOptions): AsyncGe
     const d = await pending.shift()!;
     if (next < total) launch();
     if (d.labels.length === 0) continue;
-    const images = tf.tidy(() =>
-      toModelInput(
-        tf.tensor4d(d.pixels, [d.labels.length, ds.height, ds.width, ds.channels], "int32"),
-        {
-          size: options.size,
-          preprocessing: options.preprocessing,
-        },
-      )
-    );
+    const images = tf.tidy(() => {
+      const x = tf.tensor4d(d.floats, [d.labels.length, ds.height, ds.width, 3]);
+      const size = options.size;
+      return size && (size !== ds.height || size !== ds.width)
+        ? tf.image.resizeBilinear(x, [size, size], false, true)
+        : x;
+    });
+
     yield { images, labels: tf.tensor1d(d.labels, "int32"), indices: d.indices };
   }
 }
 
-async function decodeBatch(ds: ImageFiles, p: Planned): Promise<Decoded> {
+async function decodeBatch(
+  ds: ImageFiles,
+  p: Planned,
+  preprocessing: Preprocessing,
+): Promise<Decoded> {
   const decoded = await Promise.all(
     Array.from(p.indices, (j, i) =>
       decodeImageFile(ds, j, p.crops[i]).catch((err) => {
@@ -104,18 +109,15 @@ async function decodeBatch(ds: ImageFiles, p: Planned): Promise<Decoded> {
         return undefined;
       })),
   );
-  const per = ds.height * ds.width * ds.channels;
   const shape: [number, number, number] = [ds.height, ds.width, ds.channels];
+  const per = ds.height * ds.width * 3;
   const kept = decoded.flatMap((img, i) => (img ? [i] : []));
-  const pixels = new Uint8Array(kept.length * per);
-  kept.forEach((i, k) => {
-    const dst = pixels.subarray(k * per, (k + 1) * per);
-    const draw = p.draws[i];
-    if (draw) applyAugmentation(decoded[i]!, dst, shape, draw);
-    else dst.set(decoded[i]!);
-  });
+  const floats = new Float32Array(kept.length * per);
+  kept.forEach((i, k) =>
+    imageToModelInput(decoded[i]!, shape, preprocessing, p.draws[i], floats, k * per)
+  );
   return {
-    pixels,
+    floats,
     labels: Int32Array.from(kept, (i) => ds.labels[p.indices[i]]),
     indices: Int32Array.from(kept, (i) => p.indices[i]),
   };

@@ -26,6 +26,10 @@ export interface IndexOptions {
   progress?: ProgressOptions | false;
 }
 
+// libvips' operation cache only helps repeated identical operations; every
+// decode here is a new file, so it would cost time and hold memory.
+sharp.cache(false);
+
 /** Extensions decoded as images. */
 export const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|tiff?|bmp|gif)$/i;
 

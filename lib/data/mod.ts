@@ -15,8 +15,12 @@ export { CIFAR10_CLASSES, type CifarOptions, type CifarVariant, loadCifar } from
 export {
   classCounts,
   concatDatasets,
+  type Dataset,
   datasetSize,
   type ImageDataset,
+  type ImageFiles,
+  isImageFiles,
+  type ResizeMode,
   subset,
   validateDataset,
 } from "./dataset.ts";
@@ -29,6 +33,9 @@ export {
   type MnistOptions,
 } from "./fashion_mnist.ts";
 export { type ImageFolderOptions, loadImageFolder } from "./image_folder.ts";
+export { decodeImageFile, indexImageFolder, type IndexOptions } from "./image_files.ts";
+export { batchStream, skippedImages, type StreamOptions } from "./batch_stream.ts";
+export { type SplitFileOptions, splitImageFiles } from "./split_file.ts";
 export {
   type NdArray,
   type PickleDtype,
@@ -43,5 +50,10 @@ export {
   UNIT_PREPROCESSING,
   VGG_PREPROCESSING,
 } from "./preprocess.ts";
-export { DATASET_KINDS, type DatasetSpecOptions, loadDatasetSpec } from "./resolve.ts";
+export {
+  DATASET_KINDS,
+  type DatasetSpecOptions,
+  loadDatasetSpec,
+  loadDatasetSplits,
+} from "./resolve.ts";
 export { type SplitOptions, stratifiedSplit, takePerClass } from "./split.ts";

@@ -5,7 +5,13 @@
  * @module
  */
 export { stackedReceptiveField, stackVsSingle, vggParameters } from "./architecture.ts";
-export { imbalancedSubset, makeQuickCheckpoint, makeQuickCifar, quickMode } from "./quick.ts";
+export {
+  imbalancedSubset,
+  makeQuickCheckpoint,
+  makeQuickCifar,
+  makeQuickImageFolder,
+  quickMode,
+} from "./quick.ts";
 export { requireFile } from "./require_file.ts";
 export { transferTableSections } from "./transfer_report.ts";
 export {

@@ -9,6 +9,7 @@ import { classCounts, type ImageDataset, subset } from "../data/dataset.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { takePerClass } from "../data/split.ts";
 import type { Model } from "../models/model.ts";
+import sharp from "sharp";
 import { encodeCifarBinary } from "../data/cifar_writer.ts";
 import { saveModel } from "../weights/save_model.ts";
 
@@ -70,6 +71,25 @@ export async function makeQuickCifar(
 export async function makeQuickCheckpoint(model: Model, path: string): Promise<string> {
   await saveModel(model, path, { format: "v1" });
   return path;
+}
+
+/**
+ * Writes `<dir>/<class>/<n>.png` from Fashion-MNIST images, `counts[c]`
+ * images of class `c` (an imbalanced stand-in for the WBC folder, in the
+ * layout the streaming loader reads); returns `dir`.
+ */
+export async function makeQuickImageFolder(dir: string, counts: number[]): Promise<string> {
+  const ds = imbalancedSubset((await loadFashionMnist()).dataset, counts);
+  // The index prefix keeps the label order (folders are read in sorted order).
+  const names = ds.classNames.map((n, c) => `${c}_${n.replace(/[^A-Za-z0-9]+/g, "_")}`);
+  for (const n of names) await Deno.mkdir(`${dir}/${n}`, { recursive: true });
+  for (let i = 0; i < ds.labels.length; i++) {
+    const pixels = ds.images.subarray(i * 784, (i + 1) * 784);
+    await sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } })
+      .png()
+      .toFile(`${dir}/${names[ds.labels[i]]}/${String(i).padStart(5, "0")}.png`);
+  }
+  return dir;
 }
 
 /**

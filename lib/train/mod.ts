@@ -7,7 +7,7 @@
  */
 export * from "./callbacks/mod.ts";
 export { resumeTraining, saveTraining } from "./checkpointing.ts";
-export { evaluate, type EvaluateOptions, type Evaluation } from "./evaluate.ts";
+export { evaluate, evaluateAsync, type EvaluateOptions, type Evaluation } from "./evaluate.ts";
 export { fineTune, type FineTuneOptions } from "./fine_tune.ts";
 export {
   fit,

@@ -3,7 +3,13 @@ import { loadCifar } from "../../lib/data/cifar.ts";
 import { classCounts } from "../../lib/data/dataset.ts";
 import { loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { openWeights } from "../../lib/io/open_weights.ts";
-import { imbalancedSubset, makeQuickCheckpoint, makeQuickCifar } from "../../lib/lab/quick.ts";
+import { decodeImageFile, indexImageFolder } from "../../lib/data/image_files.ts";
+import {
+  imbalancedSubset,
+  makeQuickCheckpoint,
+  makeQuickCifar,
+  makeQuickImageFolder,
+} from "../../lib/lab/quick.ts";
 import { buildVgg } from "../../lib/models/vgg.ts";
 
 Deno.test("quick CIFAR stand-in: a real CIFAR-10 binary folder of padded Fashion-MNIST images", async () => {
@@ -45,4 +51,16 @@ Deno.test("imbalancedSubset keeps the asked counts per class, or says it cannot"
   assert.deepEqual(classCounts(sub), [50, 5, 1]);
   assert.equal(sub.classNames.length, 3);
   assert.throws(() => imbalancedSubset(fashion, [5000]), /not enough images for counts 5000/);
+});
+
+Deno.test("quick image folder: PNGs per class in label order, as the streaming loader reads them", async () => {
+  const dir = await Deno.makeTempDir();
+  await makeQuickImageFolder(dir, [3, 2, 1]);
+  const ds = await indexImageFolder(dir, { size: 28, log: () => {}, progress: false });
+  assert.deepEqual(ds.classNames, ["0_T_shirt_top", "1_Trouser", "2_Pullover"]);
+  assert.deepEqual(classCounts(ds), [3, 2, 1]);
+  const img = await decodeImageFile({ ...ds, channels: 1 }, 0);
+  const fashion = imbalancedSubset((await loadFashionMnist()).dataset, [3, 2, 1]);
+  assert.deepEqual(img, fashion.images.subarray(0, 784), "lossless PNG of the first image");
+  await Deno.remove(dir, { recursive: true });
 });

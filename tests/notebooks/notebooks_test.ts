@@ -174,6 +174,11 @@ Deno.test({
       ),
     );
   }
+  assert.match(
+    t,
+    /quick-wbc: 89 images in 4 classes \(0_T_shirt_top 40, 1_Trouser 40, 2_Pullover 6, 3_Dress 3\)/,
+  );
+  assert.match(t, /split 66 train \/ 23 test images; saved .*quick-wbc-split\.json/);
   assert.match(t, /class counts \(train\): 30, 30, 4, 2/);
   assertCharts(cells, 4, 3);
 });
