@@ -23,6 +23,7 @@ import { createTrainStep } from "../lib/train/step.ts";
 import { numberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 import { machineInfo } from "../lib/util/machine.ts";
 import { peakRss } from "../lib/util/memory.ts";
+import { benchFolders, folderBenchLines } from "./bench_folders.ts";
 import { benchCheckpointRead } from "./bench_checkpoint.ts";
 import { LAB_CASES, ourLabCase, torchLabCase } from "./bench_lab.ts";
 
@@ -41,6 +42,15 @@ const FLAGS = {
   "skip-lab": { type: "boolean", help: "skip the lab-size cases (several minutes)" },
   "skip-torch": { type: "boolean", help: "do not run the PyTorch reference" },
   "skip-checkpoint": { type: "boolean", help: "skip the 553 MB checkpoint read benchmark" },
+  "skip-folders": {
+    type: "boolean",
+    help: "skip the streamed image-folder pipeline (generates 25,000 JPEGs once)",
+  },
+  folders: {
+    type: "string",
+    default: "5000,20000",
+    help: "image-folder sizes for the streamed pipeline",
+  },
   out: { type: "string", default: "out/bench", help: "folder for the JSON results" },
 } as const;
 
@@ -305,6 +315,11 @@ async function main(args: string[]) {
   };
   const forward = forwardTimes(seconds);
   const checkpoint = values["skip-checkpoint"] ? null : await benchCheckpointRead(3);
+  const folders = values["skip-folders"]
+    ? []
+    : await benchFolders(String(values.folders).split(",").map(Number), {
+      torch: !values["skip-torch"],
+    });
 
   console.log(
     `\n${"backend".padEnd(13)}${"model".padEnd(12)}${"train img/s".padStart(12)}${
@@ -376,6 +391,22 @@ async function main(args: string[]) {
       pipeline["32->32"].toFixed(0)
     } img/s, 32→224 ${pipeline["32->224"].toFixed(0)} img/s`,
   );
+  if (folders.length > 0) {
+    console.log(
+      `\nstreamed image folders (JPEG 256–500 px → 224, flip, normalise; batch 100; ` +
+        `PyTorch: ImageFolder + DataLoader with 2 workers):`,
+    );
+    for (const line of folderBenchLines(folders)) console.log(line);
+    const training = lab.map((l) => [l.key, l.ours.trainImagesPerSecond] as const)
+      .filter(([, v]) => typeof v === "number");
+    if (training.length > 0) {
+      console.log(
+        `the lab's training steps here take ${
+          training.map(([k, v]) => `${k} ${(v as number).toFixed(1)}`).join(", ")
+        } img/s: the pipeline is not what limits them`,
+      );
+    }
+  }
   if (checkpoint) {
     console.log(
       `checkpoint read (VGG-16 V1, ${(checkpoint.fileBytes / 1e6).toFixed(0)} MB): ${
@@ -410,6 +441,7 @@ async function main(args: string[]) {
     pipeline,
     forward,
     checkpoint,
+    folders,
     peakRssBytes: rss,
   };
   await Deno.mkdir(String(values.out), { recursive: true });

@@ -22,7 +22,7 @@ import {
 
 /** Options of {@linkcode batchStream}. */
 export interface StreamOptions extends BatchOptions {
-  /** Batches decoded ahead of the consumer (image files); default 2. */
+  /** Batches decoded ahead of the consumer (image files); default 3. */
   prefetch?: number;
 }
 
@@ -77,7 +77,7 @@ export async function* batchStream(ds: Dataset, options: StreamOptions): AsyncGe
     p.catch(() => {}); // awaited in order below; this only keeps an early failure from being "unhandled"
     pending.push(p);
   };
-  const depth = Math.max(1, options.prefetch ?? 2);
+  const depth = Math.max(1, options.prefetch ?? 3);
   while (pending.length < depth && next < total) launch();
   while (pending.length > 0) {
     const d = await pending.shift()!;

@@ -1,12 +1,15 @@
 /**
- * Image-folder datasets: one sub-folder per class holding PNG/JPEG files (the
- * layout of the WBC lab data and of torchvision's ImageFolder), decoded with
- * sharp (libvips).
+ * Image folders loaded whole into memory: one sub-folder per class (the
+ * layout of the WBC lab data and of torchvision's ImageFolder), for folders
+ * small enough to hold decoded. Large folders stream instead
+ * (`indexImageFolder` + `batchStream`); with a size, both decode each image
+ * the same way (`decodeImageFile`).
  *
  * @module
  */
 import sharp from "sharp";
 import { type ImageDataset, validateDataset } from "./dataset.ts";
+import { decodeImageFile, indexImageFolder } from "./image_files.ts";
 
 /** Options of {@linkcode loadImageFolder}. */
 export interface ImageFolderOptions {
@@ -14,17 +17,14 @@ export interface ImageFolderOptions {
   size?: [number, number];
   /** 3 (RGB, default) or 1 (grayscale). */
   channels?: 1 | 3;
+  /** Where indexing notes (counts, skipped links) go; default console.error. */
+  log?: (line: string) => void;
 }
 
-const IMAGE_EXT = /\.(png|jpe?g)$/i;
-
-async function decode(path: string, options: ImageFolderOptions) {
+async function decodeNative(path: string, channels: 1 | 3) {
   try {
-    let img = sharp(path).removeAlpha();
-    img = options.channels === 1 ? img.grayscale() : img.toColourspace("srgb");
-    if (options.size) {
-      img = img.resize(options.size[1], options.size[0], { fit: "fill", kernel: "linear" });
-    }
+    let img = sharp(path, { failOn: "error" }).rotate().removeAlpha();
+    img = channels === 1 ? img.grayscale() : img.toColourspace("srgb");
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info };
   } catch (err) {
@@ -40,50 +40,48 @@ export async function loadImageFolder(
   root: string,
   options: ImageFolderOptions = {},
 ): Promise<ImageDataset> {
-  const classes: string[] = [];
-  try {
-    for await (const e of Deno.readDir(root)) if (e.isDirectory) classes.push(e.name);
-  } catch (err) {
-    throw new Error(`${root}: cannot read image folder (${(err as Error).message})`);
-  }
-  classes.sort();
-  if (classes.length === 0) {
-    throw new Error(`${root}: no class sub-folders: expected <root>/<class>/<image>.png|jpg`);
-  }
-  const files: { path: string; label: number }[] = [];
-  for (const [label, name] of classes.entries()) {
-    const names: string[] = [];
-    for await (const e of Deno.readDir(`${root}/${name}`)) {
-      if (e.isFile && IMAGE_EXT.test(e.name)) names.push(e.name);
-    }
-    if (names.length === 0) {
-      throw new Error(`${root}/${name}: empty class folder: expected PNG or JPEG images`);
-    }
-    names.sort();
-    for (const n of names) files.push({ path: `${root}/${name}/${n}`, label });
-  }
   const channels = options.channels ?? 3;
-  const first = await decode(files[0].path, { ...options, channels });
-  const height = first.info.height, width = first.info.width;
-  const per = height * width * channels;
-  const images = new Uint8Array(files.length * per);
-  const labels = new Int32Array(files.length);
+  const [h0, w0] = options.size ?? [1, 1];
+  const index = await indexImageFolder(root, {
+    size: h0,
+    channels,
+    log: options.log,
+    progress: false,
+  });
+  const files = { ...index, height: h0, width: w0 };
+  const n = files.files.length;
+  let height = h0, width = w0, images: Uint8Array | undefined;
   const batch = 16;
-  for (let i = 0; i < files.length; i += batch) {
-    const chunk = files.slice(i, i + batch);
-    const decoded = await Promise.all(chunk.map((f) => decode(f.path, { ...options, channels })));
+  for (let i = 0; i < n; i += batch) {
+    const chunk = files.files.slice(i, i + batch).map((_, k) => i + k);
+    const decoded = await Promise.all(chunk.map(async (j) => {
+      if (options.size) return { data: await decodeImageFile(files, j), height: h0, width: w0 };
+      const d = await decodeNative(files.files[j], channels);
+      return { data: d.data, height: d.info.height, width: d.info.width };
+    }));
+    if (!images) {
+      [height, width] = [decoded[0].height, decoded[0].width];
+      images = new Uint8Array(n * height * width * channels);
+    }
     decoded.forEach((d, k) => {
-      if (d.info.height !== height || d.info.width !== width) {
+      if (d.height !== height || d.width !== width) {
         throw new Error(
-          `${
-            chunk[k].path
-          }: ${d.info.height}×${d.info.width} image among ${height}×${width} ones; ` +
+          `${files.files[chunk[k]]}: ${d.height}×${d.width} image among ${height}×${width} ones; ` +
             `pass size: [h, w] to resize`,
         );
       }
-      images.set(d.data, (i + k) * per);
-      labels[i + k] = chunk[k].label;
+      images!.set(d.data, chunk[k] * height * width * channels);
     });
   }
-  return validateDataset({ images, labels, height, width, channels, classNames: classes }, root);
+  return validateDataset(
+    {
+      images: images!,
+      labels: files.labels,
+      height,
+      width,
+      channels,
+      classNames: files.classNames,
+    },
+    root,
+  );
 }
