@@ -25,6 +25,7 @@ export {
 } from "./lib/backend/mod.ts";
 export {
   batchStream,
+  cacheDecoded,
   classCounts,
   type Dataset,
   download,

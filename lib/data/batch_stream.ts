@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { seededRandom } from "../util/random.ts";
 import { type Batch, batches, batchesPerEpoch, type BatchOptions, epochOrder } from "./batches.ts";
 import { type Dataset, type ImageFiles, isImageFiles } from "./dataset.ts";
+import { readCached } from "./decoded_cache.ts";
 import { decodeImageFile } from "./image_files.ts";
 import {
   type AugmentationDraw,
@@ -101,13 +102,18 @@ async function decodeBatch(
   preprocessing: Preprocessing,
 ): Promise<Decoded> {
   const decoded = await Promise.all(
-    Array.from(p.indices, (j, i) =>
-      decodeImageFile(ds, j, p.crops[i]).catch((err) => {
-        if (!ds.skipBadImages) throw err;
-        const set = skipped.get(ds) ?? new Set<string>();
-        skipped.set(ds, set.add(ds.files[j]));
-        return undefined;
-      })),
+    Array.from(
+      p.indices,
+      (j, i) =>
+        (ds.cache
+          ? Promise.resolve().then(() => readCached(ds, j))
+          : decodeImageFile(ds, j, p.crops[i])).catch((err) => {
+            if (!ds.skipBadImages) throw err;
+            const set = skipped.get(ds) ?? new Set<string>();
+            skipped.set(ds, set.add(ds.files[j]));
+            return undefined;
+          }),
+    ),
   );
   const shape: [number, number, number] = [ds.height, ds.width, ds.channels];
   const per = ds.height * ds.width * 3;

@@ -52,6 +52,8 @@ export interface ImageFiles {
   skipBadImages: boolean;
   /** The folder the files came from (for messages). */
   root: string;
+  /** Decoded images kept in a file (`cacheDecoded`): `slot[i]` is file i's place in it. */
+  cache?: { path: string; slot: Int32Array };
 }
 
 /** Any dataset the training loop and evaluation take. */
@@ -99,7 +101,11 @@ export function validateDataset(ds: ImageDataset, source: string): ImageDataset 
 export function subset<T extends Dataset>(ds: T, indices: ArrayLike<number>): T {
   if (isImageFiles(ds)) {
     const files = Array.from(indices, (j) => ds.files[j]);
-    return { ...ds, files, labels: Int32Array.from(indices, (j) => ds.labels[j]) };
+    const cache = ds.cache && {
+      path: ds.cache.path,
+      slot: Int32Array.from(indices, (j) => ds.cache!.slot[j]),
+    };
+    return { ...ds, files, labels: Int32Array.from(indices, (j) => ds.labels[j]), cache };
   }
   return subsetInMemory(ds as ImageDataset, indices) as T;
 }

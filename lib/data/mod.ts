@@ -36,6 +36,7 @@ export { type ImageFolderOptions, loadImageFolder } from "./image_folder.ts";
 export { decodeImageFile, indexImageFolder, type IndexOptions } from "./image_files.ts";
 export { batchStream, skippedImages, type StreamOptions } from "./batch_stream.ts";
 export { type SplitFileOptions, splitImageFiles } from "./split_file.ts";
+export { cacheDecoded, type DecodedCacheOptions } from "./decoded_cache.ts";
 export {
   type NdArray,
   type PickleDtype,

@@ -7,6 +7,7 @@
 import { loadCifar } from "./cifar.ts";
 import type { Dataset, ResizeMode } from "./dataset.ts";
 import { loadFashionMnist, loadMnist } from "./fashion_mnist.ts";
+import { cacheDecoded } from "./decoded_cache.ts";
 import { indexImageFolder } from "./image_files.ts";
 import { splitImageFiles } from "./split_file.ts";
 
@@ -25,6 +26,8 @@ export interface DatasetSpecOptions {
   resize?: ResizeMode;
   /** Image folders: drop undecodable images (counted) instead of failing. */
   skipBadImages?: boolean;
+  /** Image folders: decode every image once into the decoded cache (`cacheDecoded`). */
+  cacheDecoded?: boolean;
   /** Image folders: save the split here, or reuse the one saved there. */
   splitFile?: string;
   /** Image folders: where indexing and split notes go; default console.error. */
@@ -75,13 +78,16 @@ export async function loadDatasetSplits(
           `dataset '${spec}': image folders stream at the model's input size: pass size`,
         );
       }
-      const all = await indexImageFolder(path, {
+      let all = await indexImageFolder(path, {
         size: options.size,
         resize: options.resize,
         skipBadImages: options.skipBadImages,
         log: options.log,
         progress: options.log ? false : undefined,
       });
+      if (options.cacheDecoded) {
+        all = await cacheDecoded(all, { progress: options.log ? false : undefined });
+      }
       return await splitImageFiles(all, {
         testFraction: options.testFraction,
         seed: 0,

@@ -38,6 +38,10 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
     help:
       "image folders: stretch, center-crop or random-crop (shorter side to size/0.875, then a square)",
   },
+  "cache-decoded": {
+    type: "boolean",
+    help: "image folders: decode every image once into a cache file (small images, many epochs)",
+  },
   "skip-bad-images": {
     type: "boolean",
     help: "image folders: drop unreadable images (listed at the end) instead of stopping",
@@ -122,6 +126,7 @@ export function trainJobFromArgs(args: string[]): TrainJob {
     imageSize: optInt("image-size") ?? 32,
     resize: choiceFlag(values, "resize", ["stretch", "center-crop", "random-crop"] as const),
     skipBadImages: values["skip-bad-images"] === true,
+    cacheDecoded: values["cache-decoded"] === true,
     numClasses: optInt("num-classes"),
     perClass: optInt("per-class"),
     testPerClass: optInt("test-per-class"),

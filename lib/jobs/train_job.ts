@@ -37,6 +37,8 @@ export interface TrainJob {
   resize?: ResizeMode;
   /** Image folders: drop undecodable images (listed at the end) instead of stopping. */
   skipBadImages?: boolean;
+  /** Image folders: decode every image once into the decoded cache, for repeated epochs. */
+  cacheDecoded?: boolean;
   /** Default: the dataset's. */
   numClasses?: number;
   /** At most this many training images per class. */
@@ -128,6 +130,7 @@ export async function runTrainJob(
     size: imageSize,
     resize: job.resize,
     skipBadImages: job.skipBadImages,
+    cacheDecoded: job.cacheDecoded,
     splitFile: `${out}/split.json`,
     log,
   });
