@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { classCounts, type ImageFiles } from "../../lib/data/dataset.ts";
 import { splitImageFiles } from "../../lib/data/split_file.ts";
+import { epochOrder } from "../../lib/data/batches.ts";
+import { inverseFrequencyWeights } from "../../lib/train/losses.ts";
 
 function files(counts: number[], root = "/data/wbc"): ImageFiles {
   const paths: string[] = [], labels: number[] = [];
@@ -51,4 +53,14 @@ Deno.test("a split that leaves a class without test images is refused, naming th
     splitImageFiles(files([10, 1]), {}),
     /leaves no test image for c1 \(a class needs at least 2 images\)/,
   );
+});
+
+Deno.test("class-balanced sampling and class weights work on streamed datasets (labels only)", () => {
+  const ds = files([900, 90, 10]);
+  const order = epochOrder(ds, { batchSize: 10, sampler: "balanced", seed: 1 });
+  const drawn = [0, 0, 0];
+  for (const i of order) drawn[ds.labels[i]]++;
+  for (const n of drawn) assert.ok(n > 250 && n < 420, `balanced draws: ${drawn}`);
+  const w = inverseFrequencyWeights(classCounts(ds));
+  assert.ok(w[2] > w[1] && w[1] > w[0]);
 });
