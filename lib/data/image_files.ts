@@ -9,6 +9,7 @@
 import sharp from "sharp";
 import { createProgress, type ProgressOptions } from "../util/progress.ts";
 import type { ImageFiles, ResizeMode } from "./dataset.ts";
+import { resizeBilinear, type Window } from "./resize.ts";
 import { decodeJpeg } from "./turbo_jpeg.ts";
 
 /** Options of {@linkcode indexImageFolder}. */
@@ -26,6 +27,9 @@ export interface IndexOptions {
   /** Progress of the walk; `false` for none. */
   progress?: ProgressOptions | false;
 }
+
+/** Reusable decode buffers (JPEG frames before resizing). */
+const scratch: Uint8Array[] = [];
 
 // libvips' operation cache only helps repeated identical operations; every
 // decode here is a new file, so it would cost time and hold memory.
@@ -136,41 +140,71 @@ export async function decodeImageFile(
   const path = ds.files[index];
   try {
     const bytes = await Deno.readFile(path);
-    // libjpeg-turbo through FFI where it can (same pixels, several at once); sharp otherwise.
     const [h, w] = [ds.height, ds.width];
     const short = Math.round(Math.max(h, w) / CROP_RATIO);
-    const jpeg = await decodeJpeg(
-      bytes,
-      ds.resize === "stretch" ? { width: w, height: h } : { shorter: short },
-    );
-    let img = jpeg
-      ? sharp(jpeg.data, { raw: { width: jpeg.width, height: jpeg.height, channels: 3 } })
-      : sharp(bytes, { failOn: "error" }).rotate().removeAlpha();
-    img = ds.channels === 1 ? img.grayscale() : img.toColourspace("srgb");
-    if (ds.resize === "stretch") {
-      img = img.resize(w, h, { fit: "fill", kernel: "linear" });
-    } else {
-      let [oh, ow] = jpeg ? [jpeg.height, jpeg.width] : [0, 0];
-      if (!jpeg) {
-        const meta = await sharp(bytes).metadata();
-        [oh, ow] = (meta.orientation ?? 1) >= 5
-          ? [meta.width!, meta.height!]
-          : [meta.height!, meta.width!];
-      }
-      const scale = short / Math.min(oh, ow);
-      const [rh, rw] = [Math.max(h, Math.round(oh * scale)), Math.max(w, Math.round(ow * scale))];
+    const src = await decodeNative(bytes, ds, ds.resize === "stretch" ? { w, h } : { short });
+    // The source window that becomes the output: all of it, or the crop of the resized image.
+    let window: Window = [0, 0, src.height, src.width];
+    if (ds.resize !== "stretch") {
+      const scale = short / Math.min(src.height, src.width);
+      const [rh, rw] = [
+        Math.max(h, Math.round(src.height * scale)),
+        Math.max(w, Math.round(src.width * scale)),
+      ];
       const f = ds.resize === "random-crop" ? crop : { fy: 0.5, fx: 0.5 };
       const top = Math.min(rh - h, Math.floor(f.fy * (rh - h + 1)));
       const left = Math.min(rw - w, Math.floor(f.fx * (rw - w + 1)));
-      img = img.resize(rw, rh, { fit: "fill", kernel: "linear" })
-        .extract({ top, left, width: w, height: h });
+      const [sy, sx] = [src.height / rh, src.width / rw];
+      window = [top * sy, left * sx, h * sy, w * sx];
     }
-    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-    if (info.width !== w || info.height !== h || info.channels !== ds.channels) {
-      throw new Error(`decoded to ${info.height}×${info.width}×${info.channels}`);
-    }
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const out = resizeBilinear(src.data, [src.height, src.width, ds.channels], h, w, window);
+    src.release?.();
+    return out;
   } catch (err) {
     throw new Error(`${path}: cannot decode image (${(err as Error).message})`);
   }
+}
+
+/**
+ * Decodes to RGB (or gray) pixels no smaller than asked and at most about
+ * twice that, so that the bilinear resize after it reads every pixel region:
+ * JPEGs through libjpeg-turbo (DCT-domain scaling), the rest through sharp.
+ */
+async function decodeNative(
+  bytes: Uint8Array,
+  ds: ImageFiles,
+  atLeast: { w?: number; h?: number; short?: number },
+): Promise<{ data: Uint8Array; width: number; height: number; release?: () => void }> {
+  if (ds.channels === 3) {
+    // Decoded frames are short-lived and large: reuse their buffers (fresh ones cost page faults).
+    const buffer = scratch.pop();
+    let used: Uint8Array | undefined;
+    const jpeg = await decodeJpeg(
+      bytes,
+      { width: atLeast.w, height: atLeast.h, shorter: atLeast.short },
+      (n) => (used = buffer && buffer.length >= n ? buffer : new Uint8Array(n)).subarray(0, n),
+    );
+    const release = () => {
+      if (scratch.length < 64) scratch.push(used ?? buffer!);
+    };
+    if (jpeg) return { ...jpeg, release };
+    if (used ?? buffer) release();
+  }
+  let img = sharp(bytes, { failOn: "error" }).rotate().removeAlpha();
+  img = ds.channels === 1 ? img.grayscale() : img.toColourspace("srgb");
+  const [bw, bh] = atLeast.short
+    ? [2 * atLeast.short, 2 * atLeast.short]
+    : [2 * atLeast.w!, 2 * atLeast.h!];
+  img = img.resize(bw, bh, {
+    fit: atLeast.short ? "outside" : "fill",
+    withoutEnlargement: true,
+    kernel: "linear",
+  });
+  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== ds.channels) throw new Error(`decoded to ${info.channels} channels`);
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    width: info.width,
+    height: info.height,
+  };
 }

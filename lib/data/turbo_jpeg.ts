@@ -74,6 +74,7 @@ function hasExif(b: Uint8Array): boolean {
 export async function decodeJpeg(
   bytes: Uint8Array,
   atLeast: { width?: number; height?: number; shorter?: number } = {},
+  allocate: (bytes: number) => Uint8Array = (n) => new Uint8Array(n),
 ): Promise<{ data: Uint8Array; width: number; height: number } | undefined> {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8 || hasExif(bytes)) {
     return undefined;
@@ -102,7 +103,7 @@ export async function decodeJpeg(
         break;
       }
     }
-    const data = new Uint8Array(width * height * 3);
+    const data = allocate(width * height * 3);
     const rc = await l.symbols.tjDecompress2(
       handle,
       bytes,
