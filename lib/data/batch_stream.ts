@@ -12,11 +12,13 @@ import { seededRandom } from "../util/random.ts";
 import { type Batch, batches, batchesPerEpoch, type BatchOptions, epochOrder } from "./batches.ts";
 import { type Dataset, type ImageFiles, isImageFiles } from "./dataset.ts";
 import { readCached } from "./decoded_cache.ts";
+import { ONEDNN_BACKEND } from "../backend/onednn_backend.ts";
+import { scratchTensor, writableData } from "../backend/tensor_data.ts";
 import { decodeImageFile } from "./image_files.ts";
+import { imageToModelInput } from "./normalize.ts";
 import {
   type AugmentationDraw,
   drawAugmentation,
-  imageToModelInput,
   type Preprocessing,
   VGG_PREPROCESSING,
 } from "./preprocess.ts";
@@ -28,6 +30,32 @@ export interface StreamOptions extends BatchOptions {
 }
 
 const skipped = new WeakMap<ImageFiles, Set<string>>();
+
+/** Batch buffers, reused: a fresh 60 MB array every batch costs its page faults again. */
+const floatPool: Float32Array[] = [];
+
+function takeFloats(n: number): Float32Array {
+  const i = floatPool.findIndex((f) => f.length >= n);
+  return i >= 0 ? floatPool.splice(i, 1)[0] : new Float32Array(n);
+}
+
+/** The batch as a tensor: copied into the backend's own (pooled) storage where it has one. */
+function toTensor(floats: Float32Array, shape: [number, number, number, number]): tf.Tensor4D {
+  const n = shape[0] * shape[1] * shape[2] * shape[3];
+  const name = tf.getBackend();
+  if (name === ONEDNN_BACKEND || name === "wasm") {
+    const flat = scratchTensor(n);
+    const dst = writableData(flat);
+    if (dst) {
+      dst.set(floats.subarray(0, n));
+      const x = tf.reshape(flat, shape) as tf.Tensor4D;
+      flat.dispose();
+      return x;
+    }
+    flat.dispose();
+  }
+  return tf.tensor4d(floats.slice(0, n), shape);
+}
 
 /** Files of `ds` that could not be decoded and were dropped (with `skipBadImages`). */
 export function skippedImages(ds: ImageFiles): string[] {
@@ -41,7 +69,7 @@ interface Planned {
 }
 
 interface Decoded {
-  /** Model input, `n × height × width × 3` float32. */
+  /** Model input, `labels.length × height × width × 3` float32, at the start of a pooled buffer. */
   floats: Float32Array;
   labels: Int32Array;
   indices: Int32Array;
@@ -85,12 +113,13 @@ export async function* batchStream(ds: Dataset, options: StreamOptions): AsyncGe
     if (next < total) launch();
     if (d.labels.length === 0) continue;
     const images = tf.tidy(() => {
-      const x = tf.tensor4d(d.floats, [d.labels.length, ds.height, ds.width, 3]);
+      const x = toTensor(d.floats, [d.labels.length, ds.height, ds.width, 3]);
       const size = options.size;
       return size && (size !== ds.height || size !== ds.width)
         ? tf.image.resizeBilinear(x, [size, size], false, true)
         : x;
     });
+    if (floatPool.length < depth + 1) floatPool.push(d.floats);
 
     yield { images, labels: tf.tensor1d(d.labels, "int32"), indices: d.indices };
   }
@@ -118,7 +147,7 @@ async function decodeBatch(
   const shape: [number, number, number] = [ds.height, ds.width, ds.channels];
   const per = ds.height * ds.width * 3;
   const kept = decoded.flatMap((img, i) => (img ? [i] : []));
-  const floats = new Float32Array(kept.length * per);
+  const floats = takeFloats(Math.max(1, kept.length) * per);
   kept.forEach((i, k) =>
     imageToModelInput(decoded[i]!, shape, preprocessing, p.draws[i], floats, k * per)
   );

@@ -9,7 +9,7 @@
 import sharp from "sharp";
 import { createProgress, type ProgressOptions } from "../util/progress.ts";
 import type { ImageFiles, ResizeMode } from "./dataset.ts";
-import { resizeBilinear, type Window } from "./resize.ts";
+import { decodeAtLeast, frameToImage } from "./resize.ts";
 import { decodeJpeg } from "./turbo_jpeg.ts";
 
 /** Options of {@linkcode indexImageFolder}. */
@@ -37,9 +37,6 @@ sharp.cache(false);
 
 /** Extensions decoded as images. */
 export const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|tiff?|bmp|gif)$/i;
-
-/** The ImageNet recipe's crop: shorter side to size / 0.875 (256 for 224), then a size² square. */
-export const CROP_RATIO = 0.875;
 
 /**
  * Lists `root/<class>/<image>` (classes: sorted sub-folder names; images:
@@ -140,24 +137,9 @@ export async function decodeImageFile(
   const path = ds.files[index];
   try {
     const bytes = await Deno.readFile(path);
-    const [h, w] = [ds.height, ds.width];
-    const short = Math.round(Math.max(h, w) / CROP_RATIO);
-    const src = await decodeNative(bytes, ds, ds.resize === "stretch" ? { w, h } : { short });
-    // The source window that becomes the output: all of it, or the crop of the resized image.
-    let window: Window = [0, 0, src.height, src.width];
-    if (ds.resize !== "stretch") {
-      const scale = short / Math.min(src.height, src.width);
-      const [rh, rw] = [
-        Math.max(h, Math.round(src.height * scale)),
-        Math.max(w, Math.round(src.width * scale)),
-      ];
-      const f = ds.resize === "random-crop" ? crop : { fy: 0.5, fx: 0.5 };
-      const top = Math.min(rh - h, Math.floor(f.fy * (rh - h + 1)));
-      const left = Math.min(rw - w, Math.floor(f.fx * (rw - w + 1)));
-      const [sy, sx] = [src.height / rh, src.width / rw];
-      window = [top * sy, left * sx, h * sy, w * sx];
-    }
-    const out = resizeBilinear(src.data, [src.height, src.width, ds.channels], h, w, window);
+    const at = decodeAtLeast(ds);
+    const src = await decodeNative(bytes, ds, { w: at.width, h: at.height, short: at.shorter });
+    const out = frameToImage(src, ds.channels, ds, crop);
     src.release?.();
     return out;
   } catch (err) {

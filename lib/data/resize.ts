@@ -61,3 +61,49 @@ export function resizeBilinear(
   }
   return out;
 }
+
+/** The size an image is resized to, and how (see `ImageFiles.resize`). */
+export interface Target {
+  height: number;
+  width: number;
+  resize: "stretch" | "center-crop" | "random-crop";
+}
+
+/** The ImageNet recipe's crop: shorter side to size / 0.875 (256 for 224), then a size² square. */
+export const CROP_RATIO = 0.875;
+
+/** The least a decoder must deliver for {@linkcode frameToImage}: the size, or the crop's shorter side. */
+export function decodeAtLeast(t: Target): { width?: number; height?: number; shorter?: number } {
+  return t.resize === "stretch"
+    ? { width: t.width, height: t.height }
+    : { shorter: Math.round(Math.max(t.height, t.width) / CROP_RATIO) };
+}
+
+/**
+ * A decoded frame to the target: stretched, or resized with its shorter
+ * side to size / 0.875 and cropped (centred, or at `crop`'s fractions of the
+ * free room), in one bilinear pass over the output's source window.
+ */
+export function frameToImage(
+  frame: { data: Uint8Array; width: number; height: number },
+  channels: number,
+  t: Target,
+  crop: { fy: number; fx: number } = { fy: 0.5, fx: 0.5 },
+): Uint8Array {
+  const [h, w] = [t.height, t.width];
+  let window: Window = [0, 0, frame.height, frame.width];
+  if (t.resize !== "stretch") {
+    const short = Math.round(Math.max(h, w) / CROP_RATIO);
+    const scale = short / Math.min(frame.height, frame.width);
+    const [rh, rw] = [
+      Math.max(h, Math.round(frame.height * scale)),
+      Math.max(w, Math.round(frame.width * scale)),
+    ];
+    const f = t.resize === "random-crop" ? crop : { fy: 0.5, fx: 0.5 };
+    const top = Math.min(rh - h, Math.floor(f.fy * (rh - h + 1)));
+    const left = Math.min(rw - w, Math.floor(f.fx * (rw - w + 1)));
+    const [sy, sx] = [frame.height / rh, frame.width / rw];
+    window = [top * sy, left * sx, h * sy, w * sx];
+  }
+  return resizeBilinear(frame.data, [frame.height, frame.width, channels], h, w, window);
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../lib/backend/mod.ts";
+import { oneDnnOr } from "../helpers/onednn.ts";
 import { batchStream, skippedImages } from "../../lib/data/batch_stream.ts";
 import { type Batch, batches } from "../../lib/data/batches.ts";
 import { indexImageFolder } from "../../lib/data/image_files.ts";
@@ -38,30 +39,33 @@ async function sharedFolder(): Promise<string> {
   return folder;
 }
 
-Deno.test({
-  name: "streaming yields exactly the eager load's batches (same order, pixels, augmentation)",
-  ...opts,
-}, async () => {
-  await useBackend("cpu");
-  const root = await sharedFolder();
-  const eager = await loadImageFolder(root, { size: [20, 20] });
-  const files = await indexImageFolder(root, { size: 20, log: () => {}, progress: false });
-  for (const augment of [undefined, { flip: true, cropPadding: 2 }]) {
-    const o = {
-      batchSize: 8,
-      seed: 3,
-      epoch: 2,
-      augment,
-      preprocessing: STANDARDIZED_PREPROCESSING,
-    };
-    const want = await collect(batches(eager, o));
-    const got = await collect(batchStream(files, { ...o, prefetch: 3 }));
-    assert.equal(got.length, 4);
-    assert.deepEqual(got.map((b) => b.indices), want.map((b) => b.indices));
-    assert.deepEqual(got.map((b) => b.labels), want.map((b) => b.labels));
-    got.forEach((b, i) => assert.deepEqual(b.images, want[i].images, `batch ${i}`));
-  }
-});
+for (const backend of ["cpu", ...(oneDnnOr() ? ["onednn" as const] : [])] as const) {
+  Deno.test({
+    name:
+      `[${backend}] streaming yields exactly the eager load's batches (same order, pixels, augmentation)`,
+    ...opts,
+  }, async () => {
+    await useBackend(backend);
+    const root = await sharedFolder();
+    const eager = await loadImageFolder(root, { size: [20, 20] });
+    const files = await indexImageFolder(root, { size: 20, log: () => {}, progress: false });
+    for (const augment of [undefined, { flip: true, cropPadding: 2 }]) {
+      const o = {
+        batchSize: 8,
+        seed: 3,
+        epoch: 2,
+        augment,
+        preprocessing: STANDARDIZED_PREPROCESSING,
+      };
+      const want = await collect(batches(eager, o));
+      const got = await collect(batchStream(files, { ...o, prefetch: 3 }));
+      assert.equal(got.length, 4);
+      assert.deepEqual(got.map((b) => b.indices), want.map((b) => b.indices));
+      assert.deepEqual(got.map((b) => b.labels), want.map((b) => b.labels));
+      got.forEach((b, i) => assert.deepEqual(b.images, want[i].images, `batch ${i}`));
+    }
+  });
+}
 
 Deno.test({
   name: "resume mid-epoch continues with the same batches; random crops are fixed by (seed, epoch)",
