@@ -58,3 +58,28 @@ export function scratchTensor(size: number): tf.Tensor {
   const backend = tf.backend();
   return tf.engine().makeTensorFromTensorInfo(makeOutput(backend, [size]), backend);
 }
+
+/**
+ * A float32 tensor holding a copy of `data` in the backend's own storage
+ * (pooled and aligned on `onednn`, the heap on `wasm`), or `tf.tensor`
+ * elsewhere. oneDNN's kernels treat the elements of an unaligned array's
+ * edges with other instructions: values restored into arbitrary JS arrays
+ * would then update differently, by an ulp, from the same values computed
+ * in place, and a resumed run would drift from the uninterrupted one.
+ */
+export function ownedTensor(data: Float32Array, shape: number[]): tf.Tensor {
+  const name = tf.getBackend();
+  if (name === ONEDNN_BACKEND || name === "wasm") {
+    const flat = scratchTensor(data.length);
+    const dst = writableData(flat);
+    if (dst) {
+      dst.set(data);
+      const t = tf.reshape(flat, shape);
+      flat.dispose();
+      return t;
+    }
+    flat.dispose();
+  }
+  // A copy: the cpu backend keeps the array it is given, and callers reuse theirs.
+  return tf.tensor(data.slice(), shape, "float32");
+}

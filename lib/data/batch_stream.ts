@@ -12,8 +12,7 @@ import { seededRandom } from "../util/random.ts";
 import { type Batch, batches, batchesPerEpoch, type BatchOptions, epochOrder } from "./batches.ts";
 import { type Dataset, type ImageFiles, isImageFiles } from "./dataset.ts";
 import { readCached } from "./decoded_cache.ts";
-import { ONEDNN_BACKEND } from "../backend/onednn_backend.ts";
-import { scratchTensor, writableData } from "../backend/tensor_data.ts";
+import { ownedTensor } from "../backend/tensor_data.ts";
 import { decodeImageFile } from "./image_files.ts";
 import { imageToModelInput } from "./normalize.ts";
 import {
@@ -39,22 +38,12 @@ function takeFloats(n: number): Float32Array {
   return i >= 0 ? floatPool.splice(i, 1)[0] : new Float32Array(n);
 }
 
-/** The batch as a tensor: copied into the backend's own (pooled) storage where it has one. */
+/** The batch as a tensor, copied into the backend's own (pooled) storage where it has one. */
 function toTensor(floats: Float32Array, shape: [number, number, number, number]): tf.Tensor4D {
-  const n = shape[0] * shape[1] * shape[2] * shape[3];
-  const name = tf.getBackend();
-  if (name === ONEDNN_BACKEND || name === "wasm") {
-    const flat = scratchTensor(n);
-    const dst = writableData(flat);
-    if (dst) {
-      dst.set(floats.subarray(0, n));
-      const x = tf.reshape(flat, shape) as tf.Tensor4D;
-      flat.dispose();
-      return x;
-    }
-    flat.dispose();
-  }
-  return tf.tensor4d(floats.slice(0, n), shape);
+  return ownedTensor(
+    floats.subarray(0, shape[0] * shape[1] * shape[2] * shape[3]),
+    shape,
+  ) as tf.Tensor4D;
 }
 
 /** Files of `ds` that could not be decoded and were dropped (with `skipBadImages`). */

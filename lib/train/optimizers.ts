@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { ownedTensor } from "../backend/tensor_data.ts";
 import type { NamedTensor } from "../io/checkpoint/writer.ts";
 import { FusedAdamOptimizer } from "./fused_adam.ts";
 
@@ -82,12 +83,28 @@ export async function optimizerSlots(opt: NamedOptimizer, names: string[]): Prom
       `optimizer ${opt.kind} holds ${body.length} slot tensors for ${names.length} variables`,
     );
   }
-  return body.map((w, i) => ({
+  const tensors: NamedTensor[] = body.map((w, i) => ({
     name: `${names[i % names.length]}/${slots[Math.floor(i / names.length)]}`,
     dtype: "float32" as const,
     shape: w.tensor.shape,
     data: w.tensor.dataSync() as Float32Array,
   }));
+  // Adam's bias corrections as TF1 saves them: the running products β^t, not t (recomputing
+  // pow(β, t) on resume rounds differently from multiplying step by step).
+  const powers = adamPowers(opt);
+  if (powers) {
+    for (const [name, v] of [["beta1_power", powers[0]], ["beta2_power", powers[1]]] as const) {
+      tensors.push({ name, dtype: "float32", shape: [], data: v.dataSync() as Float32Array });
+    }
+  }
+  return tensors;
+}
+
+/** Adam's running β1^t and β2^t variables (undefined for other optimizers). */
+function adamPowers(opt: NamedOptimizer): [tf.Variable, tf.Variable] | undefined {
+  if (opt.kind !== "adam") return undefined;
+  const o = opt.optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+  return o.accBeta1 && o.accBeta2 ? [o.accBeta1, o.accBeta2] : undefined;
 }
 
 /**
@@ -111,11 +128,19 @@ export async function restoreOptimizerSlots(
     for (const [i, name] of names.entries()) {
       const data = await read(`${name}/${slot}`);
       if (!data) return false;
-      values.push({ name: `${name}/${slot}`, tensor: tf.tensor(data, shapes[i]) });
+      values.push({ name: `${name}/${slot}`, tensor: ownedTensor(data, shapes[i]) });
     }
   }
   if (slots.length > 0) await opt.optimizer.setWeights(values);
   // setWeights copies into its own variables.
   tf.dispose(values.map((v) => v.tensor));
+  // setWeights recomputes β^t with pow(); the saved running products make a resume bit-exact.
+  const powers = adamPowers(opt);
+  if (powers) {
+    for (const [k, name] of ["beta1_power", "beta2_power"].entries()) {
+      const saved = await read(name);
+      if (saved) tf.tidy(() => powers[k].assign(tf.scalar(saved[0])));
+    }
+  }
   return true;
 }

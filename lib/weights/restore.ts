@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { ownedTensor } from "../backend/tensor_data.ts";
 import { inScope, type NamedVariable } from "../models/variables.ts";
 import { toFloat32, type WeightSource } from "../io/weight_source.ts";
 
@@ -100,7 +100,7 @@ export async function restoreVariables(
   for (const { v, sourceName } of todo) {
     const value = await source.read(sourceName);
     const data = toFloat32(value, `${source.description}: ${sourceName}`);
-    const t = tf.tensor(data, v.variable.shape, "float32");
+    const t = ownedTensor(data, v.variable.shape);
     v.variable.assign(t);
     t.dispose();
     report.restored.push(v.name);

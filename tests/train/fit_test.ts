@@ -114,8 +114,19 @@ Deno.test("optimizer slots round-trip through named tensors for every optimizer"
       opt.optimizer.minimize(() => tf.sum(tf.square(v)) as tf.Scalar, false, [v]);
     }
     const slots = await optimizerSlots(opt, ["w"]);
-    assert.equal(slots.length, { sgd: 0, momentum: 1, adam: 2, rmsprop: 2 }[kind], kind);
-    if (kind === "adam") assert.deepEqual(slots.map((s) => s.name), ["w/Adam", "w/Adam_1"]);
+    // Adam also saves its running β1^t, β2^t, as TF1 does (`beta1_power`, `beta2_power`).
+    assert.equal(slots.length, { sgd: 0, momentum: 1, adam: 4, rmsprop: 2 }[kind], kind);
+    if (kind === "adam") {
+      assert.deepEqual(slots.map((s) => s.name), [
+        "w/Adam",
+        "w/Adam_1",
+        "beta1_power",
+        "beta2_power",
+      ]);
+      const [f, b] = [Math.fround, Math.fround(0.9)];
+      // After 3 updates: β (initial) times β three times, each product rounded to float32.
+      assert.equal((slots[2].data as Float32Array)[0], f(f(f(b * b) * b) * b));
+    }
     const fresh = createOptimizer(kind, 0.1);
     const byName = new Map(slots.map((s) => [s.name, s.data as Float32Array]));
     assert.ok(
@@ -169,11 +180,13 @@ Deno.test("fit: loss falls, tensors stay flat over 60 steps, checkpoints keep th
 
 for (const backend of ["wasm", "onednn"] as const) {
   Deno.test({
-    name: `[${backend}] resume after a kill continues at the saved step with the same loss curve`,
+    name:
+      `[${backend}] resume after a kill continues at the saved step (wasm: bit-exact losses and weights)`,
     ignore: backend === "onednn" && !oneDnnOr(),
   }, async () => {
     await useBackend(backend);
-    const reference = await fit(tinyModel(), tinyData(), {
+    const referenceModel = tinyModel();
+    const reference = await fit(referenceModel, tinyData(), {
       epochs: 100,
       maxSteps: 16,
       batchSize: 8,
@@ -199,7 +212,8 @@ for (const backend of ["wasm", "onednn"] as const) {
     reader.releaseLock();
     const saved = Number(/model\.ckpt-(\d+)$/.exec((await latestCheckpoint(dir))!)![1]);
     assert.ok(saved >= 6 && saved < 16, `killed after saving step ${saved}`);
-    const resumed = await fit(tinyModel(), tinyData(), {
+    const resumedModel = tinyModel();
+    const resumed = await fit(resumedModel, tinyData(), {
       epochs: 100,
       maxSteps: 16,
       batchSize: 8,
@@ -211,7 +225,20 @@ for (const backend of ["wasm", "onednn"] as const) {
     });
     assert.equal(resumed.resumedFrom, saved);
     assert.equal(resumed.history[0].step, saved + 1);
-    for (const h of resumed.history) close(h.loss, reference.history[h.step - 1].loss, 1e-4);
+    // wasm: bit-exact, the same losses and the same final weights to the last bit (Adam's
+    // running β^t products are saved and restored). onednn: within float32 rounding (its fused
+    // Adam and the ops fallback round differently; an open item of issue 18).
+    for (const h of resumed.history) {
+      if (backend === "wasm") assert.equal(h.loss, reference.history[h.step - 1].loss);
+      else close(h.loss, reference.history[h.step - 1].loss, 1e-4);
+    }
+    for (const v of referenceModel.store.list()) {
+      const got = resumedModel.store.get(v.name).dataSync(), want = v.variable.dataSync();
+      if (backend === "wasm") assert.deepEqual(got, want, v.name);
+      else want.forEach((x, i) => close(got[i], x, 1e-3));
+    }
+    referenceModel.store.dispose();
+    resumedModel.store.dispose();
     await Deno.remove(dir, { recursive: true });
   });
 }
