@@ -10,7 +10,7 @@ import sharp from "sharp";
 import { createProgress, type ProgressOptions } from "../util/progress.ts";
 import type { ImageFiles, ResizeMode } from "./dataset.ts";
 import { decodeAtLeast, frameToImage } from "./resize.ts";
-import { decodeJpeg } from "./turbo_jpeg.ts";
+import { type AtLeast, decodeJpeg } from "./turbo_jpeg.ts";
 
 /** Options of {@linkcode indexImageFolder}. */
 export interface IndexOptions {
@@ -36,7 +36,7 @@ const scratch: Uint8Array[] = [];
 sharp.cache(false);
 
 /** Extensions decoded as images. */
-export const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|tiff?|bmp|gif)$/i;
+const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|tiff?|bmp|gif)$/i;
 
 /**
  * Lists `root/<class>/<image>` (classes: sorted sub-folder names; images:
@@ -136,9 +136,7 @@ export async function decodeImageFile(
 ): Promise<Uint8Array> {
   const path = ds.files[index];
   try {
-    const bytes = await Deno.readFile(path);
-    const at = decodeAtLeast(ds);
-    const src = await decodeNative(bytes, ds, { w: at.width, h: at.height, short: at.shorter });
+    const src = await decodeFrame(await Deno.readFile(path), ds.channels, decodeAtLeast(ds));
     const out = frameToImage(src, ds.channels, ds, crop);
     src.release?.();
     return out;
@@ -148,22 +146,24 @@ export async function decodeImageFile(
 }
 
 /**
- * Decodes to RGB (or gray) pixels no smaller than asked and at most about
- * twice that, so that the bilinear resize after it reads every pixel region:
- * JPEGs through libjpeg-turbo (DCT-domain scaling), the rest through sharp.
+ * Decodes image bytes to RGB (or gray) pixels: at native size, or with
+ * `atLeast`, no smaller than asked and at most about twice that, so that a
+ * bilinear resize after it reads every pixel region. JPEGs through
+ * libjpeg-turbo (DCT-domain scaling), the rest through sharp. Call `release`
+ * when done with `data` (its buffer may be reused).
  */
-async function decodeNative(
+export async function decodeFrame(
   bytes: Uint8Array,
-  ds: ImageFiles,
-  atLeast: { w?: number; h?: number; short?: number },
+  channels: number,
+  atLeast?: AtLeast,
 ): Promise<{ data: Uint8Array; width: number; height: number; release?: () => void }> {
-  if (ds.channels === 3) {
+  if (channels === 3) {
     // Decoded frames are short-lived and large: reuse their buffers (fresh ones cost page faults).
     const buffer = scratch.pop();
     let used: Uint8Array | undefined;
     const jpeg = await decodeJpeg(
       bytes,
-      { width: atLeast.w, height: atLeast.h, shorter: atLeast.short },
+      atLeast,
       (n) => (used = buffer && buffer.length >= n ? buffer : new Uint8Array(n)).subarray(0, n),
     );
     const release = () => {
@@ -173,17 +173,19 @@ async function decodeNative(
     if (used ?? buffer) release();
   }
   let img = sharp(bytes, { failOn: "error" }).rotate().removeAlpha();
-  img = ds.channels === 1 ? img.grayscale() : img.toColourspace("srgb");
-  const [bw, bh] = atLeast.short
-    ? [2 * atLeast.short, 2 * atLeast.short]
-    : [2 * atLeast.w!, 2 * atLeast.h!];
-  img = img.resize(bw, bh, {
-    fit: atLeast.short ? "outside" : "fill",
-    withoutEnlargement: true,
-    kernel: "linear",
-  });
+  img = channels === 1 ? img.grayscale() : img.toColourspace("srgb");
+  if (atLeast) {
+    const [bw, bh] = atLeast.shorter
+      ? [2 * atLeast.shorter, 2 * atLeast.shorter]
+      : [2 * atLeast.width!, 2 * atLeast.height!];
+    img = img.resize(bw, bh, {
+      fit: atLeast.shorter ? "outside" : "fill",
+      withoutEnlargement: true,
+      kernel: "linear",
+    });
+  }
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== ds.channels) throw new Error(`decoded to ${info.channels} channels`);
+  if (info.channels !== channels) throw new Error(`decoded to ${info.channels} channels`);
   return {
     data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     width: info.width,

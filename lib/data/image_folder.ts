@@ -7,9 +7,8 @@
  *
  * @module
  */
-import sharp from "sharp";
 import { type ImageDataset, validateDataset } from "./dataset.ts";
-import { decodeImageFile, indexImageFolder } from "./image_files.ts";
+import { decodeFrame, decodeImageFile, indexImageFolder } from "./image_files.ts";
 
 /** Options of {@linkcode loadImageFolder}. */
 export interface ImageFolderOptions {
@@ -23,10 +22,10 @@ export interface ImageFolderOptions {
 
 async function decodeNative(path: string, channels: 1 | 3) {
   try {
-    let img = sharp(path, { failOn: "error" }).rotate().removeAlpha();
-    img = channels === 1 ? img.grayscale() : img.toColourspace("srgb");
-    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info };
+    const frame = await decodeFrame(await Deno.readFile(path), channels);
+    const data = frame.data.slice();
+    frame.release?.();
+    return { data, height: frame.height, width: frame.width };
   } catch (err) {
     throw new Error(`${path}: cannot decode image (${(err as Error).message})`);
   }
@@ -56,8 +55,7 @@ export async function loadImageFolder(
     const chunk = files.files.slice(i, i + batch).map((_, k) => i + k);
     const decoded = await Promise.all(chunk.map(async (j) => {
       if (options.size) return { data: await decodeImageFile(files, j), height: h0, width: w0 };
-      const d = await decodeNative(files.files[j], channels);
-      return { data: d.data, height: d.info.height, width: d.info.width };
+      return await decodeNative(files.files[j], channels);
     }));
     if (!images) {
       [height, width] = [decoded[0].height, decoded[0].width];

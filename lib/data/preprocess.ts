@@ -69,15 +69,16 @@ export function drawAugmentation(aug: Augmentation, random: Random): Augmentatio
   return { dy, dx, flip };
 }
 
-/** Applies a drawn augmentation to one HWC uint8 image, into `out` (same size as `src`). */
-export function applyAugmentation(
+/** Augments one HWC uint8 image into `out` (same size as `src`): draw, then apply. */
+export function augmentImage(
   src: Uint8Array,
   out: Uint8Array,
   shape: [number, number, number],
-  draw: AugmentationDraw,
+  aug: Augmentation,
+  random: Random,
 ): void {
   const [h, w, c] = shape;
-  const { dy, dx, flip } = draw;
+  const { dy, dx, flip } = drawAugmentation(aug, random);
   for (let y = 0; y < h; y++) {
     const sy = y + dy;
     for (let x = 0; x < w; x++) {
@@ -92,17 +93,6 @@ export function applyAugmentation(
       }
     }
   }
-}
-
-/** Augments one HWC uint8 image into `out` (same size as `src`): draw, then apply. */
-export function augmentImage(
-  src: Uint8Array,
-  out: Uint8Array,
-  shape: [number, number, number],
-  aug: Augmentation,
-  random: Random,
-): void {
-  applyAugmentation(src, out, shape, drawAugmentation(aug, random));
 }
 
 /** Options of {@linkcode toModelInput}. */

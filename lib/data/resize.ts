@@ -7,6 +7,8 @@
  *
  * @module
  */
+import type { ResizeMode } from "./dataset.ts";
+import type { AtLeast } from "./turbo_jpeg.ts";
 
 /** A source window `[top, left, height, width]`, in source pixels (fractions allowed). */
 export type Window = [number, number, number, number];
@@ -66,17 +68,19 @@ export function resizeBilinear(
 export interface Target {
   height: number;
   width: number;
-  resize: "stretch" | "center-crop" | "random-crop";
+  resize: ResizeMode;
 }
 
 /** The ImageNet recipe's crop: shorter side to size / 0.875 (256 for 224), then a size² square. */
-export const CROP_RATIO = 0.875;
+function cropShorterSide(t: Target): number {
+  return Math.round(Math.max(t.height, t.width) / 0.875);
+}
 
 /** The least a decoder must deliver for {@linkcode frameToImage}: the size, or the crop's shorter side. */
-export function decodeAtLeast(t: Target): { width?: number; height?: number; shorter?: number } {
+export function decodeAtLeast(t: Target): AtLeast {
   return t.resize === "stretch"
     ? { width: t.width, height: t.height }
-    : { shorter: Math.round(Math.max(t.height, t.width) / CROP_RATIO) };
+    : { shorter: cropShorterSide(t) };
 }
 
 /**
@@ -93,8 +97,7 @@ export function frameToImage(
   const [h, w] = [t.height, t.width];
   let window: Window = [0, 0, frame.height, frame.width];
   if (t.resize !== "stretch") {
-    const short = Math.round(Math.max(h, w) / CROP_RATIO);
-    const scale = short / Math.min(frame.height, frame.width);
+    const scale = cropShorterSide(t) / Math.min(frame.height, frame.width);
     const [rh, rw] = [
       Math.max(h, Math.round(frame.height * scale)),
       Math.max(w, Math.round(frame.width * scale)),

@@ -21,7 +21,6 @@ const SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
-  tjDestroy: { parameters: ["pointer"], result: "i32" },
 } as const;
 
 const TJPF_RGB = 0;
@@ -64,6 +63,13 @@ function hasExif(b: Uint8Array): boolean {
   return false;
 }
 
+/** What a decoded frame must cover: both sides (`width`, `height`) or the shorter one. */
+export interface AtLeast {
+  width?: number;
+  height?: number;
+  shorter?: number;
+}
+
 /**
  * Decodes JPEG bytes to RGB (HWC), or returns undefined for sharp to handle
  * (not a JPEG, no library, EXIF, or any decoder warning or error). With
@@ -73,7 +79,7 @@ function hasExif(b: Uint8Array): boolean {
  */
 export async function decodeJpeg(
   bytes: Uint8Array,
-  atLeast: { width?: number; height?: number; shorter?: number } = {},
+  atLeast: AtLeast = {},
   allocate: (bytes: number) => Uint8Array = (n) => new Uint8Array(n),
 ): Promise<{ data: Uint8Array; width: number; height: number } | undefined> {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8 || hasExif(bytes)) {
