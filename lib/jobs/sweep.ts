@@ -7,7 +7,7 @@
  * @module
  */
 import { standaloneReport } from "../report/plotly.ts";
-import { sweepSections } from "../report/sections.ts";
+import { columnsOf, sweepSections } from "../report/sections.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { UsageError } from "../util/cli.ts";
 import { exists } from "../util/fs.ts";
@@ -77,7 +77,7 @@ export function checkTrials(trials: Trial[], base: string[], source = "--trials"
 
 /** Rows of finished trials as CSV (a header of every key seen, values JSON-quoted). */
 export function resultsCsv(rows: Record<string, unknown>[]): string {
-  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const keys = columnsOf(rows);
   return [keys.join(","), ...rows.map((r) => keys.map((k) => JSON.stringify(r[k] ?? "")).join(","))]
     .join("\n") + "\n";
 }

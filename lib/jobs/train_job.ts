@@ -9,6 +9,7 @@
 import { type BackendChoice, useBackend } from "../backend/select.ts";
 import { STANDARDIZED_PREPROCESSING, VGG_PREPROCESSING } from "../data/preprocess.ts";
 import { skippedImages } from "../data/batch_stream.ts";
+import { batchesPerEpoch } from "../data/batches.ts";
 import { isImageFiles, type ResizeMode } from "../data/dataset.ts";
 import { loadDatasetSplits } from "../data/resolve.ts";
 import { takePerClass } from "../data/split.ts";
@@ -162,7 +163,7 @@ export async function runTrainJob(
       `${numClasses} classes; ${train.labels.length} training images`,
   );
   if (job.checkpoint) await restore(model, job.checkpoint, { exclude: job.exclude, log });
-  const stepsPerEpoch = Math.ceil(train.labels.length / batch);
+  const stepsPerEpoch = batchesPerEpoch(train, { batchSize: batch });
   const result = await fit(model, train, {
     epochs: job.epochs ?? 1,
     batchSize: batch,

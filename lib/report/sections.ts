@@ -52,6 +52,11 @@ export function evaluationSections(
   ];
 }
 
+/** Every key any row has, in first-seen order: a results table's columns. */
+export function columnsOf(rows: Record<string, unknown>[]): string[] {
+  return [...new Set(rows.flatMap((r) => Object.keys(r)))];
+}
+
 /**
  * A sweep's comparison chart of `metric` (bars by the first varied key,
  * grouped by the others) and the table of all trials.
@@ -61,7 +66,7 @@ export function sweepSections(
   varied: string[],
   metric: string,
 ): ReportSection[] {
-  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const keys = columnsOf(rows);
   return [
     {
       title: `Comparison: ${metric}`,
