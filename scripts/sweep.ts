@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { gridTrials, runSweep, type Trial } from "../lib/jobs/sweep.ts";
+import { gridTrials, readTrialsFile, runSweep, type Trial } from "../lib/jobs/sweep.ts";
 import { numberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 
 const FLAGS = {
@@ -42,10 +42,7 @@ async function main(args: string[]) {
   const { values } = parseFlags(split < 0 ? args : args.slice(0, split), FLAGS);
   let trials: Trial[];
   if (values.trials) {
-    trials = JSON.parse(await Deno.readTextFile(String(values.trials)));
-    if (!Array.isArray(trials)) {
-      throw new UsageError(`--trials ${values.trials}: expected a JSON list of objects`);
-    }
+    trials = await readTrialsFile(String(values.trials));
   } else {
     const grid = (values.grid as string[] | undefined) ?? [];
     if (grid.length === 0) {

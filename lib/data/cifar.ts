@@ -7,6 +7,7 @@
 import { concatDatasets, type ImageDataset, validateDataset } from "./dataset.ts";
 import { type NdArray, type PickleValue, readPickle } from "./pickle.ts";
 import { readTar } from "./tar.ts";
+import { readRegularFile } from "../util/fs.ts";
 
 /** Which CIFAR. */
 export type CifarVariant = "cifar10" | "cifar100";
@@ -60,13 +61,13 @@ async function folderFiles(dir: string): Promise<FileSet> {
     describe: dir,
     async get(name) {
       const path = found.get(name);
-      return path ? { path, bytes: await Deno.readFile(path) } : undefined;
+      return path ? { path, bytes: await readRegularFile(path, "CIFAR file") } : undefined;
     },
   };
 }
 
 async function archiveFiles(path: string): Promise<FileSet> {
-  const entries = await readTar(await Deno.readFile(path), path);
+  const entries = await readTar(await readRegularFile(path, "CIFAR archive"), path);
   const byName = new Map(entries.map((e) => [basename(e.name), e]));
   return {
     describe: path,
@@ -161,11 +162,30 @@ function parsePython(
   for (let i = 0; i < n; i++) {
     chwToHwc(data.data.subarray(i * PIXELS, (i + 1) * PIXELS), images.subarray(i * PIXELS));
   }
-  const labels = Int32Array.from(list as number[]);
+  const labels = new Int32Array(n);
+  list.forEach((v, i) => {
+    // Checked before conversion: Int32Array.from would turn 2.7 into 2, 'cat' or None into 0.
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= classes.length) {
+      throw new Error(
+        `${path}: '${key}'[${i}] is ${describeValue(v)}: expected an integer label in 0..${
+          classes.length - 1
+        }`,
+      );
+    }
+    labels[i] = v;
+  });
   return validateDataset(
     { images, labels, height: 32, width: 32, channels: 3, classNames: classes },
     path,
   );
+}
+
+function describeValue(v: PickleValue): string {
+  if (v === null || v === undefined) return "None";
+  if (v instanceof Uint8Array) return `the bytes '${new TextDecoder().decode(v.subarray(0, 20))}'`;
+  if (typeof v === "string") return `the string '${v.slice(0, 20)}'`;
+  if (typeof v === "bigint" || typeof v === "number" || typeof v === "boolean") return String(v);
+  return typeof v === "object" && "kind" in v ? `a ${(v as { kind: string }).kind}` : typeof v;
 }
 
 async function classNames(

@@ -79,6 +79,13 @@ export function imageBytes(ds: ImageDataset): number {
  */
 export function validateDataset(ds: ImageDataset, source: string): ImageDataset {
   const n = ds.labels.length;
+  for (const [dim, v] of [["height", ds.height], ["width", ds.width], ["channels", ds.channels]]) {
+    if (!(Number.isInteger(v) && (v as number) >= 1)) {
+      throw new Error(
+        `${source}: images of ${ds.height}×${ds.width}×${ds.channels}: ${dim} must be at least 1`,
+      );
+    }
+  }
   if (ds.images.length !== n * imageBytes(ds)) {
     throw new Error(
       `${source}: ${ds.images.length} pixel bytes for ${n} labels of ` +

@@ -70,6 +70,27 @@ async function loadFromFolders(
   return undefined;
 }
 
+/**
+ * An explicitly named folder is the only place looked at: falling back to
+ * another copy (the Debian package, npm) would train on data the user did
+ * not name.
+ */
+async function loadFromExplicit(
+  dir: string,
+  split: "train" | "test",
+  classes: string[],
+  dataset: string,
+): Promise<LoadedDataset> {
+  const found = await loadFromFolders([dir], split, classes);
+  if (found) return found;
+  const stem = split === "train" ? "train" : "t10k";
+  const why = (await exists(dir)) ? "has no" : "does not exist; expected a folder with";
+  throw new Error(
+    `${dir}: the ${dataset} folder given ${why} ${stem}-images-idx3-ubyte[.gz] and ` +
+      `${stem}-labels-idx1-ubyte[.gz]`,
+  );
+}
+
 /** Test images per class in the npm-package split (the official split has 1000). */
 export const NPM_TEST_PER_CLASS = 1000;
 
@@ -143,11 +164,10 @@ export async function loadFashionMnistNpm(split: "train" | "test"): Promise<Load
  */
 export async function loadFashionMnist(options: MnistOptions = {}): Promise<LoadedDataset> {
   const split = options.split ?? "train";
-  const dirs = [
-    ...(options.dir ? [options.dir] : []),
-    `${cacheDir()}/fashion-mnist`,
-    DEBIAN_FASHION_MNIST,
-  ];
+  if (options.dir) {
+    return await loadFromExplicit(options.dir, split, FASHION_MNIST_CLASSES, "Fashion-MNIST");
+  }
+  const dirs = [`${cacheDir()}/fashion-mnist`, DEBIAN_FASHION_MNIST];
   const found = await loadFromFolders(dirs, split, FASHION_MNIST_CLASSES);
   if (found) return found;
   if (options.allowNpm === false) {
@@ -203,8 +223,9 @@ export async function loadMnistNpm(split: "train" | "test"): Promise<LoadedDatas
  */
 export async function loadMnist(options: MnistOptions = {}): Promise<LoadedDataset> {
   const split = options.split ?? "train";
-  const dirs = [...(options.dir ? [options.dir] : []), `${cacheDir()}/mnist`];
   const classes = Array.from({ length: 10 }, (_, i) => String(i));
+  if (options.dir) return await loadFromExplicit(options.dir, split, classes, "MNIST");
+  const dirs = [`${cacheDir()}/mnist`];
   const found = await loadFromFolders(dirs, split, classes);
   if (!found && options.allowNpm !== false) return await loadMnistNpm(split);
   if (!found) {

@@ -15,6 +15,8 @@ const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 export type WeightFile = WeightSource & { format: string; close(): void };
 
 async function head(path: string): Promise<Uint8Array | undefined> {
+  // Only regular files are sniffed: opening a FIFO would block forever.
+  if (!(await Deno.stat(path).catch(() => undefined))?.isFile) return undefined;
   try {
     const f = await Deno.open(path);
     try {

@@ -37,6 +37,67 @@ interface Entry extends WeightInfo {
   end: number;
 }
 
+type Fail = (why: string) => never;
+
+/** `__metadata__` is a string-to-string map in the format's definition. */
+function checkMetadata(raw: unknown, fail: Fail): Record<string, string> {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    fail(`__metadata__ is ${JSON.stringify(raw)}: expected an object of strings`);
+  }
+  for (const [k, v] of Object.entries(raw as object)) {
+    if (typeof v !== "string") {
+      fail(`__metadata__ '${k}' is ${JSON.stringify(v)}: expected a string`);
+    }
+  }
+  return raw as Record<string, string>;
+}
+
+/**
+ * Validates one tensor's header entry against the schema
+ * `{dtype: string, shape: int[], data_offsets: [int, int]}` and the data
+ * section, before any field is used.
+ */
+function checkEntry(name: string, raw: unknown, dataSize: number, fail: Fail) {
+  const tensor = `tensor '${name}'`;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    fail(`${tensor} is ${JSON.stringify(raw)}: expected {dtype, shape, data_offsets}`);
+  }
+  const e = raw as Record<string, unknown>;
+  const dt = typeof e.dtype === "string" ? DTYPES[e.dtype] : undefined;
+  if (!dt) {
+    fail(
+      `${tensor} has dtype ${JSON.stringify(e.dtype)}: expected one of ${Object.keys(DTYPES)}`,
+    );
+  }
+  const shape = e.shape;
+  if (
+    !Array.isArray(shape) ||
+    shape.some((d) => !Number.isSafeInteger(d) || (d as number) < 0)
+  ) {
+    fail(`${tensor} has shape ${JSON.stringify(shape)}: expected a list of integers ≥ 0`);
+  }
+  const offsets = e.data_offsets;
+  if (
+    !Array.isArray(offsets) || offsets.length !== 2 ||
+    !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)
+  ) {
+    fail(
+      `${tensor} has data_offsets ${
+        JSON.stringify(offsets)
+      }: expected [begin, end], two integers ≥ 0`,
+    );
+  }
+  const [begin, end] = offsets as number[];
+  if (end < begin || end > dataSize) {
+    fail(`${tensor} has data_offsets [${offsets}] outside the ${dataSize}-byte data section`);
+  }
+  const bytes = elementCount(shape as number[]) * dt![1];
+  if (end - begin !== bytes) {
+    fail(`${tensor} spans ${end - begin} bytes for ${e.dtype}[${shape}]: expected ${bytes}`);
+  }
+  return { dt: dt!, shape: shape as number[], begin, end };
+}
+
 /** An opened safetensors file. */
 export class SafetensorsReader implements WeightSource {
   /** The format, as `openWeights` reports it. */
@@ -63,7 +124,7 @@ export class SafetensorsReader implements WeightSource {
 
   /** Opens a file and validates its header. */
   static async open(path: string): Promise<SafetensorsReader> {
-    const file = await FileReader.open(path);
+    const file = await FileReader.open(path, "safetensors file");
     try {
       const fail = (why: string): never => {
         throw new Error(`${path}: invalid safetensors header: ${why}`);
@@ -87,32 +148,11 @@ export class SafetensorsReader implements WeightSource {
       let metadata: Record<string, string> = {};
       for (const [name, raw] of Object.entries(header)) {
         if (name === "__metadata__") {
-          metadata = raw as Record<string, string>;
+          metadata = checkMetadata(raw, fail);
           continue;
         }
-        const e = raw as { dtype?: string; shape?: number[]; data_offsets?: number[] };
-        const dt = DTYPES[e.dtype ?? ""];
-        if (!dt) fail(`tensor '${name}' has unknown dtype '${e.dtype}'`);
-        if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-          fail(`tensor '${name}' has an invalid shape`);
-        }
-        const [begin, end] = e.data_offsets ?? [];
-        if (
-          !Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin ||
-          end > dataSize
-        ) {
-          fail(
-            `tensor '${name}' has data_offsets [${e.data_offsets}] outside the ${dataSize}-byte data section`,
-          );
-        }
-        if (end - begin !== elementCount(e.shape!) * dt[1]) {
-          fail(
-            `tensor '${name}' spans ${end - begin} bytes for ${e.dtype}[${e.shape}]: expected ${
-              elementCount(e.shape!) * dt[1]
-            }`,
-          );
-        }
-        entries.set(name, { name, dtype: dt[0], shape: e.shape!, begin, end });
+        const { dt, shape, begin, end } = checkEntry(name, raw, dataSize, fail);
+        entries.set(name, { name, dtype: dt[0], shape, begin, end });
       }
       const sorted = [...entries.values()].sort((a, b) => a.begin - b.begin);
       for (let i = 1; i < sorted.length; i++) {

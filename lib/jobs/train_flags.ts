@@ -100,6 +100,14 @@ export function trainJobFromArgs(args: string[]): TrainJob {
   const model = choiceFlag(values, "model", MODEL_NAMES);
   const kind = choiceFlag(values, "schedule", SCHEDULE_KINDS);
   const boundaries = numbers(values, "boundaries"), rates = numbers(values, "values");
+  if (boundaries?.some((b, i) => !(b > (i ? boundaries[i - 1] : 0)))) {
+    throw new UsageError(
+      `--boundaries: expected increasing epochs above 0, got '${values.boundaries}'`,
+    );
+  }
+  if (rates?.some((r) => r < 0)) {
+    throw new UsageError(`--values: expected rates ≥ 0, got '${values.values}'`);
+  }
   if (kind === "piecewise" && (!boundaries || !rates)) {
     throw new UsageError("--schedule piecewise needs --boundaries (epochs) and --values (rates)");
   }
@@ -134,7 +142,7 @@ export function trainJobFromArgs(args: string[]): TrainJob {
     exclude: listFlag(values, "exclude"),
     trainable: listFlag(values, "trainable"),
     optimizer: choiceFlag(values, "optimizer", OPTIMIZERS),
-    momentum: opt("momentum"),
+    momentum: optionalNumberFlag(values, "momentum", { min: 0, below: 1 }),
     schedule: {
       kind,
       lr: numberFlag(values, "lr", { min: 0 }),
@@ -150,7 +158,7 @@ export function trainJobFromArgs(args: string[]): TrainJob {
     maxSteps: optInt("max-steps"),
     batch: int("batch"),
     weightDecay: opt("weight-decay"),
-    labelSmoothing: opt("label-smoothing"),
+    labelSmoothing: optionalNumberFlag(values, "label-smoothing", { min: 0, below: 1 }),
     clipNorm: opt("clip-norm"),
     classWeights,
     focalGamma: opt("focal-gamma"),

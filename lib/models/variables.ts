@@ -44,7 +44,18 @@ export class VariableStore {
   ): tf.Variable {
     if (this.#vars.has(name)) throw new Error(`variable '${name}' defined twice`);
     const seed = this.#seed++;
-    const value = tf.tidy(() => initialValue(shape, init, seed));
+    let value: tf.Tensor;
+    try {
+      value = tf.tidy(() => initialValue(shape, init, seed));
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      // A JS buffer too large for the heap or the machine: say which variable and why.
+      const gib = (shape.reduce((a, b) => a * b, 1) * 4 / 2 ** 30).toFixed(1);
+      throw new Error(
+        `variable '${name}' [${shape}] needs ${gib} GiB and cannot be allocated ` +
+          `(${err.message}): the model is too large at this input size; use smaller images`,
+      );
+    }
     // tfjs names must be unique per process; two models may share TF-Slim names.
     const variable = tf.variable(value, !options.isStatistic);
     value.dispose();

@@ -5,11 +5,32 @@
  * @module
  */
 import { latestCheckpoint, openCheckpoint } from "../io/checkpoint/checkpoint.ts";
+import { removeStaleTemps } from "../io/checkpoint/writer.ts";
+import { checkWritableFolder } from "../util/fs.ts";
 import { restoreVariables } from "../weights/restore.ts";
 import { saveModel } from "../weights/save_model.ts";
 import { toFloat32 } from "../io/weight_source.ts";
 import type { Learner } from "./learner.ts";
 import { optimizerSlots, restoreOptimizerSlots } from "./optimizers.ts";
+
+/**
+ * Gets `dir` ready before the first step, so that no work is lost at the
+ * first save: removes temp files that a killed run left (only those whose
+ * process is gone), and checks the folder is writable with room for one
+ * checkpoint (variables plus optimizer slots). Returns the removed files.
+ */
+export async function prepareCheckpointFolder(learner: Learner, dir: string): Promise<string[]> {
+  const removed = await removeStaleTemps(dir);
+  const slotsPerVariable = { sgd: 0, momentum: 1, adam: 2, rmsprop: 2 }[learner.optimizer.kind];
+  const trainable = new Set(learner.trainStep.trainable);
+  let bytes = 0;
+  for (const v of learner.model.store.list()) {
+    const n = v.variable.size * 4;
+    bytes += trainable.has(v.name) ? n * (1 + slotsPerVariable) : n;
+  }
+  await checkWritableFolder(dir, bytes, "checkpoint folder");
+  return removed;
+}
 
 /** Writes `<dir>/model.ckpt-<step>` and returns its prefix; keeps the newest `keep`. */
 export async function saveTraining(

@@ -83,12 +83,22 @@ const order = (model: Model, options: EvaluateOptions) => ({
   preprocessing: model.preprocessing,
 });
 
+/** An accuracy of no images is NaN, which reads like a result: refuse instead. */
+function refuseEmpty(ds: Dataset) {
+  if (ds.labels.length === 0) {
+    throw new Error(
+      `evaluate: the dataset has no images (an empty test split?): nothing to measure`,
+    );
+  }
+}
+
 /** Runs the model over every image of an in-memory `ds` (in order, no augmentation). */
 export function evaluate(
   model: Model,
   ds: ImageDataset,
   options: EvaluateOptions = {},
 ): Evaluation {
+  refuseEmpty(ds);
   const tally = new Tally(model);
   for (const b of batches(ds, order(model, options))) tally.add(b);
   return tally.result();
@@ -103,6 +113,7 @@ export async function evaluateAsync(
   ds: Dataset,
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
+  refuseEmpty(ds);
   const tally = new Tally(model);
   for await (const b of batchStream(ds, order(model, options))) tally.add(b);
   return tally.result();

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkBatchFits } from "./memory_check.ts";
 import { batchesPerEpoch, type Sampler } from "../data/batches.ts";
 import { classCounts, type Dataset } from "../data/dataset.ts";
 import type { Augmentation } from "../data/preprocess.ts";
@@ -135,6 +136,11 @@ export function createLearner(
   const batchSize = options.batchSize ?? 64;
   const epochs = options.epochs ?? 1;
   const learningRate = options.initialLearningRate ?? 1e-3;
+  const smoothing = options.labelSmoothing ?? 0;
+  if (!(smoothing >= 0 && smoothing < 1)) {
+    throw new Error(`labelSmoothing must be in [0, 1), got ${options.labelSmoothing}`);
+  }
+  checkBatchFits(batchSize, { size: model.inputSize, channels: 3 });
   const optimizer = createOptimizer(options.optimizer ?? "adam", learningRate, {
     momentum: options.momentum,
   });

@@ -115,3 +115,31 @@ export function availableMemory(): number {
   if (max !== undefined && current !== undefined) bytes = Math.min(bytes, max - current);
   return bytes;
 }
+
+/** Float input batches alive at once: the one training, the prefetched ones, the pool's spare. */
+const BATCH_BUFFERS = 5;
+
+/**
+ * Refuses, before anything is allocated, a batch whose float32 input buffers
+ * alone cannot fit in memory (`--image-size 4096` at batch 64 is 12 GiB
+ * each): the allocation would otherwise fail deep in a loader with a message
+ * that names nothing. The step's own peak is checked later, at the first step.
+ */
+export function checkBatchFits(
+  batch: number,
+  input: { size: number; channels: number },
+  available: number = availableMemory(),
+): void {
+  const each = batch * input.size * input.size * input.channels * 4;
+  if (each * BATCH_BUFFERS <= available * HEADROOM) return;
+  const largest = Math.floor((available * HEADROOM) / BATCH_BUFFERS / (each / batch));
+  throw new Error(
+    `a batch of ${batch} images at ${input.size}×${input.size}×${input.channels} is ${
+      size(each)
+    } of float32 input (${BATCH_BUFFERS} such buffers are alive while batches are prefetched), ` +
+      `but this machine has ${size(available)} available: ` +
+      (largest > 0
+        ? `use a batch of at most ${largest} at this size, or smaller images`
+        : `even one image does not fit: use smaller images`),
+  );
+}

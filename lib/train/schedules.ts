@@ -40,6 +40,9 @@ export function piecewiseConstant(boundaries: number[], values: number[]): Sched
       } values for ${boundaries.length} boundaries, got ${values.length}`,
     );
   }
+  if (boundaries.some((b, i) => i > 0 && !(b > boundaries[i - 1]))) {
+    throw new Error(`piecewise schedule: boundaries must increase, got [${boundaries}]`);
+  }
   return (step) => {
     const i = boundaries.findIndex((b) => step <= b);
     return values[i < 0 ? values.length - 1 : i];

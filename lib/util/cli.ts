@@ -75,6 +75,25 @@ export function usage(
 }
 
 /**
+ * `--lr -1` as `--lr=-1`: parseArgs takes a value starting with "-" for a
+ * flag (and calls it ambiguous), but a negative number after a string flag
+ * is a value; its range is checked where the flag is read.
+ */
+function joinNegativeValues(args: string[], flags: Record<string, FlagSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith("--") ? args[i].slice(2) : undefined;
+    if (
+      name && flags[name]?.type === "string" && i + 1 < args.length &&
+      /^-(\d|\.\d)/.test(args[i + 1])
+    ) {
+      out.push(`${args[i]}=${args[++i]}`);
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
+/**
  * Parses `args` strictly. Throws {@linkcode UsageError} naming the flag on
  * unknown flags or missing values.
  */
@@ -92,7 +111,7 @@ export function parseFlags(args: string[], flags: Record<string, FlagSpec>): Par
   }
   try {
     const { values, positionals } = parseArgs({
-      args,
+      args: joinNegativeValues(args, flags),
       options,
       strict: true,
       allowPositionals: true,
@@ -103,15 +122,24 @@ export function parseFlags(args: string[], flags: Record<string, FlagSpec>): Par
     }
     return { values: out, positionals };
   } catch (err) {
-    throw new UsageError((err as Error).message.split("\n")[0]);
+    // node:util's first line names the flag; a second line, when there, is its hint.
+    throw new UsageError((err as Error).message.split("\n").filter(Boolean).join(" "));
   }
 }
 
-/** Reads a flag as a number, naming the flag when it is not one. */
+/** Range checks of a numeric flag: `min`/`max` inclusive, `below` exclusive. */
+export interface NumberCheck {
+  integer?: boolean;
+  min?: number;
+  max?: number;
+  below?: number;
+}
+
+/** Reads a flag as a number, naming the flag when it is not one or is out of range. */
 export function numberFlag(
   values: ParsedFlags["values"],
   name: string,
-  check: { integer?: boolean; min?: number } = {},
+  check: NumberCheck = {},
 ): number {
   const raw = values[name];
   const n = Number(raw);
@@ -125,6 +153,12 @@ export function numberFlag(
   }
   if (check.min !== undefined && n < check.min) {
     throw new UsageError(`--${name}: expected at least ${check.min}, got ${n}`);
+  }
+  if (check.max !== undefined && n > check.max) {
+    throw new UsageError(`--${name}: expected at most ${check.max}, got ${n}`);
+  }
+  if (check.below !== undefined && n >= check.below) {
+    throw new UsageError(`--${name}: expected less than ${check.below}, got ${n}`);
   }
   return n;
 }
@@ -154,7 +188,7 @@ export function listFlag(values: ParsedFlags["values"], name: string): string[] 
 export function optionalNumberFlag(
   values: ParsedFlags["values"],
   name: string,
-  check: { integer?: boolean; min?: number } = {},
+  check: NumberCheck = {},
 ): number | undefined {
   return values[name] === undefined ? undefined : numberFlag(values, name, check);
 }

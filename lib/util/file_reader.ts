@@ -4,6 +4,8 @@
  * @module
  */
 
+import { regularFile } from "./fs.ts";
+
 /** Random-access reads of a file with bounds checks. */
 export class FileReader {
   readonly path: string;
@@ -16,8 +18,12 @@ export class FileReader {
     this.size = size;
   }
 
-  /** Opens `path` for reading. */
-  static async open(path: string): Promise<FileReader> {
+  /**
+   * Opens `path` for reading; `what` names the file in errors ("data shard").
+   * Anything but a regular file is refused before it is opened.
+   */
+  static async open(path: string, what = "file"): Promise<FileReader> {
+    await regularFile(path, what);
     let file: Deno.FsFile;
     try {
       file = await Deno.open(path, { read: true });
@@ -58,7 +64,7 @@ export class FileReader {
         offset,
         length,
         what,
-        into ? into.subarray(at, at + length) : new Uint8Array(length),
+        into ? into.subarray(at, at + length) : allocate(length, `${this.path}: ${what}`),
       );
     const result = this.#busy ? this.#inFlight.catch(() => {}).then(run) : run();
     this.#inFlight = result;
@@ -98,11 +104,11 @@ export class FileReader {
     crc: (data: Uint8Array, seed: number) => number,
   ): Promise<{ bytes: Uint8Array; crc: number }> {
     const chunk = 32 << 20;
-    if (length <= chunk) {
+    if (length <= chunk || offset < 0 || offset + length > this.size) {
       const bytes = await this.read(offset, length, what);
       return { bytes, crc: crc(bytes, 0) };
     }
-    const out = new Uint8Array(length);
+    const out = allocate(length, `${this.path}: ${what}`);
     let sum = 0;
     let pending = this.read(offset, Math.min(chunk, length), what, out, 0);
     for (let at = 0; at < length; at += chunk) {
@@ -121,5 +127,16 @@ export class FileReader {
     try {
       this.#file.close();
     } catch { /* already closed */ }
+  }
+}
+
+/** A zeroed buffer, or an error naming `what` and the size when memory runs out. */
+function allocate(length: number, what: string): Uint8Array {
+  try {
+    return new Uint8Array(length);
+  } catch {
+    throw new Error(
+      `${what}: cannot allocate ${length} bytes (${(length / 2 ** 30).toFixed(2)} GiB)`,
+    );
   }
 }

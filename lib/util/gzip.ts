@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { readRegularFile } from "./fs.ts";
 
 /** True when the bytes start with the gzip magic 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -23,6 +24,6 @@ export async function gunzip(bytes: Uint8Array, source: string): Promise<Uint8Ar
 
 /** Reads a file, decompressing it when it is gzip. */
 export async function readMaybeGzip(path: string): Promise<Uint8Array> {
-  const bytes = await Deno.readFile(path);
+  const bytes = await readRegularFile(path);
   return isGzip(bytes) ? await gunzip(bytes, path) : bytes;
 }

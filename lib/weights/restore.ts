@@ -32,7 +32,20 @@ export interface RestoreReport {
   shapeMismatched: string[];
   /** Source entries that no model variable asked for. */
   unused: string[];
+  /**
+   * `exclude` / `include` scopes that match no model variable (a typo such as
+   * `small_vgg/fc_8` for `small_vgg/fc8` would otherwise restore what it meant
+   * to exclude, silently).
+   */
+  unmatchedScopes: string[];
 }
+
+/**
+ * Source dtypes a float32 variable takes: the same, or a narrower float
+ * widened exactly. Like TensorFlow, anything else (integers, float64, bool)
+ * is refused rather than converted.
+ */
+export const RESTORABLE_DTYPES = ["float32", "float16", "bfloat16"] as const;
 
 /**
  * Assigns each selected model variable the source's value of the same
@@ -54,7 +67,9 @@ export async function restoreVariables(
     missing: [],
     shapeMismatched: [],
     unused: [],
+    unmatchedScopes: [],
   };
+  const dtypeMismatched: string[] = [];
   const todo: { v: NamedVariable; sourceName: string }[] = [];
   for (const v of variables) {
     const excluded = (options.exclude ?? []).some((s) => inScope(v.name, s)) ||
@@ -79,9 +94,24 @@ export async function restoreVariables(
       );
       continue;
     }
+    if (!(RESTORABLE_DTYPES as readonly string[]).includes(info.dtype)) {
+      dtypeMismatched.push(
+        `${v.name}: model float32 vs ${sourceName} ${info.dtype} in ${source.description}`,
+      );
+      continue;
+    }
     todo.push({ v, sourceName });
   }
   report.unused = [...available.keys()].filter((n) => !used.has(n));
+  report.unmatchedScopes = [...options.exclude ?? [], ...options.include ?? []].filter((s) =>
+    !variables.some((v) => inScope(v.name, s))
+  );
+  if (dtypeMismatched.length > 0) {
+    throw new Error(
+      `dtype mismatch restoring from ${source.description} (float32 variables take float32, ` +
+        `float16 or bfloat16):\n  ${dtypeMismatched.join("\n  ")}`,
+    );
+  }
   if (report.shapeMismatched.length > 0) {
     throw new Error(
       `shape mismatch restoring from ${source.description}:\n  ${

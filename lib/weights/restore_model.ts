@@ -41,6 +41,14 @@ export async function restore(
             : "") +
           (report.missing.length ? `; ${report.missing.length} missing from the checkpoint` : ""),
       );
+      for (const scope of report.unmatchedScopes) {
+        log(
+          `warning: scope '${scope}' matches no variable of ${model.scope}: it excluded (or ` +
+            `included) nothing; scopes are variable-name prefixes, e.g. ${
+              model.headScope ?? model.scope
+            }`,
+        );
+      }
       if (options.listRestored) { for (const name of report.restored) log(`  restored ${name}`); }
     }
     return report;

@@ -155,3 +155,34 @@ Deno.test("the pickle reader refuses code: os.system and friends are never reach
     /t\.pkl: truncated pickle/,
   );
 });
+
+Deno.test("CIFAR pickles with labels that are not integers in range are refused, never coerced", async () => {
+  const dir = await Deno.makeTempDir();
+  const root = `${dir}/cifar-10-batches-py`;
+  await Deno.mkdir(root);
+  // Written by Python's own pickle with numpy, as the real files are.
+  const cases: [string, RegExp][] = [
+    ["[0, 2.7]", /'labels'\[1\] is 2\.7: expected an integer label in 0\.\.9/],
+    ["[0, 'cat']", /'labels'\[1\] is the string 'cat'/],
+    ["[b'cat', 0]", /'labels'\[0\] is the bytes 'cat'/],
+    ["[0, None]", /'labels'\[1\] is None/],
+    ["[2**32 + 3, 0]", /'labels'\[0\] is 4294967299/],
+    ["[0, -1]", /'labels'\[1\] is -1/],
+    ["[0, 10]", /'labels'\[1\] is 10/],
+    ["[0, True]", /'labels'\[1\] is true/],
+  ];
+  for (const [labels, re] of cases) {
+    const script = `import pickle, numpy as np
+d = {b"batch_label": b"testing batch 1 of 1", b"labels": ${labels},
+     b"data": np.zeros((2, 3072), np.uint8), b"filenames": [b"a.png", b"b.png"]}
+pickle.dump(d, open(${JSON.stringify(`${root}/test_batch`)}, "wb"), protocol=2)`;
+    const r = new Deno.Command("/usr/bin/python3", { args: ["-c", script] }).outputSync();
+    assert.ok(r.success, new TextDecoder().decode(r.stderr));
+    await assert.rejects(() => loadCifar(dir, { split: "test" }), (err: Error) => {
+      assert.match(err.message, /test_batch: /, labels);
+      assert.match(err.message, re, labels);
+      return true;
+    });
+  }
+  await Deno.remove(dir, { recursive: true });
+});

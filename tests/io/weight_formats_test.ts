@@ -77,7 +77,7 @@ Deno.test("bad safetensors and HDF5 files give clear errors", async () => {
     [
       "dtype",
       safetensorsBytes({ a: { dtype: "Q7", shape: [1], data_offsets: [0, 1] } }, 1),
-      /unknown dtype 'Q7'/,
+      /'a' has dtype "Q7": expected one of F32/,
     ],
     ["headerlen", safetensorsBytes({}, 0, 9999), /header length 9999 exceeds the file/],
     ["json", new Uint8Array([2, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x7b]), /not JSON/],
@@ -95,5 +95,136 @@ Deno.test("bad safetensors and HDF5 files give clear errors", async () => {
     () => KerasH5Reader.open(`${KERAS}keras_bad.h5`),
     /keras_bad\.h5: no 'layer_names' attribute on \/model_weights: not a Keras weights file/,
   );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("safetensors header fields of the wrong type: the tensor, the field and the expected form", async () => {
+  const dir = await Deno.makeTempDir();
+  const cases: [unknown, RegExp][] = [
+    [{ a: null }, /tensor 'a' is null: expected \{dtype, shape, data_offsets\}/],
+    [{ a: [1] }, /tensor 'a' is \[1\]: expected \{dtype, shape, data_offsets\}/],
+    [
+      { a: { dtype: "F32", shape: [1], data_offsets: 5 } },
+      /'a' has data_offsets 5: expected \[begin, end\]/,
+    ],
+    [
+      { a: { dtype: "F32", shape: [1], data_offsets: [0] } },
+      /'a' has data_offsets \[0\]: expected/,
+    ],
+    [{ a: { dtype: "F32", shape: [1], data_offsets: ["0", "4"] } }, /data_offsets \["0","4"\]/],
+    [
+      { a: { dtype: "F32", shape: "1", data_offsets: [0, 4] } },
+      /'a' has shape "1": expected a list of integers/,
+    ],
+    [{ a: { dtype: "F32", shape: [1.5], data_offsets: [0, 4] } }, /shape \[1\.5\]/],
+    [
+      { a: { dtype: 7, shape: [1], data_offsets: [0, 4] } },
+      /'a' has dtype 7: expected one of F32,/,
+    ],
+    [{ a: { shape: [1], data_offsets: [0, 4] } }, /'a' has dtype undefined/],
+    [{ __metadata__: "x" }, /__metadata__ is "x": expected an object of strings/],
+    [{ __metadata__: { format: 1 } }, /__metadata__ 'format' is 1: expected a string/],
+  ];
+  for (const [i, [header, re]] of cases.entries()) {
+    const path = `${dir}/case${i}.safetensors`;
+    await Deno.writeFile(path, safetensorsBytes(header, 4));
+    await assert.rejects(() => openWeights(path), (err: Error) => {
+      assert.ok(!(err instanceof TypeError), `case ${i}: ${err.message}`);
+      assert.match(err.message, new RegExp(`case${i}\\.safetensors: invalid safetensors header`));
+      assert.match(err.message, re);
+      return true;
+    });
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a weight file that is a FIFO or a folder is refused by name (inspect used to hang)", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const name of ["w.h5", "w.safetensors", "w.ckpt"]) {
+    assert.ok(new Deno.Command("mkfifo", { args: [`${dir}/${name}`] }).outputSync().success);
+    await assert.rejects(() => openWeights(`${dir}/${name}`), new RegExp(`${name}: is a FIFO`));
+  }
+  await Deno.mkdir(`${dir}/folder.safetensors`);
+  await assert.rejects(
+    () => openWeights(`${dir}/folder.safetensors`),
+    /folder\.safetensors: is a directory/,
+  );
+  await assert.rejects(() => KerasH5Reader.open(`${dir}/w.h5`), /w\.h5: is a FIFO/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** Writes an HDF5 file with h5py (as Keras does) from a Python body using `f`. */
+function h5py(path: string, body: string) {
+  const script = `import h5py, numpy as np\nwith h5py.File(${JSON.stringify(path)}, "w") as f:\n` +
+    body.split("\n").map((l) => `    ${l}`).join("\n");
+  const r = new Deno.Command("/usr/bin/python3", { args: ["-c", script] }).outputSync();
+  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
+}
+
+Deno.test("Keras weightless layers: empty weight_names as Keras writes them (an empty float64 array)", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/model.h5`;
+  h5py(
+    path,
+    `f.attrs["keras_version"] = "2.3.1"
+f.attrs["backend"] = "tensorflow"
+f.attrs["layer_names"] = [b"conv2d_1", b"max_pooling2d_1", b"flatten_1", b"dense_1"]
+for name, ws in [("conv2d_1", ["kernel:0", "bias:0"]), ("max_pooling2d_1", []), ("flatten_1", []), ("dense_1", ["kernel:0"])]:
+    g = f.create_group(name)
+    g.attrs["weight_names"] = [f"{name}/{w}".encode() for w in ws]
+    for w in ws:
+        g.create_dataset(f"{name}/{w}", data=np.ones((2, 3), "f4"))
+assert f["max_pooling2d_1"].attrs["weight_names"].dtype == np.float64`,
+  );
+  const f = await openWeights(path);
+  assert.deepEqual(f.list().map((w) => w.name), [
+    "conv2d_1/kernel",
+    "conv2d_1/bias",
+    "dense_1/kernel",
+  ]);
+  assert.deepEqual(Array.from((await f.read("dense_1/kernel")).data as Float32Array), [
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+  ]);
+  f.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("damaged Keras HDF5 files: one error naming the file and what was read, never a TypeError", async () => {
+  const dir = await Deno.makeTempDir();
+  const good = await Deno.readFile(`${KERAS}keras_layout.h5`);
+  const tryAll = async (bytes: Uint8Array) => {
+    const path = `${dir}/damaged.h5`;
+    await Deno.writeFile(path, bytes);
+    try {
+      const f = await KerasH5Reader.open(path);
+      for (const w of f.list()) await f.read(w.name);
+      f.close();
+      return undefined;
+    } catch (err) {
+      return err as Error;
+    }
+  };
+  const truncated = await tryAll(good.subarray(0, good.length >> 1));
+  assert.match(
+    truncated!.message,
+    /damaged\.h5: damaged or not an HDF5 file: reading the superblock failed \(truncated file: eof = \d+/,
+  );
+  let failures = 0;
+  for (let i = 0; i < 2048; i += 5) { // flips across the metadata at the head of the file
+    const bytes = good.slice();
+    bytes[i] ^= 0xff;
+    const err = await tryAll(bytes);
+    if (!err) continue;
+    failures++;
+    assert.ok(!(err instanceof TypeError), `flip at ${i}: ${err.stack}`);
+    assert.match(err.message, /^\S*damaged\.h5: /, `flip at ${i}: ${err.message}`);
+    assert.ok(!err.message.includes("\n") && !err.message.includes("HDF5-DIAG"), err.message);
+  }
+  assert.ok(failures > 20, `${failures} flips failed`);
   await Deno.remove(dir, { recursive: true });
 });

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { checkTrials, gridTrials, resultsCsv, trialName } from "../../lib/jobs/sweep.ts";
+import {
+  checkTrials,
+  gridTrials,
+  readTrialsFile,
+  resultsCsv,
+  trialName,
+} from "../../lib/jobs/sweep.ts";
+import { UsageError } from "../../lib/util/cli.ts";
 
 Deno.test("grid trials are the product of the specs, named by their flags", () => {
   const trials = gridTrials(["lr=0.1,0.01", "trainable=a/b,c"]);
@@ -16,8 +23,50 @@ Deno.test("grid trials are the product of the specs, named by their flags", () =
 
 Deno.test("trial keys and base flags must be train flags", () => {
   checkTrials([{ lr: "1" }], ["--model", "vgg_16", "--epochs=2"]);
-  assert.throws(() => checkTrials([{ speed: "1" }], []), /--trials: 'speed' is not a train flag/);
-  assert.throws(() => checkTrials([], ["--fast"]), /unknown train flag '--fast'/);
+  assert.throws(
+    () => checkTrials([{ lr: "1" }, { speed: "1" }], []),
+    /--trials: trial 2: 'speed' is not a train flag/,
+  );
+  assert.throws(() => checkTrials([{ lr: "1" }], ["--fast"]), /unknown train flag '--fast'/);
+  assert.throws(
+    () => gridTrials(["lr=1,1"]).length && checkTrials(gridTrials(["lr=1,1"]), [], "--grid"),
+    /--grid: trial 2 is the same as trial 1 \(folder 'lr=1'\)/,
+  );
+});
+
+Deno.test("--trials files: a non-empty JSON list of flag objects, errors name the file and the trial", async () => {
+  const dir = await Deno.makeTempDir();
+  const cases: [string, RegExp][] = [
+    ["{not json", /t\.json: not JSON/],
+    ["[]", /t\.json: expected a non-empty JSON list of \{flag: value\} objects, got \[\]/],
+    ['{"lr": 1}', /expected a non-empty JSON list .* got \{"lr":1\}/],
+    ["[null]", /t\.json: trial 1 is null: expected/],
+    ["[1, 2]", /t\.json: trial 1 is 1: expected/],
+    [
+      '[{"lr": 0.1}, {"lr": [1]}]',
+      /t\.json: trial 2: 'lr' is \[1\]: expected a string, number or boolean/,
+    ],
+    ['[{"lr": 0.1}, {}]', /t\.json: trial 2 sets no flag/],
+    ['[{"lr": 0.1}, {"lr": "0.1"}]', /t\.json: trial 2 is the same as trial 1/],
+    ['[{"speed": 1}]', /t\.json: trial 1: 'speed' is not a train flag/],
+  ];
+  for (const [text, re] of cases) {
+    await Deno.writeTextFile(`${dir}/t.json`, text);
+    await assert.rejects(
+      () => readTrialsFile(`${dir}/t.json`),
+      (e) => e instanceof UsageError && re.test(e.message),
+      text,
+    );
+  }
+  await Deno.writeTextFile(`${dir}/t.json`, '[{"lr": 0.1, "augment": true}, {"lr": "1e-3"}]');
+  assert.deepEqual(await readTrialsFile(`${dir}/t.json`), [{ lr: "0.1", augment: "true" }, {
+    lr: "1e-3",
+  }]);
+  await assert.rejects(
+    () => readTrialsFile(`${dir}/none.json`),
+    /none\.json: cannot read the trials file/,
+  );
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("results CSV: every key seen, values JSON-quoted, missing cells empty", () => {

@@ -60,6 +60,26 @@ Deno.test("bad train flags throw a UsageError naming the flag", () => {
     [["--batch", "0"], /--batch: expected at least 1, got 0/],
     [["--sampler", "random"], /--sampler: expected one of shuffle, balanced, sequential/],
     [["extra"], /unexpected argument 'extra'/],
+    // Negative values reach the range check (node:util alone calls them ambiguous flags).
+    [["--lr", "-1"], /--lr: expected at least 0, got -1/],
+    [["--momentum", "-1"], /--momentum: expected at least 0, got -1/],
+    [["--momentum", "1.5"], /--momentum: expected less than 1, got 1\.5/],
+    [["--seed", "-1"], /--seed: expected at least 0, got -1/],
+    [["--epochs", "-.5"], /--epochs: expected an integer, got '-\.5'/],
+    [["--label-smoothing", "5"], /--label-smoothing: expected less than 1, got 5/],
+    [["--label-smoothing", "-0.1"], /--label-smoothing: expected at least 0, got -0\.1/],
+    [
+      ["--schedule", "piecewise", "--boundaries", "2,1", "--values", "1,2,3"],
+      /--boundaries: expected increasing epochs above 0, got '2,1'/,
+    ],
+    [
+      ["--schedule", "piecewise", "--boundaries", "0,1", "--values", "1,2,3"],
+      /--boundaries: expected increasing epochs above 0/,
+    ],
+    [
+      ["--schedule", "piecewise", "--boundaries", "1,2", "--values", "1,-2,3"],
+      /--values: expected rates ≥ 0/,
+    ],
   ];
   for (const [args, re] of cases) {
     assert.throws(

@@ -4,6 +4,8 @@ import { openCheckpoint } from "../../lib/io/checkpoint/checkpoint.ts";
 import { resumeTraining, saveTraining } from "../../lib/train/checkpointing.ts";
 import { createLearner } from "../../lib/train/learner.ts";
 import { runLoop } from "../../lib/train/loop.ts";
+import { fit } from "../../lib/train/fit.ts";
+import { CAN_MOUNT, withSmallFs } from "../helpers/small_fs.ts";
 import { tinyData, tinyModel } from "../helpers/tiny.ts";
 
 Deno.test("a training checkpoint holds the variables, global_step and Adam's slots, and resumes them", async () => {
@@ -54,4 +56,72 @@ Deno.test("a training checkpoint holds the variables, global_step and Adam's slo
   assert.equal(await resumeTraining(c, `${dir}/empty`), undefined);
   for (const l of [a, b, c]) l.model.store.dispose();
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("before the first step: stale temp files of dead runs go, a read-only or full folder is refused", async () => {
+  await useBackend("wasm");
+  const dir = await Deno.makeTempDir();
+  const dead = new Deno.Command("true").spawn();
+  await dead.status;
+  await Deno.writeTextFile(
+    `${dir}/model.ckpt-3.data-00000-of-00001.tmp-${dead.pid}-abc`,
+    "partial",
+  );
+  await Deno.writeTextFile(`${dir}/checkpoint.tmp-${dead.pid}-q`, "");
+  const lines: string[] = [];
+  await fit(tinyModel(1), tinyData(20), {
+    batchSize: 10,
+    checkpointDir: dir,
+    log: (l) => lines.push(l),
+  });
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name);
+  assert.ok(!names.some((n) => n.includes(".tmp-")), names.join(" "));
+  assert.ok(
+    lines.some((l) => /removed 2 temporary file\(s\) a killed run left/.test(l)),
+    lines.join("\n"),
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test({
+  name:
+    "a read-only checkpoint folder holding a checkpoint fails before training, not at the first save",
+  ignore: !CAN_MOUNT,
+  async fn() {
+    await useBackend("wasm");
+    let steps = 0;
+    const counter = { name: "count", afterStep: () => void steps++ };
+    await withSmallFs(1024, async (dir) => {
+      await assert.rejects(
+        () =>
+          fit(tinyModel(1), tinyData(20), {
+            batchSize: 10,
+            checkpointDir: dir,
+            callbacks: [counter],
+            log: () => {},
+          }),
+        new RegExp(`${dir}: the checkpoint folder is not writable`),
+      );
+      assert.equal(steps, 0, "no step was run (and lost)");
+    }, {
+      readOnly: true,
+      prepare: (dir) =>
+        fit(tinyModel(1), tinyData(20), { batchSize: 10, checkpointDir: dir, log: () => {} }).then(
+          () => {},
+        ),
+    });
+    await withSmallFs(16, async (dir) => {
+      await assert.rejects(
+        () =>
+          fit(tinyModel(1), tinyData(20), {
+            batchSize: 10,
+            checkpointDir: dir,
+            callbacks: [counter],
+            log: () => {},
+          }),
+        new RegExp(`${dir}: the checkpoint folder has .* free, and one checkpoint needs`),
+      );
+      assert.equal(steps, 0);
+    }, { prepare: (dir) => Deno.writeFile(`${dir}/filler`, new Uint8Array(12 << 10)) });
+  },
 });

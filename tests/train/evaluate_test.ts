@@ -30,3 +30,14 @@ Deno.test("evaluate: counts every image once, confusion rows are the true classe
   tf.dispose([b.images, b.labels]);
   model.store.dispose();
 });
+
+Deno.test("evaluating no images is an error, not an accuracy of NaN", async () => {
+  await useBackend("wasm");
+  const model = tinyModel(1);
+  const empty = { ...tinyData(3), labels: new Int32Array(0), images: new Uint8Array(0) };
+  assert.throws(
+    () => evaluate(model, empty),
+    /the dataset has no images \(an empty test split\?\)/,
+  );
+  model.store.dispose();
+});

@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { resetTensorPeak, tensorPeakBytes, useBackend } from "../../lib/backend/mod.ts";
 import { buildVgg } from "../../lib/models/vgg.ts";
 import { FusedAdamOptimizer } from "../../lib/train/fused_adam.ts";
-import { memoryError, planMemory } from "../../lib/train/memory_check.ts";
+import { checkBatchFits, memoryError, planMemory } from "../../lib/train/memory_check.ts";
 import { createTrainStep } from "../../lib/train/step.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
 
@@ -149,4 +149,28 @@ Deno.test({
       `${external.map((e) => (e / MiB).toFixed(0))}`,
     );
   },
+});
+
+Deno.test("checkBatchFits refuses input buffers that cannot fit, up front, with the largest batch that does", () => {
+  checkBatchFits(100, { size: 224, channels: 3 }, 24 * GiB); // the lab's size: 60 MB a batch
+  assert.throws(
+    () => checkBatchFits(64, { size: 4096, channels: 3 }, 20 * GiB),
+    /a batch of 64 images at 4096×4096×3 is 12\.0 GiB of float32 input .* this machine has 20\.0 GiB available: use a batch of at most 18 at this size/,
+  );
+  assert.throws(
+    () => checkBatchFits(1, { size: 65536, channels: 3 }, 20 * GiB),
+    /even one image does not fit: use smaller images/,
+  );
+});
+
+Deno.test("a model whose variables cannot be allocated names the variable, its shape and size", async () => {
+  await useBackend("wasm");
+  assert.throws(
+    () =>
+      buildVgg({ scope: "huge", blocks: [[4]], fcUnits: [4096] }, {
+        numClasses: 3,
+        inputSize: 8192,
+      }),
+    /variable 'huge\/fc7\/weights' \[4096,4096,4,4096\] needs 1024\.0 GiB and cannot be allocated .*use smaller images/,
+  );
 });

@@ -59,3 +59,32 @@ Deno.test("flag readers name the flag and what was expected", () => {
   );
   assert.throws(() => parseFlags(["--nope"], flags), (e) => e instanceof UsageError);
 });
+
+Deno.test("negative numbers are values of string flags; a flag after a flag is still a flag", () => {
+  const flags = {
+    offset: { type: "string" as const, help: "" },
+    name: { type: "string" as const, help: "" },
+    quiet: { type: "boolean" as const, help: "" },
+  };
+  const { values } = parseFlags(["--offset", "-3.5", "--name", "-.5"], flags);
+  assert.equal(numberFlag(values, "offset"), -3.5);
+  assert.equal(values.name, "-.5");
+  assert.throws(
+    () => numberFlag(values, "offset", { min: 0 }),
+    /--offset: expected at least 0, got -3\.5/,
+  );
+  assert.throws(
+    () => numberFlag({ p: "1" }, "p", { max: 0.5 }),
+    /--p: expected at most 0\.5, got 1/,
+  );
+  assert.throws(
+    () => numberFlag({ p: "1" }, "p", { below: 1 }),
+    /--p: expected less than 1, got 1/,
+  );
+  // "-q" after --name is not a number: parseArgs' own message, hint included.
+  assert.throws(
+    () => parseFlags(["--name", "-q"], flags),
+    (e) => e instanceof UsageError && /--name/.test(e.message) && /--name=-XYZ|=/.test(e.message),
+  );
+  assert.throws(() => parseFlags(["--quiet", "-1"], flags), UsageError, "booleans take no value");
+});

@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { tempSibling, writeFileAtomic } from "../../lib/util/atomic.ts";
 import { cacheDir } from "../../lib/util/cache.ts";
-import { exists } from "../../lib/util/fs.ts";
+import {
+  checkWritableFolder,
+  exists,
+  formatBytes,
+  freeBytes,
+  readRegularFile,
+  regularFile,
+} from "../../lib/util/fs.ts";
+import { CAN_MOUNT, withSmallFs } from "../helpers/small_fs.ts";
 import { gunzip, isGzip, readMaybeGzip } from "../../lib/util/gzip.ts";
 import { escapeHtml } from "../../lib/util/html.ts";
 
@@ -57,4 +65,55 @@ Deno.test("cacheDir: TL_CACHE_DIR, then XDG_CACHE_HOME, then ~/.cache", () => {
 
 Deno.test("escapeHtml escapes the characters that break markup", () => {
   assert.equal(escapeHtml(`<a href="x">&</a>`), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+});
+
+Deno.test("regularFile refuses FIFOs, folders and missing paths, naming the path, without opening", async () => {
+  const dir = await Deno.makeTempDir();
+  const fifo = `${dir}/pipe`;
+  assert.ok(new Deno.Command("mkfifo", { args: [fifo] }).outputSync().success);
+  await Deno.symlink(fifo, `${dir}/link-to-pipe`);
+  await Deno.writeTextFile(`${dir}/ok.txt`, "x");
+  // A FIFO opened for reading would block this test forever: each call must return.
+  await assert.rejects(regularFile(fifo, "weight file"), {
+    message: `${fifo}: is a FIFO (named pipe), expected a weight file (a regular file)`,
+  });
+  await assert.rejects(readRegularFile(`${dir}/link-to-pipe`), /link-to-pipe: is a FIFO/);
+  await assert.rejects(regularFile(dir, "data shard"), /: is a directory, expected a data shard/);
+  await assert.rejects(
+    readRegularFile(`${dir}/none`, "CIFAR file"),
+    /none: cannot read the CIFAR file: not found/,
+  );
+  await assert.rejects(readMaybeGzip(fifo), /pipe: is a FIFO/);
+  assert.equal(new TextDecoder().decode(await readRegularFile(`${dir}/ok.txt`)), "x");
+  assert.ok((await regularFile(`${dir}/ok.txt`)).isFile);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("formatBytes and freeBytes", () => {
+  assert.equal(formatBytes(512), "512 bytes");
+  assert.equal(formatBytes(1_500_000), "1.5 MB");
+  const free = freeBytes(Deno.cwd());
+  assert.ok(free !== undefined && free > 0, `free bytes of the working folder: ${free}`);
+  assert.equal(freeBytes("/no/such/folder"), undefined);
+});
+
+Deno.test({
+  name: "checkWritableFolder: a read-only folder, and one without room, are refused up front",
+  ignore: !CAN_MOUNT,
+  async fn() {
+    await withSmallFs(256, async (dir) => {
+      await assert.rejects(
+        checkWritableFolder(dir, 10, "checkpoint folder"),
+        new RegExp(`${dir}: the checkpoint folder is not writable \\(Read-only file system`),
+      );
+    }, { readOnly: true });
+    await withSmallFs(256, async (dir) => {
+      await checkWritableFolder(`${dir}/sub`, 1000, "checkpoint folder"); // created, fits
+      await assert.rejects(
+        checkWritableFolder(dir, 10_000_000, "checkpoint folder"),
+        new RegExp(`${dir}: the checkpoint folder has .* free, and one checkpoint needs 10\\.0 MB`),
+      );
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["sub"], "no probe left");
+    });
+  },
 });

@@ -92,13 +92,13 @@ export class BundleReader implements WeightSource {
     if (!f) {
       const path = shardPath(this.prefix, id, this.header.numShards);
       try {
-        await Deno.stat(path);
+        await Deno.lstat(path);
       } catch {
         throw new Error(
           `${path}: missing data shard ${id} of ${this.header.numShards} for ${this.description}`,
         );
       }
-      f = await FileReader.open(path);
+      f = await FileReader.open(path, `data shard of ${this.description}`);
       this.#shards.set(id, f);
     }
     return f;
@@ -124,6 +124,13 @@ export class BundleReader implements WeightSource {
       );
     }
     const shard = await this.#shard(entry.shardId);
+    if (entry.offset + entry.size > shard.size) {
+      // Checked before any buffer is allocated: a damaged index can claim terabytes.
+      throw new Error(
+        `${shard.path}: ${what} claims ${entry.size} bytes at offset ${entry.offset}, ` +
+          `but the data shard has ${shard.size} bytes: the index or the shard is damaged or truncated`,
+      );
+    }
     // A fresh buffer starts at offset 0: aligned for any element size, no copy needed.
     const isString = info.name === "string";
     const { bytes, crc: plainCrc } = isString

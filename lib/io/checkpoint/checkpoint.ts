@@ -8,6 +8,7 @@
  */
 import { BundleReader } from "./bundle_reader.ts";
 import { SliceReader } from "./slice_reader.ts";
+import { exists, regularFile } from "../../util/fs.ts";
 
 /** An opened checkpoint of either format. */
 export type Checkpoint = BundleReader | SliceReader;
@@ -56,22 +57,43 @@ export async function latestCheckpoint(dir: string): Promise<string | undefined>
 }
 
 /** Resolves what a user passed to a V2 prefix or a V1 file path. */
-export async function resolveCheckpoint(
+export function resolveCheckpoint(
   path: string,
+): Promise<{ kind: "v1" | "v2"; path: string }> {
+  return resolveFrom(path, []);
+}
+
+async function resolveFrom(
+  path: string,
+  chain: string[],
 ): Promise<{ kind: "v1" | "v2"; path: string }> {
   const p = path.replace(/\/+$/, "");
   if (await isDir(p)) {
+    // State files can name a folder (".", or two folders naming each other): follow, but never twice.
+    const real = await Deno.realPath(p);
+    const seen = chain.indexOf(real);
+    if (seen >= 0) {
+      throw new Error(
+        `${chain[0]}: the 'checkpoint' state files form a cycle (${
+          [...chain.slice(seen), real].map((d) => `${d}/checkpoint`).join(" → ")
+        }): model_checkpoint_path must name a checkpoint prefix, not a folder`,
+      );
+    }
     const latest = await latestCheckpoint(p);
     if (!latest) {
       throw new Error(`${p}: folder has no 'checkpoint' state file naming a model_checkpoint_path`);
     }
-    return resolveCheckpoint(latest);
+    return resolveFrom(latest, [...chain, real]);
   }
   const stripped = p.replace(/\.index$/, "").replace(/\.data-\d{5}-of-\d{5}$/, "");
   if (await isFile(`${stripped}.index`)) return { kind: "v2", path: stripped };
   if (await isFile(p)) return { kind: "v1", path: p };
+  for (const f of [`${stripped}.index`, p]) {
+    if (await exists(f)) await regularFile(f, "checkpoint file"); // throws: a FIFO, a socket…
+  }
+  const via = chain.length ? ` (named by ${chain[chain.length - 1]}/checkpoint)` : "";
   throw new Error(
-    `${path}: no checkpoint there: expected a V2 prefix (with ${stripped}.index), a V1 file, ` +
+    `${path}: no checkpoint there${via}: expected a V2 prefix (with ${stripped}.index), a V1 file, ` +
       `or a folder with a 'checkpoint' file`,
   );
 }

@@ -19,6 +19,7 @@ export type { Extent } from "./ordered_code.ts";
 export {
   formatCheckpointState,
   type NamedTensor,
+  removeStaleTemps,
   writeCheckpoint,
   type WriteCheckpointOptions,
 } from "./writer.ts";

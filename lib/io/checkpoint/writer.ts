@@ -6,8 +6,14 @@
  *
  * @module
  */
-import { tempSibling } from "../../util/atomic.ts";
-import { elementCount, type NumericArray, type WeightValue } from "../weight_source.ts";
+import { tempSibling, writeFileAtomic } from "../../util/atomic.ts";
+import { formatBytes, freeBytes } from "../../util/fs.ts";
+import {
+  DTYPE_BYTES,
+  elementCount,
+  type NumericArray,
+  type WeightValue,
+} from "../weight_source.ts";
 import { lengthsCrc, shardPath, stringTensorCrc } from "./bundle_reader.ts";
 import { parseCheckpointState } from "./checkpoint.ts";
 import { crc32c, maskCrc } from "./crc32c.ts";
@@ -76,15 +82,49 @@ async function withTempFile(
 ): Promise<void> {
   const tmp = tempSibling(path);
   temps.push(tmp);
-  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  let file: Deno.FsFile | undefined;
   try {
+    file = await Deno.open(tmp, { write: true, create: true, truncate: true });
     const sink = fileSink(file);
     await body(sink);
     await sink.flush();
     await file.sync();
+  } catch (err) {
+    throw new WriteError(path, err as Error);
   } finally {
-    file.close();
+    file?.close();
   }
+}
+
+/** A failed write, naming the file it was for (the OS error names none). */
+class WriteError extends Error {
+  constructor(readonly path: string, override readonly cause: Error) {
+    super(`${path}: cannot write (${cause.message})`);
+  }
+}
+
+function totalBytes(tensors: NamedTensor[]): number {
+  let n = 0;
+  for (const t of tensors) {
+    n += t.dtype === "string"
+      ? (t.data as Uint8Array[]).reduce((a, s) => a + s.length + 10, 0)
+      : elementCount(t.shape) * (DTYPE_BYTES[t.dtype] ?? 8);
+  }
+  return n;
+}
+
+/** Rewords a failed write: which file, and on a full disk how much was needed. */
+function writeFailure(err: Error, prefix: string, tensors: NamedTensor[]): Error {
+  if (!(err instanceof WriteError)) return err;
+  if (!/os error 28|ENOSPC|No space left/i.test(err.cause.message)) return err;
+  const dir = dirname(prefix);
+  const free = freeBytes(dir);
+  return new Error(
+    `${err.path}: no space left on the device while writing the checkpoint ${prefix}: ` +
+      `it needs about ${formatBytes(totalBytes(tensors))}` +
+      (free === undefined ? "" : `, ${formatBytes(free)} free in ${dir}`) +
+      `; nothing was kept (temporary files removed)`,
+  );
 }
 
 async function writeV2(
@@ -202,9 +242,14 @@ async function updateState(prefix: string, keep: number | undefined): Promise<vo
   const dropped = keep !== undefined && keep > 0
     ? all.splice(0, Math.max(0, all.length - keep))
     : [];
-  const tmp = tempSibling(statePath);
-  await Deno.writeTextFile(tmp, formatCheckpointState(name, all));
-  await Deno.rename(tmp, statePath);
+  try {
+    await writeFileAtomic(statePath, formatCheckpointState(name, all));
+  } catch (err) {
+    throw new Error(
+      `${statePath}: cannot update the checkpoint state file (${(err as Error).message}); ` +
+        `${prefix} was written but is not listed`,
+    );
+  }
   // Only after the state no longer lists them are old checkpoints deleted.
   for (const old of dropped) {
     const p = old.startsWith("/") ? old : `${dir}/${old}`;
@@ -243,7 +288,31 @@ export async function writeCheckpoint(
     for (const [from, to] of renames) await Deno.rename(from, to);
   } catch (err) {
     for (const t of temps) await Deno.remove(t).catch(() => {});
-    throw err;
+    throw writeFailure(err as Error, prefix, sorted);
   }
   if (options.updateState ?? format === "v2") await updateState(prefix, options.keep);
+}
+
+/**
+ * Removes the temporary files a killed writer left in `dir` (`<name>.tmp-<pid>-<random>`,
+ * from {@linkcode writeCheckpoint} and the state file update), only those
+ * whose writing process is gone; returns their paths. Where processes cannot
+ * be listed (no `/proc`), nothing is removed.
+ */
+export async function removeStaleTemps(dir: string): Promise<string[]> {
+  if (!(await Deno.stat("/proc/self").catch(() => undefined))) return [];
+  const removed: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch {
+    return []; // no folder yet
+  }
+  for (const e of entries) {
+    const m = /\.tmp-(\d+)-[0-9a-z]+$/.exec(e.name);
+    if (!m || !e.isFile || Number(m[1]) === Deno.pid) continue;
+    if (await Deno.stat(`/proc/${m[1]}`).catch(() => undefined)) continue; // its writer lives
+    await Deno.remove(`${dir}/${e.name}`).then(() => removed.push(`${dir}/${e.name}`), () => {});
+  }
+  return removed;
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { resumeTraining, saveTraining } from "../checkpointing.ts";
+import { prepareCheckpointFolder, resumeTraining, saveTraining } from "../checkpointing.ts";
 import type { Learner } from "../learner.ts";
 import type { Callback } from "../loop.ts";
 
@@ -30,7 +30,10 @@ export function checkpointCallback(dir: string, options: CheckpointCallbackOptio
     name: "checkpoint",
     order: 50,
     async beforeFit(l) {
-      await Deno.mkdir(dir, { recursive: true });
+      const litter = await prepareCheckpointFolder(l, dir);
+      if (litter.length) {
+        l.log(`removed ${litter.length} temporary file(s) a killed run left in ${dir}`);
+      }
       const resumed = options.resume === false ? undefined : await resumeTraining(l, dir);
       if (resumed && resumed.step > 0) {
         l.step = l.startStep = resumed.step;

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { openCheckpoint } from "../../../lib/io/checkpoint/checkpoint.ts";
 import { TableBuilder } from "../../../lib/io/checkpoint/table_builder.ts";
 import { encodeBundleEntry, encodeBundleHeader } from "../../../lib/io/checkpoint/tf_protos.ts";
-import { writeCheckpoint } from "../../../lib/io/checkpoint/writer.ts";
+import { removeStaleTemps, writeCheckpoint } from "../../../lib/io/checkpoint/writer.ts";
+import { CAN_MOUNT, withSmallFs } from "../../helpers/small_fs.ts";
 import { restoreVariables } from "../../../lib/weights/restore.ts";
 import { VariableStore } from "../../../lib/models/variables.ts";
 
@@ -88,7 +89,7 @@ Deno.test("corrupt V2 checkpoints: each failure names the file and what is wrong
   await mutate(data, (b) => b.subarray(0, 15));
   await rejectsWith(
     () => readAll(p),
-    /data-00000-of-00001: truncated: tensor 'w' needs bytes 12\.\.36, file has 15/,
+    /data-00000-of-00001: tensor 'w' claims 24 bytes at offset 12, but the data shard has 15 bytes/,
   );
   await restore();
   // 7. missing data shard
@@ -323,5 +324,122 @@ Deno.test("V2 with two data shards, and a V1 tensor saved as two slices, read co
   assert.deepEqual(s.list(), [{ name: "w", dtype: "float32", shape: [4, 2] }]);
   assert.deepEqual(Array.from((await s.read("w")).data as Float32Array), Array.from(full));
   s.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("an index claiming a huge tensor is refused before any buffer is allocated, naming it and both sizes", async () => {
+  const dir = await Deno.makeTempDir();
+  const p = `${dir}/x`;
+  for (const shape of [[2 ** 38], [2 ** 31]]) { // 2^40 and 8 GiB of float32
+    const size = shape[0] * 4;
+    await craftIndex(p, { dtype: 1, shape, shardId: 0, offset: 0, size, crc32c: 1, slices: [] });
+    await rejectsWith(
+      () => readAll(p),
+      new RegExp(
+        `x\\.data-00000-of-00001: tensor 'x' claims ${size} bytes at offset 0, but the data shard has 16 bytes`,
+      ),
+    );
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a data shard or index that is a FIFO or a folder is refused by name, never opened", async () => {
+  const dir = await Deno.makeTempDir();
+  const p = await copyV2(dir);
+  const shard = `${p}.data-00000-of-00001`;
+  await Deno.remove(shard);
+  assert.ok(new Deno.Command("mkfifo", { args: [shard] }).outputSync().success);
+  await rejectsWith(
+    () => readAll(p),
+    new RegExp(`${shard}: is a FIFO \\(named pipe\\), expected a data shard`),
+  );
+  await Deno.remove(shard);
+  await Deno.mkdir(shard);
+  await rejectsWith(
+    () => readAll(p),
+    new RegExp(`${shard}: is a directory, expected a data shard`),
+  );
+  await Deno.remove(`${p}.index`);
+  assert.ok(new Deno.Command("mkfifo", { args: [`${p}.index`] }).outputSync().success);
+  await rejectsWith(() => readAll(p), /ckpt\.index: is a FIFO/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("state files that form a cycle are reported as one, with the chain", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/checkpoint`, 'model_checkpoint_path: "."\n');
+  await rejectsWith(
+    () => openCheckpoint(dir),
+    /'checkpoint' state files form a cycle/,
+    new RegExp(`${dir}/checkpoint → ${dir}/checkpoint`),
+  );
+  await Deno.mkdir(`${dir}/a`);
+  await Deno.mkdir(`${dir}/b`);
+  await Deno.writeTextFile(`${dir}/a/checkpoint`, 'model_checkpoint_path: "../b"\n');
+  await Deno.writeTextFile(`${dir}/b/checkpoint`, `model_checkpoint_path: "${dir}/a"\n`);
+  await rejectsWith(
+    () => openCheckpoint(`${dir}/a`),
+    new RegExp(`${dir}/a/checkpoint → ${dir}/b/checkpoint → ${dir}/a/checkpoint`),
+  );
+  // A state file naming a missing checkpoint says which state file named it.
+  await Deno.writeTextFile(`${dir}/b/checkpoint`, 'model_checkpoint_path: "model.ckpt-9"\n');
+  await rejectsWith(
+    () => openCheckpoint(`${dir}/a`),
+    new RegExp(`model\\.ckpt-9: no checkpoint there \\(named by ${dir}/b/checkpoint\\)`),
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test({
+  name: "disk full while saving: the error names the file and the space needed; no temp files stay",
+  ignore: !CAN_MOUNT,
+  async fn() {
+    await withSmallFs(64, async (dir) => {
+      const big = {
+        name: "w",
+        dtype: "float32" as const,
+        shape: [50_000],
+        data: new Float32Array(50_000),
+      };
+      await rejectsWith(
+        () => writeCheckpoint(`${dir}/model.ckpt-1`, [big]),
+        new RegExp(`${dir}/model\\.ckpt-1\\.data-00000-of-00001: no space left on the device`),
+        /it needs about 200\.0 kB, .* free in/,
+      );
+      assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing half-written stays");
+      // The state file's own write failing: named, and its temp removed.
+      await writeCheckpoint(`${dir}/small`, [{ ...big, shape: [10], data: new Float32Array(10) }]);
+      const filler = new Uint8Array(1 << 20);
+      await Deno.writeFile(`${dir}/filler`, filler).catch(() => {}); // fills the rest
+      const names = () =>
+        [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.includes(".tmp-"));
+      await assert.rejects(() =>
+        writeCheckpoint(`${dir}/small2`, [{ ...big, shape: [4], data: new Float32Array(4) }])
+      );
+      assert.deepEqual(names(), [], "no temp file stays after a failed save");
+    });
+  },
+});
+
+Deno.test("removeStaleTemps removes temp files of dead writers only", async () => {
+  const dir = await Deno.makeTempDir();
+  const dead = new Deno.Command("true").spawn();
+  const deadPid = dead.pid;
+  await dead.status;
+  const live = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  const files = [
+    `model.ckpt-3.data-00000-of-00001.tmp-${deadPid}-abc`,
+    `checkpoint.tmp-${deadPid}-x1`,
+    `model.ckpt-4.index.tmp-${live.pid}-zz`,
+    `model.ckpt-5.index.tmp-${Deno.pid}-q`,
+    "model.ckpt-3.index",
+  ];
+  for (const f of files) await Deno.writeTextFile(`${dir}/${f}`, "x");
+  const removed = await removeStaleTemps(dir);
+  assert.deepEqual(removed.map((p) => p.slice(dir.length + 1)).sort(), files.slice(0, 2).sort());
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), files.slice(2).sort());
+  live.kill();
+  await live.status;
+  assert.deepEqual(await removeStaleTemps(`${dir}/missing`), []);
   await Deno.remove(dir, { recursive: true });
 });
