@@ -32,6 +32,17 @@ export function readableData(t: tf.Tensor): Float32Array | null {
 }
 
 /**
+ * A copy of a float32 tensor's values that does not hand its storage out:
+ * `dataSync()` on `onednn` marks the buffer as seen by a reader, after which
+ * in-place updates (fused Adam) must fall back to ops, which round
+ * differently and allocate. Checkpoint saves read with this.
+ */
+export function copyOfData(t: tf.Tensor): Float32Array {
+  const data = readableData(t);
+  return data ? data.slice() : Float32Array.from(t.dataSync() as ArrayLike<number>);
+}
+
+/**
  * The tensor's data to overwrite, or null unless this tensor alone owns it
  * (no other tensor shares its data, no read has handed it out).
  */

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { ownedTensor } from "../backend/tensor_data.ts";
+import { copyOfData, ownedTensor } from "../backend/tensor_data.ts";
 import type { NamedTensor } from "../io/checkpoint/writer.ts";
 import { FusedAdamOptimizer } from "./fused_adam.ts";
 
@@ -87,14 +87,14 @@ export async function optimizerSlots(opt: NamedOptimizer, names: string[]): Prom
     name: `${names[i % names.length]}/${slots[Math.floor(i / names.length)]}`,
     dtype: "float32" as const,
     shape: w.tensor.shape,
-    data: w.tensor.dataSync() as Float32Array,
+    data: copyOfData(w.tensor),
   }));
   // Adam's bias corrections as TF1 saves them: the running products β^t, not t (recomputing
   // pow(β, t) on resume rounds differently from multiplying step by step).
   const powers = adamPowers(opt);
   if (powers) {
     for (const [name, v] of [["beta1_power", powers[0]], ["beta2_power", powers[1]]] as const) {
-      tensors.push({ name, dtype: "float32", shape: [], data: v.dataSync() as Float32Array });
+      tensors.push({ name, dtype: "float32", shape: [], data: copyOfData(v) });
     }
   }
   return tensors;

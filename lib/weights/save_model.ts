@@ -8,6 +8,7 @@ import {
   writeCheckpoint,
   type WriteCheckpointOptions,
 } from "../io/checkpoint/writer.ts";
+import { copyOfData } from "../backend/tensor_data.ts";
 import type { Model } from "../models/model.ts";
 
 /** Options of {@linkcode saveModel}. */
@@ -24,7 +25,7 @@ export function modelTensors(model: Model): NamedTensor[] {
     name: v.name,
     dtype: "float32" as const,
     shape: v.variable.shape,
-    data: v.variable.dataSync() as Float32Array,
+    data: copyOfData(v.variable),
   }));
 }
 

@@ -4,7 +4,9 @@ import { openCheckpoint } from "../../lib/io/checkpoint/checkpoint.ts";
 import { resumeTraining, saveTraining } from "../../lib/train/checkpointing.ts";
 import { createLearner } from "../../lib/train/learner.ts";
 import { runLoop } from "../../lib/train/loop.ts";
+import { writableData } from "../../lib/backend/tensor_data.ts";
 import { fit } from "../../lib/train/fit.ts";
+import { oneDnnOr } from "../helpers/onednn.ts";
 import { CAN_MOUNT, withSmallFs } from "../helpers/small_fs.ts";
 import { tinyData, tinyModel } from "../helpers/tiny.ts";
 
@@ -123,5 +125,29 @@ Deno.test({
       );
       assert.equal(steps, 0);
     }, { prepare: (dir) => Deno.writeFile(`${dir}/filler`, new Uint8Array(12 << 10)) });
+  },
+});
+
+Deno.test({
+  name:
+    "[onednn] saving a checkpoint leaves every weight and slot updatable in place (Adam's fast path)",
+  ignore: !oneDnnOr(),
+  async fn() {
+    await useBackend("onednn");
+    const dir = await Deno.makeTempDir();
+    const l = createLearner(tinyModel(1), tinyData(20), { batchSize: 10 });
+    await runLoop(l, []);
+    await saveTraining(l, dir);
+    const slots = (await l.optimizer.optimizer.getWeights()).filter((w) => w.name !== "iter");
+    for (
+      const t of [
+        ...l.model.store.list().map((v) => v.variable),
+        ...slots.map((w) => w.tensor),
+      ]
+    ) {
+      assert.ok(writableData(t) !== null, "a save must not hand the storage out");
+    }
+    l.model.store.dispose();
+    await Deno.remove(dir, { recursive: true });
   },
 });
