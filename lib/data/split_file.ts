@@ -6,7 +6,7 @@
  * @module
  */
 import { writeFileAtomic } from "../util/atomic.ts";
-import { exists } from "../util/fs.ts";
+import { exists, readRegularFile } from "../util/fs.ts";
 import { classCounts, type ImageFiles, subset } from "./dataset.ts";
 import { stratifiedSplit } from "./split.ts";
 
@@ -48,7 +48,9 @@ export async function splitImageFiles(
   if (options.file && (await exists(options.file))) {
     let saved: SplitRecord;
     try {
-      saved = JSON.parse(await Deno.readTextFile(options.file));
+      saved = JSON.parse(
+        new TextDecoder().decode(await readRegularFile(options.file, "split file")),
+      );
     } catch (err) {
       throw new Error(`${options.file}: not a split file (${(err as Error).message})`);
     }

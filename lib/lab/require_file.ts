@@ -8,7 +8,7 @@
 import { download, type DownloadSpec, KNOWN_DOWNLOADS } from "../data/download.ts";
 import { readTar } from "../data/tar.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
-import { exists } from "../util/fs.ts";
+import { exists, readRegularFile } from "../util/fs.ts";
 
 /**
  * Returns `path` when it exists; else tries `download(known)` into the
@@ -41,7 +41,7 @@ export async function requireFile(
     if (archive === path || !archive.endsWith(".tar.gz")) return archive;
     // A checkpoint inside its tarball (vgg_16_2016_08_28.tar.gz holds vgg_16.ckpt): extract it.
     const name = path.split("/").pop()!;
-    const members = await readTar(await Deno.readFile(archive), archive);
+    const members = await readTar(await readRegularFile(archive, "archive"), archive);
     const member = members.find((e) => e.name.split("/").pop() === name);
     if (!member) throw new Error(`${archive}: has no member named ${name}`);
     await writeFileAtomic(path, member.data);

@@ -100,3 +100,19 @@ Deno.test("sweep: a --trials file that is not a list of flag objects names the f
   assert.ok(!(await Deno.stat(`${dir}/s`).catch(() => undefined)), "nothing started");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("eval: a checkpoint folder whose state file names itself, and a FIFO checkpoint, are named", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/checkpoint`, 'model_checkpoint_path: "."\n');
+  const cycle = await run("eval.ts", ["--checkpoint", dir]);
+  assert.equal(cycle.code, 1, cycle.stderr);
+  assert.match(errorLine(cycle.stderr), /'checkpoint' state files form a cycle/);
+  assert.ok(new Deno.Command("mkfifo", { args: [`${dir}/model.ckpt`] }).outputSync().success);
+  const fifo = await run("eval.ts", ["--checkpoint", `${dir}/model.ckpt`]);
+  assert.equal(fifo.code, 1, fifo.stderr);
+  assert.match(
+    errorLine(fifo.stderr),
+    /model\.ckpt: is a FIFO \(named pipe\), expected a checkpoint file/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
