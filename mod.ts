@@ -4,7 +4,7 @@
  *
  * The root exports the lab-level calls. Each layer below has its own entry
  * point with more (`@tl-lab/toolkit/train`, `/data`, `/models`, `/weights`,
- * `/io`, `/backend`, `/report`, `/lab`; in this repository `lib/<layer>/mod.ts`).
+ * `/io`, `/backend`, `/report`, `/lab`, `/jobs`; in this repository `lib/<layer>/mod.ts`).
  *
  * @example
  * ```ts
@@ -83,6 +83,7 @@ export {
   showChart,
   showHtml,
   standaloneReport,
+  sweepSections,
   trainingCurves,
 } from "./lib/report/mod.ts";
 export {
@@ -99,5 +100,13 @@ export {
   transferTableText,
   vggParameters,
 } from "./lib/lab/mod.ts";
+export {
+  gridTrials,
+  randomTrials,
+  slurmAvailable,
+  sweep,
+  type SweepOptions,
+  type SweepSummary,
+} from "./lib/jobs/mod.ts";
 export { createProgress, type Progress, type ProgressOptions } from "./lib/util/progress.ts";
 export { type Random, seededRandom } from "./lib/util/random.ts";

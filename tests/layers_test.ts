@@ -114,7 +114,9 @@ Deno.test("deno.json exports one entry point per layer, each loadable", async ()
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
   const entries = config.exports as Record<string, string>;
   assert.equal(entries["."], "./mod.ts");
-  for (const layer of ["train", "data", "models", "weights", "io", "backend", "report", "lab"]) {
+  for (
+    const layer of ["train", "data", "models", "weights", "io", "backend", "report", "lab", "jobs"]
+  ) {
     assert.equal(entries[`./${layer}`], `./lib/${layer}/mod.ts`);
     const m = await import(`../lib/${layer}/mod.ts`);
     assert.ok(Object.keys(m).length > 0, layer);

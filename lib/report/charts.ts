@@ -172,3 +172,37 @@ export function sweepComparison(
     },
   };
 }
+
+/**
+ * A metric against one numeric flag, one marker per trial (random search:
+ * the points fall where they were drawn); log x when the values span two
+ * decades or more. `groups` colours the points (e.g. `batch=64`).
+ */
+export function sweepScatter(
+  rows: { x: number; value: number; group?: string; text?: string }[],
+  flag: string,
+  metric: string,
+): Figure {
+  const xs = rows.map((r) => r.x).filter((x) => x > 0);
+  const log = xs.length > 0 && Math.max(...xs) / Math.min(...xs) >= 100;
+  const groups = [...new Set(rows.map((r) => r.group ?? ""))];
+  return {
+    data: groups.map((g) => {
+      const rs = rows.filter((r) => (r.group ?? "") === g);
+      return {
+        x: rs.map((r) => r.x),
+        y: rs.map((r) => r.value),
+        text: rs.map((r) => r.text ?? ""),
+        name: g || metric,
+        mode: "markers",
+        type: "scatter",
+        marker: { size: 10 },
+      };
+    }),
+    layout: {
+      title: { text: `Sweep: ${metric} against ${flag}` },
+      xaxis: { title: { text: flag }, type: log ? "log" : "linear" },
+      yaxis: { title: { text: metric } },
+    },
+  };
+}

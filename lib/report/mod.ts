@@ -19,3 +19,4 @@ export {
   type ReportSection,
   standaloneReport,
 } from "./plotly.ts";
+export { sweepSections } from "./sections.ts";

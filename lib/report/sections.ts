@@ -12,6 +12,7 @@ import {
   learningRateChart,
   perClassBars,
   sweepComparison,
+  sweepScatter,
   trainingCurves,
 } from "./charts.ts";
 import { htmlTable, type ReportSection } from "./plotly.ts";
@@ -67,18 +68,33 @@ export function sweepSections(
   metric: string,
 ): ReportSection[] {
   const keys = columnsOf(rows);
+  const [first, ...others] = varied;
+  const values = rows.map((r) => Number(r[first]));
+  // Many distinct numeric values (a random search): a scatter reads better than bars.
+  const numeric = first !== undefined && values.every(Number.isFinite) &&
+    new Set(values).size >= 4;
+  const group = (r: Record<string, unknown>) => others.map((k) => `${k}=${r[k]}`).join(", ");
+  const figure = numeric
+    ? sweepScatter(
+      rows.map((r, i) => ({
+        x: values[i],
+        value: Number(r[metric]),
+        group: group(r),
+        text: varied.map((k) => `${k}=${r[k]}`).join(", "),
+      })),
+      first,
+      metric,
+    )
+    : sweepComparison(
+      rows.map((r) => ({
+        label: varied.slice(0, 1).map((k) => `${k}=${r[k]}`).join(""),
+        group: group(r),
+        value: Number(r[metric]),
+      })),
+      metric,
+    );
   return [
-    {
-      title: `Comparison: ${metric}`,
-      figure: sweepComparison(
-        rows.map((r) => ({
-          label: varied.slice(0, 1).map((k) => `${k}=${r[k]}`).join(""),
-          group: varied.slice(1).map((k) => `${k}=${r[k]}`).join(", "),
-          value: Number(r[metric]),
-        })),
-        metric,
-      ),
-    },
+    { title: `Comparison: ${metric}`, figure },
     {
       title: "All trials",
       html: htmlTable([keys, ...rows.map((r) => keys.map((k) => String(r[k] ?? "")))]),

@@ -94,7 +94,8 @@ export function fitCallbacks(options: FitOptions = {}): Callback[] {
         resume: options.resume,
       })]
       : []),
-    interruptCallback({ signal: options.signal, signals: dir ? ["SIGINT"] : [] }),
+    // SIGTERM: Slurm's scancel, preemption and time limit (then SIGKILL after KillWait).
+    interruptCallback({ signal: options.signal, signals: dir ? ["SIGINT", "SIGTERM"] : [] }),
   ];
 }
 

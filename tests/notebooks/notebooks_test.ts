@@ -237,3 +237,25 @@ Deno.test({
   assert.ok(page.includes("hm") || page.includes("heatmaplayer"), "heatmap layer exists");
   await Deno.remove(profile, { recursive: true });
 });
+
+Deno.test({
+  name: "notebook 08: a random-search sweep (on Slurm where it answers), with its chart",
+  ...opts,
+}, async () => {
+  const { cells } = await runNotebook("08_sweeps.ipynb");
+  const t = text(cells);
+  const engine = /engine: (slurm|local)/.exec(t)?.[1];
+  if (Deno.env.get("CI")) assert.equal(engine, "slurm", "CI runs a Slurm cluster");
+  assert.equal(t.split("\n").filter((l) => /^lr \d\S*\s+batch (32|64)$/.test(l)).length, 4);
+  if (engine === "slurm") assert.match(t, /submitted job array \d+: \d trial\(s\)/);
+  assert.match(t, /4 trials: \d ran, \d finished before, 0 failed/);
+  const bars = outputs(cells).filter((o) => o.data?.["text/plain"]?.startsWith("sweep "));
+  if (!/4 finished before/.test(t)) {
+    assert.equal(bars.length, 1, "one live sweep display");
+    assert.match(bars[0].data!["text/plain"], /100\.0% 4\/4 .*done 4 failed 0/);
+  }
+  const html = htmlOutputs(cells);
+  assert.equal(html.filter((h) => h.includes("Plotly.newPlot")).length, 1);
+  assert.ok(html.some((h) => h.includes("Sweep: testAccuracy against lr")));
+  assert.ok(html.some((h) => h.includes("<table>") && h.includes("slurmJob") === (engine === "slurm")));
+});

@@ -79,3 +79,26 @@ Deno.test("evaluation text: the headline and one aligned row per class", () => {
   assert.equal(lines.length, 5);
   assert.ok(lines.slice(1).every((l) => l.length === lines[1].length));
 });
+
+Deno.test("sweep sections: bars for a few grid values, a scatter (log x across decades) for a random search", () => {
+  const grid = sweepSections(
+    [{ lr: "0.1", testAccuracy: 0.5 }, { lr: "0.01", testAccuracy: 0.7 }],
+    ["lr"],
+    "testAccuracy",
+  );
+  assert.equal(grid[0].figure!.data[0].type, "bar");
+  const rows = [1e-4, 3e-4, 1e-3, 1e-2, 3e-2].map((lr, i) => ({
+    lr: String(lr),
+    batch: i % 2 ? "32" : "64",
+    testAccuracy: i / 10,
+  }));
+  const [cmp, table] = sweepSections(rows, ["lr", "batch"], "testAccuracy");
+  const fig = cmp.figure!;
+  assert.deepEqual(fig.data.map((d) => [d.type, d.name]), [["scatter", "batch=64"], [
+    "scatter",
+    "batch=32",
+  ]]);
+  assert.deepEqual(fig.data[0].x, [1e-4, 1e-3, 3e-2]);
+  assert.equal((fig.layout!.xaxis as { type: string }).type, "log");
+  assert.match(table.html!, /<table>/);
+});
