@@ -257,5 +257,7 @@ Deno.test({
   const html = htmlOutputs(cells);
   assert.equal(html.filter((h) => h.includes("Plotly.newPlot")).length, 1);
   assert.ok(html.some((h) => h.includes("Sweep: testAccuracy against lr")));
-  assert.ok(html.some((h) => h.includes("<table>") && h.includes("slurmJob") === (engine === "slurm")));
+  assert.ok(
+    html.some((h) => h.includes("<table>") && h.includes("slurmJob") === (engine === "slurm")),
+  );
 });

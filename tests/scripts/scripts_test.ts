@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadOneDnn } from "../../lib/backend/onednn/library.ts";
 import { writeCheckpoint } from "../../lib/io/checkpoint/writer.ts";
+import { randomTrials } from "../../lib/jobs/random_search.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -196,6 +197,41 @@ Deno.test("a 3-trial sweep runs end to end; a rerun skips finished trials", asyn
   const bad = await run("sweep.ts", "--grid", "learning=1,2");
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /'learning' is not a train flag/);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("a random search on the local engine: the seed's trials, each lr within its range", async () => {
+  const out = await Deno.makeTempDir();
+  const r = await run(
+    "sweep.ts",
+    ...["--search", "random", "--trials", "2", "--seed", "5", "--range", "lr=loguniform:1e-3:1e-1"],
+    ...["--out", out, "--", "--per-class", "3", "--test-per-class", "2", "--max-steps", "1"],
+    ...["--batch", "10", "--backend", "wasm"],
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /2 trials: 2 ran, 0 skipped/);
+  const rows = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
+  const want = randomTrials(["lr=loguniform:1e-3:1e-1"], { count: 2, seed: 5 }).map((t) => t.lr);
+  assert.deepEqual(rows.map((row: { lr: string }) => row.lr), want);
+  for (const lr of want) assert.ok(Number(lr) >= 1e-3 && Number(lr) <= 1e-1, lr);
+  for (
+    const [args, re] of [
+      [
+        ["--search", "random", "--trials", "2", "--range", "lr=normal:0:1"],
+        /--range 'lr=normal:0:1': unknown kind 'normal'; expected flag=loguniform:LOW:HIGH/,
+      ],
+      [
+        ["--search", "random", "--trials", "x", "--range", "lr=uniform:0:1"],
+        /--trials: expected an integer, got 'x'/,
+      ],
+      [["--grid", "lr=1", "--partition", "gpu"], /--partition needs --engine slurm/],
+      [["--grid", "lr=1", "--engine", "pbs"], /--engine: expected one of local, slurm, got 'pbs'/],
+    ] as [string[], RegExp][]
+  ) {
+    const bad = await run("sweep.ts", ...args, "--out", out);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, re);
+  }
   await Deno.remove(out, { recursive: true });
 });
 
