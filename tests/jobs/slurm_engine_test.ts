@@ -81,24 +81,8 @@ Deno.test({
   async fn() {
     const out = await Deno.makeTempDir();
     const range = "lr=loguniform:1e-4:1e-2";
-    const r = await sweepCli(
-      [
-        "--search",
-        "random",
-        "--trials",
-        "4",
-        "--seed",
-        "3",
-        "--range",
-        range,
-        "--jobs",
-        "2",
-        "--out",
-        out,
-        "--",
-        ...TINY,
-      ],
-    );
+    const search = ["--search", "random", "--trials", "4", "--seed", "3", "--range", range];
+    const r = await sweepCli([...search, "--jobs", "2", "--out", out, "--", ...TINY]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /submitted job array (\d+): 4 trial\(s\), at most 2 at once/);
     assert.match(r.stdout, /4 trials: 4 ran, 0 skipped .* 0 failed/);
@@ -116,20 +100,7 @@ Deno.test({
     assert.equal(subs[0].tasks.length, 4);
     assert.match(await Deno.readTextFile(`${out}/results.csv`), /^lr,.*slurmJob/);
     // A rerun submits nothing.
-    const again = await sweepCli([
-      "--search",
-      "random",
-      "--trials",
-      "4",
-      "--seed",
-      "3",
-      "--range",
-      range,
-      "--out",
-      out,
-      "--",
-      ...TINY,
-    ]);
+    const again = await sweepCli([...search, "--out", out, "--", ...TINY]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /4 trials: 0 ran, 4 skipped/);
     assert.ok(!again.stdout.includes("submitted"), again.stdout);

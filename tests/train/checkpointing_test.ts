@@ -93,34 +93,23 @@ Deno.test({
     await useBackend("wasm");
     let steps = 0;
     const counter = { name: "count", afterStep: () => void steps++ };
+    const train = (dir: string, callbacks = [counter]) =>
+      fit(tinyModel(1), tinyData(20), {
+        batchSize: 10,
+        checkpointDir: dir,
+        callbacks,
+        log: () => {},
+      });
     await withSmallFs(1024, async (dir) => {
       await assert.rejects(
-        () =>
-          fit(tinyModel(1), tinyData(20), {
-            batchSize: 10,
-            checkpointDir: dir,
-            callbacks: [counter],
-            log: () => {},
-          }),
+        () => train(dir),
         new RegExp(`${dir}: the checkpoint folder is not writable`),
       );
       assert.equal(steps, 0, "no step was run (and lost)");
-    }, {
-      readOnly: true,
-      prepare: (dir) =>
-        fit(tinyModel(1), tinyData(20), { batchSize: 10, checkpointDir: dir, log: () => {} }).then(
-          () => {},
-        ),
-    });
+    }, { readOnly: true, prepare: (dir) => train(dir, []).then(() => {}) });
     await withSmallFs(16, async (dir) => {
       await assert.rejects(
-        () =>
-          fit(tinyModel(1), tinyData(20), {
-            batchSize: 10,
-            checkpointDir: dir,
-            callbacks: [counter],
-            log: () => {},
-          }),
+        () => train(dir),
         new RegExp(`${dir}: the checkpoint folder has .* free, and one checkpoint needs`),
       );
       assert.equal(steps, 0);
