@@ -5,7 +5,7 @@
  * @module
  */
 import { concatDatasets, type ImageDataset, validateDataset } from "./dataset.ts";
-import { type NdArray, type PickleValue, readPickle } from "./pickle.ts";
+import { type NdArray, type PickleValue, readPickle } from "../io/pickle.ts";
 import { readTar } from "./tar.ts";
 import { readRegularFile } from "../util/fs.ts";
 

@@ -38,13 +38,6 @@ export { batchStream, skippedImages, type StreamOptions } from "./batch_stream.t
 export { type SplitFileOptions, splitImageFiles } from "./split_file.ts";
 export { cacheDecoded, type DecodedCacheOptions } from "./decoded_cache.ts";
 export {
-  type NdArray,
-  type PickleDtype,
-  type PickleGlobal,
-  type PickleValue,
-  readPickle,
-} from "./pickle.ts";
-export {
   type Augmentation,
   type Preprocessing,
   STANDARDIZED_PREPROCESSING,

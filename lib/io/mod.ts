@@ -8,6 +8,13 @@
 export * from "./checkpoint/mod.ts";
 export { KerasH5Reader } from "./keras_h5.ts";
 export { openWeights, type WeightFile } from "./open_weights.ts";
+export {
+  type NdArray,
+  type PickleDtype,
+  type PickleGlobal,
+  type PickleValue,
+  readPickle,
+} from "./pickle.ts";
 export { SafetensorsReader, writeSafetensors } from "./safetensors.ts";
 export { previewValues, summarizeWeights, type WeightSummary } from "./weight_summary.ts";
 export {

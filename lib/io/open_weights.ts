@@ -7,8 +7,10 @@
 import { openCheckpoint } from "./checkpoint/checkpoint.ts";
 import { KerasH5Reader } from "./keras_h5.ts";
 import { SafetensorsReader } from "./safetensors.ts";
+import { TorchReader } from "./torch_pth.ts";
 import type { WeightSource } from "./weight_source.ts";
 
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** Any opened weight file. */
@@ -33,8 +35,8 @@ async function head(path: string): Promise<Uint8Array | undefined> {
 
 /**
  * Opens a weight file of any supported format: the one call for reading
- * weights. The format comes from the bytes (HDF5 magic → Keras, a JSON
- * header → safetensors, else a TF checkpoint: V2 prefix or any of its
+ * weights. The format comes from the bytes (HDF5 magic → Keras, a zip →
+ * PyTorch's `torch.save`, a JSON header → safetensors, else a TF checkpoint: V2 prefix or any of its
  * files, V1 file, or a folder with a `checkpoint` state file).
  *
  * Which to call when:
@@ -56,6 +58,7 @@ async function head(path: string): Promise<Uint8Array | undefined> {
  */
 export async function openWeights(path: string): Promise<WeightFile> {
   const bytes = await head(path);
+  if (bytes && ZIP_MAGIC.every((b, i) => bytes[i] === b)) return await TorchReader.open(path);
   if (bytes && HDF5_MAGIC.every((b, i) => bytes[i] === b)) return await KerasH5Reader.open(path);
   if (path.endsWith(".safetensors") || (bytes && bytes.length >= 9 && bytes[8] === 0x7b)) {
     return await SafetensorsReader.open(path);

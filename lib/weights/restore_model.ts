@@ -9,6 +9,7 @@ import type { Model } from "../models/model.ts";
 import { openWeights } from "../io/open_weights.ts";
 import { type RestoreOptions, type RestoreReport, restoreVariables } from "./restore.ts";
 import type { WeightSource } from "../io/weight_source.ts";
+import { detectLayout, vggWeightsFrom, type WeightLayout } from "./foreign_layouts.ts";
 
 /** Options of {@linkcode restore}. */
 export interface RestoreModelOptions extends RestoreOptions {
@@ -16,19 +17,28 @@ export interface RestoreModelOptions extends RestoreOptions {
   log?: ((line: string) => void) | false;
   /** Also print every restored variable name (as the lab does); default false. */
   listRestored?: boolean;
+  /**
+   * The weights' layout: `tf-slim` names, or VGG weights from `keras` or
+   * `torchvision`; default detected from the names.
+   */
+  from?: WeightLayout | "auto";
 }
 
 /**
  * Restores `model` from a checkpoint path (or an open weight source) with
- * TF-Slim's `exclude` semantics, e.g. `{ exclude: ["vgg_16/fc8"] }`.
+ * TF-Slim's `exclude` semantics, e.g. `{ exclude: ["vgg_16/fc8"] }`. VGG
+ * weights from Keras applications or torchvision (`.h5`, `.pth`,
+ * `.safetensors`) are detected by their names and converted.
  */
 export async function restore(
   model: Model,
   checkpoint: string | WeightSource,
   options: RestoreModelOptions = {},
 ): Promise<RestoreReport> {
-  const source = typeof checkpoint === "string" ? await openWeights(checkpoint) : checkpoint;
+  const opened = typeof checkpoint === "string" ? await openWeights(checkpoint) : checkpoint;
   try {
+    const layout = !options.from || options.from === "auto" ? detectLayout(opened) : options.from;
+    const source = layout === "tf-slim" ? opened : vggWeightsFrom(opened, model, { layout });
     const report = await restoreVariables(model.store.list(), source, options);
     const log = options.log === false ? undefined : options.log ?? ((l: string) => console.log(l));
     if (log) {
@@ -53,6 +63,6 @@ export async function restore(
     }
     return report;
   } finally {
-    if (typeof checkpoint === "string") (source as WeightSource & { close(): void }).close();
+    if (typeof checkpoint === "string") (opened as WeightSource & { close(): void }).close();
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CIFAR10_CLASSES, loadCifar } from "../../lib/data/cifar.ts";
-import { readPickle } from "../../lib/data/pickle.ts";
+import { readPickle } from "../../lib/io/pickle.ts";
 import { binaryBytes, makeRecords, tarGz } from "../helpers/cifar_files.ts";
 import { PICKLE_CASES } from "../helpers/cifar_pickle_cases.ts";
 

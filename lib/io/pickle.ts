@@ -33,7 +33,8 @@ export type PickleValue =
   | Map<string, PickleValue>
   | NdArray
   | PickleDtype
-  | PickleGlobal;
+  | PickleGlobal
+  | PickleCustom;
 
 /** A numpy dtype object. */
 export interface PickleDtype {
@@ -43,6 +44,29 @@ export interface PickleDtype {
   dtype: string;
   /** Byte order: `<`, `>` or `|`. */
   byteOrder: string;
+}
+
+/** A value made by an extension's constructor (e.g. a torch tensor's description). */
+export interface PickleCustom {
+  /** Tag of this value kind. */
+  kind: "custom";
+  /** What the extension made, e.g. `torch.tensor`. */
+  type: string;
+  /** The extension's data. */
+  value: unknown;
+}
+
+/**
+ * What a caller adds to the data-only reader. Every entry builds plain data
+ * from plain data; nothing named in a pickle is ever imported or run.
+ */
+export interface PickleExtension {
+  /** More callable globals (REDUCE) and the data each builds from its arguments. */
+  reducers?: Record<string, (args: PickleValue[], fail: (why: string) => never) => PickleValue>;
+  /** Globals that may appear as values only (type tags such as `torch.FloatStorage`). */
+  tags?: string[];
+  /** BINPERSID: the value a persistent id stands for (torch: a storage in the archive). */
+  persistentLoad?: (pid: PickleValue, fail: (why: string) => never) => PickleValue;
 }
 
 /** A reference to one of the allowed globals (never called, only matched). */
@@ -89,9 +113,14 @@ function latin1(bytes: Uint8Array): string {
 
 /**
  * Decodes a pickle (protocols 0–5, binary opcodes) holding plain data and
- * numpy arrays. `source` names the file in errors.
+ * numpy arrays. `source` names the file in errors. `extension` admits more
+ * data constructors (a torch state dict's tensors), never code.
  */
-export function readPickle(bytes: Uint8Array, source: string): PickleValue {
+export function readPickle(
+  bytes: Uint8Array,
+  source: string,
+  extension: PickleExtension = {},
+): PickleValue {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder("utf-8", { fatal: true });
   const stack: StackItem[] = [];
@@ -141,7 +170,10 @@ export function readPickle(bytes: Uint8Array, source: string): PickleValue {
     return v as PickleValue;
   };
   const global = (name: string): PickleGlobal => {
-    if (!ALLOWED_GLOBALS.has(name)) {
+    if (
+      !ALLOWED_GLOBALS.has(name) && !(name in (extension.reducers ?? {})) &&
+      !extension.tags?.includes(name)
+    ) {
       fail(`pickle refers to '${name}', which a data-only reader does not allow`);
     }
     return { kind: "global", name };
@@ -308,12 +340,25 @@ export function readPickle(bytes: Uint8Array, source: string): PickleValue {
       case 0x52: { // REDUCE
         const args = pop(), fn = pop();
         if (!isKind(fn, "global") || !Array.isArray(args)) fail("REDUCE of a non-global");
-        stack.push(reduce((fn as PickleGlobal).name, args as PickleValue[], fail));
+        const name = (fn as PickleGlobal).name;
+        const own = extension.reducers?.[name];
+        stack.push(
+          own ? own(args as PickleValue[], fail) : reduce(name, args as PickleValue[], fail),
+        );
+        break;
+      }
+      case 0x51: { // BINPERSID
+        const pid = pop();
+        if (!extension.persistentLoad) fail("a persistent id, which data pickles do not have");
+        stack.push(extension.persistentLoad!(pid, fail));
         break;
       }
       case 0x62: { // BUILD
         const state = pop();
-        build(top(), state, fail);
+        const target = top();
+        // State on a dict subclass (an OrderedDict's _metadata): attributes, not data.
+        if (target instanceof Map) break;
+        build(target, state, fail);
         break;
       }
       default:
