@@ -14,6 +14,7 @@ import {
   type WeightValue,
 } from "./weight_source.ts";
 import { regularFile } from "../util/fs.ts";
+import type { ZipReader } from "./zip.ts";
 
 interface H5Attr {
   value: unknown;
@@ -101,11 +102,92 @@ function read<T>(path: string, what: string, call: () => T): T {
   }
 }
 
+type Found = { paths: Map<string, string>; infos: WeightInfo[] };
+
+/**
+ * A list attribute, whole or in Keras' chunks (`layer_names0`,
+ * `layer_names1`, ...: written when it exceeds HDF5's 64 KB object header).
+ */
+function attrList(path: string, node: H5Node, name: string): string[] | undefined {
+  const whole = read(path, name, () => node.attrs[name]?.value);
+  if (whole !== undefined) return strings(whole);
+  const chunks: string[] = [];
+  for (let i = 0;; i++) {
+    const part = read(path, `${name}${i}`, () => node.attrs[`${name}${i}`]?.value);
+    if (part === undefined) return i === 0 ? undefined : chunks;
+    chunks.push(...strings(part));
+  }
+}
+
+function dataset(path: string, file: H5File, dsPath: string, what: string) {
+  const ds = read(path, what, () => file.get(dsPath)) as H5Dataset | null;
+  if (!ds || !("shape" in ds)) return undefined;
+  const [dtypeCode, shape] = read(path, what, () => [ds.dtype, ds.shape] as const);
+  const dtype = DTYPES[dtypeCode];
+  if (!dtype) throw new Error(`${path}: ${what} has unsupported HDF5 type '${dtypeCode}'`);
+  return { dtype, shape: [...shape] };
+}
+
+/** Keras 1–2 / tf.keras: each listed layer's `weight_names`, datasets at `<layer>/<name>`. */
+function layerWeights(path: string, file: H5File, rootName: string, layers: string[]): Found {
+  const paths = new Map<string, string>();
+  const infos: WeightInfo[] = [];
+  for (const layer of layers) {
+    const group = read(path, `layer '${layer}'`, () => file.get(`${rootName}${layer}`));
+    if (!group) throw new Error(`${path}: layer '${layer}' listed in layer_names has no group`);
+    for (const w of attrList(path, group, "weight_names") ?? []) {
+      const info = dataset(path, file, `${rootName}${layer}/${w}`, `weight '${w}'`);
+      if (!info) throw new Error(`${path}: weight '${w}' of layer '${layer}' has no dataset`);
+      // Keras 3's legacy h5 names weights 'kernel', 'bias' in every layer: qualify them.
+      const bare = w.replace(/:\d+$/, "");
+      const name = bare.includes("/") || bare.startsWith(layer) ? bare : `${layer}/${bare}`;
+      paths.set(name, `${rootName}${layer}/${w}`);
+      infos.push({ name, ...info });
+    }
+  }
+  return { paths, infos };
+}
+
+/**
+ * Keras 3 `.weights.h5`: a `vars` group per object (`layers/conv2d/vars`,
+ * `optimizer/vars`) holding datasets `0`, `1`, ... in the layer's variable
+ * order. Names: the object path without `layers/` segments, then the index
+ * (`conv2d/0` is conv2d's kernel, `conv2d/1` its bias).
+ */
+function keras3Weights(path: string, file: H5File): Found | undefined {
+  const paths = new Map<string, string>();
+  const infos: WeightInfo[] = [];
+  const walk = (group: string) => {
+    const node = read(path, group || "/", () => (group ? file.get(group) : file));
+    const keys = node && typeof node.keys === "function"
+      ? read(path, group || "/", () => node.keys!())
+      : [];
+    for (const key of keys) {
+      const child = group ? `${group}/${key}` : key;
+      if (key !== "vars") {
+        walk(child);
+        continue;
+      }
+      const owner = group.split("/").filter((p) => p && p !== "layers").join("/") || "model";
+      const indices = read(path, child, () => file.get(child)?.keys?.() ?? [])
+        .filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+      for (const i of indices) {
+        const info = dataset(path, file, `${child}/${i}`, `variable '${child}/${i}'`);
+        if (!info) continue;
+        paths.set(`${owner}/${i}`, `${child}/${i}`);
+        infos.push({ name: `${owner}/${i}`, ...info });
+      }
+    }
+  };
+  walk("");
+  return infos.length ? { paths, infos } : undefined;
+}
+
 /** An opened Keras HDF5 weights file. Names are the `weight_names` without `:0`. */
 export class KerasH5Reader implements WeightSource {
   /** The format, as `openWeights` reports it. */
   readonly format = "keras-h5" as const;
-  readonly description: string;
+  description: string;
   #file: H5File;
   #paths: Map<string, string>;
   #infos: WeightInfo[];
@@ -117,8 +199,12 @@ export class KerasH5Reader implements WeightSource {
     this.#infos = infos;
   }
 
-  /** Opens a Keras weights file and lists its weights. */
-  static async open(path: string): Promise<KerasH5Reader> {
+  /**
+   * Opens a Keras weights file and lists its weights: Keras 1–2 and tf.keras
+   * (`layer_names` / `weight_names`, full models under `/model_weights`),
+   * and Keras 3's `.weights.h5` (`layers/<layer>/vars/<i>`).
+   */
+  static async open(path: string, options: { cleanup?: string } = {}): Promise<KerasH5Reader> {
     const lib = await h5();
     await regularFile(path, "Keras HDF5 file");
     const file = read(path, "the superblock", () => new lib.File(path, "r") as unknown as H5File);
@@ -126,49 +212,46 @@ export class KerasH5Reader implements WeightSource {
       const modelWeights = read(path, "/model_weights", () => file.get("model_weights"));
       const root = modelWeights ?? file;
       const rootName = modelWeights ? "model_weights/" : "";
-      const layerNames = read(path, "layer_names", () => root.attrs["layer_names"]?.value);
-      if (layerNames === undefined) {
+      const layerNames = attrList(path, root, "layer_names");
+      const found = layerNames
+        ? layerWeights(path, file, rootName, layerNames)
+        : keras3Weights(path, file);
+      if (!found) {
         throw new Error(
           `${path}: no 'layer_names' attribute on ${
             rootName ? "/model_weights" : "the root group"
-          }: ` +
-            `not a Keras weights file`,
+          } and no Keras 3 'layers/<name>/vars' groups: not a Keras weights file`,
         );
       }
-      const paths = new Map<string, string>();
-      const infos: WeightInfo[] = [];
-      for (const layer of strings(layerNames)) {
-        const group = read(path, `layer '${layer}'`, () => file.get(`${rootName}${layer}`));
-        if (!group) throw new Error(`${path}: layer '${layer}' listed in layer_names has no group`);
-        const names = strings(
-          read(
-            path,
-            `weight_names of layer '${layer}'`,
-            () => group.attrs["weight_names"]?.value,
-          ) ??
-            [],
-        );
-        for (const w of names) {
-          const dsPath = `${rootName}${layer}/${w}`;
-          const ds = read(path, `weight '${w}'`, () => file.get(dsPath)) as H5Dataset | null;
-          if (!ds || !("shape" in ds)) {
-            throw new Error(`${path}: weight '${w}' of layer '${layer}' has no dataset`);
-          }
-          const [dtypeCode, shape] = read(path, `weight '${w}'`, () => [ds.dtype, ds.shape]);
-          const dtype = DTYPES[dtypeCode];
-          if (!dtype) {
-            throw new Error(`${path}: weight '${w}' has unsupported HDF5 type '${dtypeCode}'`);
-          }
-          const name = w.replace(/:\d+$/, "");
-          paths.set(name, dsPath);
-          infos.push({ name, dtype, shape });
-        }
-      }
-      return new KerasH5Reader(path, file, paths, infos);
+      const reader = new KerasH5Reader(path, file, found.paths, found.infos);
+      reader.#cleanup = options.cleanup;
+      return reader;
     } catch (err) {
       try {
         file.close();
       } catch { /* a damaged file may fail to close too */ }
+      throw err;
+    }
+  }
+
+  #cleanup?: string;
+
+  /**
+   * Opens the weights of a Keras 3 `.keras` archive (a zip holding
+   * `model.weights.h5`), copied out to a temporary file for HDF5.
+   */
+  static async openArchive(path: string, zip: ZipReader): Promise<KerasH5Reader> {
+    if (!zip.entries.has("model.weights.h5")) {
+      throw new Error(`${path}: a zip without model.weights.h5: not a .keras archive`);
+    }
+    const tmp = await Deno.makeTempFile({ suffix: ".weights.h5" });
+    try {
+      await Deno.writeFile(tmp, await zip.read("model.weights.h5"));
+      const reader = await KerasH5Reader.open(tmp, { cleanup: tmp });
+      reader.description = `${path}: model.weights.h5`;
+      return reader;
+    } catch (err) {
+      await Deno.remove(tmp).catch(() => {});
       throw err;
     }
   }
@@ -202,8 +285,9 @@ export class KerasH5Reader implements WeightSource {
     }
   }
 
-  /** Closes the file. */
+  /** Closes the file (and removes an archive's temporary copy). */
   close(): void {
     this.#file.close();
+    if (this.#cleanup) Deno.removeSync(this.#cleanup);
   }
 }

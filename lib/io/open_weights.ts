@@ -8,6 +8,7 @@ import { openCheckpoint } from "./checkpoint/checkpoint.ts";
 import { KerasH5Reader } from "./keras_h5.ts";
 import { SafetensorsReader } from "./safetensors.ts";
 import { TorchReader } from "./torch_pth.ts";
+import { ZipReader } from "./zip.ts";
 import type { WeightSource } from "./weight_source.ts";
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
@@ -33,10 +34,26 @@ async function head(path: string): Promise<Uint8Array | undefined> {
   }
 }
 
+/** A zip: PyTorch's `torch.save` (`data.pkl`) or Keras 3's `.keras` (`model.weights.h5`). */
+async function openZip(path: string): Promise<WeightFile> {
+  const zip = await ZipReader.open(path);
+  try {
+    const names = [...zip.entries.keys()];
+    if (names.some((n) => n.endsWith("data.pkl"))) return await TorchReader.open(path);
+    if (names.includes("model.weights.h5")) return await KerasH5Reader.openArchive(path, zip);
+    throw new Error(
+      `${path}: a zip archive that is neither a torch.save file (data.pkl) nor a Keras ` +
+        `.keras archive (model.weights.h5); it holds ${names.slice(0, 5).join(", ")}`,
+    );
+  } finally {
+    zip.close();
+  }
+}
+
 /**
  * Opens a weight file of any supported format: the one call for reading
  * weights. The format comes from the bytes (HDF5 magic → Keras, a zip →
- * PyTorch's `torch.save`, a JSON header → safetensors, else a TF checkpoint: V2 prefix or any of its
+ * PyTorch's `torch.save` or a Keras 3 `.keras` archive, a JSON header → safetensors, else a TF checkpoint: V2 prefix or any of its
  * files, V1 file, or a folder with a `checkpoint` state file).
  *
  * Which to call when:
@@ -58,7 +75,14 @@ async function head(path: string): Promise<Uint8Array | undefined> {
  */
 export async function openWeights(path: string): Promise<WeightFile> {
   const bytes = await head(path);
-  if (bytes && ZIP_MAGIC.every((b, i) => bytes[i] === b)) return await TorchReader.open(path);
+  if (bytes && ZIP_MAGIC.every((b, i) => bytes[i] === b)) return await openZip(path);
+  if (bytes && bytes[0] === 0x80 && bytes[1] === 0x02 && bytes[2] === 0x8a) {
+    // A pickle whose first value is torch's legacy magic number (a LONG1).
+    throw new Error(
+      `${path}: a legacy torch.save file (before torch 1.6, not a zip): re-save it with a ` +
+        `current torch (torch.save(torch.load(path), new_path)) and read that`,
+    );
+  }
   if (bytes && HDF5_MAGIC.every((b, i) => bytes[i] === b)) return await KerasH5Reader.open(path);
   if (path.endsWith(".safetensors") || (bytes && bytes.length >= 9 && bytes[8] === 0x7b)) {
     return await SafetensorsReader.open(path);

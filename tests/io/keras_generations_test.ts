@@ -1,0 +1,80 @@
+/**
+ * Keras HDF5 files as each generation writes them (built with h5py by
+ * tests/reference/make_keras_files.py): Keras 1.2 (weights and full model),
+ * 2.1, 2.3 (str attributes), tf.keras 2.2 (a nested model), Keras 3 legacy
+ * h5, chunked layer_names, Keras 3 `.weights.h5` and `.keras` archives.
+ */
+import assert from "node:assert/strict";
+import { openWeights } from "../../lib/io/open_weights.ts";
+
+const SCRIPT = new URL("../reference/make_keras_files.py", import.meta.url).pathname;
+const haveH5py = (() => {
+  try {
+    return new Deno.Command("/usr/bin/python3", { args: ["-c", "import h5py"] }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+})();
+if (!haveH5py && Deno.env.get("CI")) throw new Error("python3-h5py is required in CI");
+
+const K = Array.from({ length: 18 }, (_, i) => i / 8);
+const D = Array.from({ length: 24 }, (_, i) => -1 + (2 * i) / 23);
+
+Deno.test({
+  name:
+    "every Keras generation's layout reads: names, shapes and values; weightless layers skipped",
+  ignore: !haveH5py,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const made = new Deno.Command("/usr/bin/python3", { args: [SCRIPT, dir] }).outputSync();
+    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    const layouts: [string, string[]][] = [
+      ["keras1_weights.h5", ["conv2d_1_W", "conv2d_1_b", "dense_1_W", "dense_1_b"]],
+      ["keras1_model.h5", ["conv2d_1_W", "conv2d_1_b", "dense_1_W", "dense_1_b"]],
+      ["keras21_model.h5", ["conv2d_1/kernel", "conv2d_1/bias", "dense_1/kernel", "dense_1/bias"]],
+      ["keras23_weights.h5", [
+        "conv2d_1/kernel",
+        "conv2d_1/bias",
+        "dense_1/kernel",
+        "dense_1/bias",
+      ]],
+      ["tfkeras22_nested.h5", ["conv2d/kernel", "conv2d/bias", "dense/kernel", "dense/bias"]],
+      ["keras3_legacy.h5", ["conv2d_1/kernel", "conv2d_1/bias", "dense_1/kernel", "dense_1/bias"]],
+      ["chunked.h5", ["conv2d_1/kernel", "conv2d_1/bias", "dense_1/kernel", "dense_1/bias"]],
+      ["keras3.weights.h5", ["conv2d/0", "conv2d/1", "dense/0", "dense/1", "optimizer/0"]],
+      ["model.keras", ["conv2d/0", "conv2d/1", "dense/0", "dense/1", "optimizer/0"]],
+      ["deflated.keras", ["conv2d/0", "conv2d/1", "dense/0", "dense/1", "optimizer/0"]],
+    ];
+    const tempsBefore = [...Deno.readDirSync(await Deno.realPath(Deno.env.get("TMPDIR") ?? "/tmp"))]
+      .filter((e) => e.name.endsWith(".weights.h5")).length;
+    for (const [file, names] of layouts) {
+      const f = await openWeights(`${dir}/${file}`);
+      assert.equal(f.format, "keras-h5", file);
+      assert.deepEqual(f.list().map((w) => w.name), names, file);
+      assert.deepEqual(f.list()[0].shape, [3, 3, 1, 2], file);
+      const values = async (i: number) => Array.from((await f.read(names[i])).data as Float32Array);
+      assert.deepEqual(await values(0), K, `${file}: kernel`);
+      assert.deepEqual(await values(1), [0.5, -0.5], `${file}: bias`);
+      (await values(2)).forEach((v, i) => assert.ok(Math.abs(v - D[i]) < 1e-6, `${file}: dense`));
+      f.close();
+    }
+    const tempsAfter = [...Deno.readDirSync(await Deno.realPath(Deno.env.get("TMPDIR") ?? "/tmp"))]
+      .filter((e) => e.name.endsWith(".weights.h5")).length;
+    assert.equal(tempsAfter, tempsBefore, "a .keras archive's temporary copy is removed on close");
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test("a zip that is neither torch.save nor .keras is named as such", async () => {
+  const dir = await Deno.makeTempDir();
+  const zip = new Deno.Command("/usr/bin/python3", {
+    args: ["-c", `import zipfile; zipfile.ZipFile("${dir}/x.zip", "w").writestr("a.txt", "hi")`],
+  }).outputSync();
+  assert.ok(zip.success);
+  await assert.rejects(
+    () => openWeights(`${dir}/x.zip`),
+    /x\.zip: a zip archive that is neither a torch\.save file \(data\.pkl\) nor a Keras \.keras archive \(model\.weights\.h5\); it holds a\.txt/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});

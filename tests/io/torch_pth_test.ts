@@ -1,0 +1,98 @@
+/**
+ * PyTorch `torch.save` files read without running anything: views (offset,
+ * strides), dtypes, nested state dicts; pickled model objects, code in the
+ * pickle, damaged archives and the legacy format refused by name.
+ */
+import assert from "node:assert/strict";
+import { openWeights } from "../../lib/io/open_weights.ts";
+import { TorchReader } from "../../lib/io/torch_pth.ts";
+
+const haveTorch = (() => {
+  try {
+    return new Deno.Command("/usr/bin/python3", { args: ["-c", "import torch"] }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+})();
+if (!haveTorch && Deno.env.get("CI")) throw new Error("python3-torch is required in CI");
+
+function python(script: string) {
+  const r = new Deno.Command("/usr/bin/python3", { args: ["-c", script] }).outputSync();
+  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
+}
+
+Deno.test({
+  name: "torch.save state dicts: views, dtypes, a wrapped state dict",
+  ignore: !haveTorch,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    python(`import torch, collections
+sd = collections.OrderedDict()
+base = torch.arange(12, dtype=torch.float32).reshape(3, 4)
+sd["plain"] = base.clone()
+sd["transposed"] = base.t()            # a strided view
+sd["sliced"] = base[1:, 1:3]           # offset and strides
+sd["half"] = torch.tensor([1.0, -2.0], dtype=torch.float16)
+sd["steps"] = torch.tensor(7)           # int64 scalar
+sd["param"] = torch.nn.Parameter(torch.ones(2))
+torch.save(sd, "${dir}/sd.pth")
+torch.save({"epoch": 3, "state_dict": sd}, "${dir}/wrapped.pt")`);
+    for (const file of ["sd.pth", "wrapped.pt"]) {
+      const f = await openWeights(`${dir}/${file}`);
+      assert.equal(f.format, "torch");
+      const get = async (n: string) => Array.from((await f.read(n)).data as ArrayLike<number>);
+      assert.deepEqual(f.list().find((w) => w.name === "transposed")?.shape, [4, 3]);
+      assert.deepEqual(await get("plain"), Array.from({ length: 12 }, (_, i) => i));
+      assert.deepEqual(await get("transposed"), [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
+      assert.deepEqual(await get("sliced"), [5, 6, 9, 10]);
+      assert.deepEqual(await get("half"), [0x3c00, 0xc000], "float16 bits");
+      assert.deepEqual(Array.from((await f.read("steps")).data as BigInt64Array), [7n]);
+      assert.deepEqual(await get("param"), [1, 1]);
+      f.close();
+    }
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "refused: a pickled model object, code in the pickle, a damaged archive, the legacy format",
+  ignore: !haveTorch,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const marker = `${dir}/ran`;
+    python(`import torch, zipfile, os
+torch.save(torch.nn.Linear(2, 2), "${dir}/model.pth")
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("touch ${marker}",))
+torch.save({"w": torch.ones(1), "x": Evil()}, "${dir}/evil.pth")
+torch.save({"w": torch.ones(1000)}, "${dir}/ok.pth")
+torch.save({"w": torch.ones(2)}, "${dir}/legacy.pth", _use_new_zipfile_serialization=False)`);
+    await assert.rejects(
+      () => openWeights(`${dir}/model.pth`),
+      /model\.pth: holds a pickled 'torch\.nn\.modules\.linear\.Linear', not only tensors: save model\.state_dict\(\)/,
+    );
+    await assert.rejects(
+      () => openWeights(`${dir}/evil.pth`),
+      /evil\.pth: holds a pickled '(posix|os)\.system'/,
+    );
+    assert.ok(!(await Deno.stat(marker).catch(() => undefined)), "nothing ran");
+    // A flipped byte inside the storage: zip's CRC-32 catches it.
+    const bytes = await Deno.readFile(`${dir}/ok.pth`);
+    const at = bytes.findIndex((_, i) => i > 200 && bytes[i] === 0x3f && bytes[i - 1] === 0x80);
+    bytes[at] ^= 0x01;
+    await Deno.writeFile(`${dir}/ok.pth`, bytes);
+    const f = await TorchReader.open(`${dir}/ok.pth`);
+    await assert.rejects(
+      () => f.read("w"),
+      /ok\.pth: member '.*data\/0' fails its CRC-32 or size check/,
+    );
+    f.close();
+    await assert.rejects(
+      () => openWeights(`${dir}/legacy.pth`),
+      /legacy\.pth: a legacy torch\.save file \(before torch 1\.6/,
+    );
+    await Deno.remove(dir, { recursive: true });
+  },
+});
