@@ -53,7 +53,7 @@ export {
   VGG_CONFIGS,
 } from "./lib/models/mod.ts";
 export { openWeights, type WeightFile } from "./lib/io/mod.ts";
-export { restore, type RestoreReport, saveModel } from "./lib/weights/mod.ts";
+export { exportModel, restore, type RestoreReport, saveModel } from "./lib/weights/mod.ts";
 export {
   type Callback,
   constant,

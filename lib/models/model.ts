@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ForwardContext } from "./layers.ts";
 import type { VariableStore } from "./variables.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
+import type { Architecture } from "./architecture.ts";
 
 /** A built model. */
 export interface Model {
@@ -26,6 +27,8 @@ export interface Model {
   weightDecay: number;
   /** Owns the variables. */
   store: VariableStore;
+  /** What the network is, for exporters that rebuild it elsewhere (e.g. TF.js layers). */
+  architecture?: Architecture;
   /** Un-squeezed output [batch, 1, 1, numClasses] (TF-Slim's `spatial_squeeze=False`). */
   forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D;
   /** Logits [batch, numClasses] for an NHWC batch. */

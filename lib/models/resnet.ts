@@ -19,18 +19,10 @@ import {
   stateless,
 } from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
+import type { ResnetBlockSpec } from "./architecture.ts";
+export type { ResnetBlockSpec } from "./architecture.ts";
 import { addRelu } from "./relu_ops.ts";
 import { VariableStore } from "./variables.ts";
-
-/** One block: bottleneck width, unit count and the stride of its last unit. */
-export interface ResnetBlockSpec {
-  /** Bottleneck width (the unit's output is 4×). */
-  baseDepth: number;
-  /** Units in the block. */
-  units: number;
-  /** Stride of the block's last unit. */
-  stride: number;
-}
 
 /** Unit counts of TF-Slim's resnet_v1_50/101/152. */
 export const RESNET_V1_CONFIGS: Record<string, ResnetBlockSpec[]> = {
@@ -164,6 +156,7 @@ export function buildResnetV1(
     preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
     weightDecay: options.weightDecay ?? 1e-4,
     store,
+    architecture: { kind: "resnet_v1", blocks },
     forward,
   });
 }

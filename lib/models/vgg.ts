@@ -7,6 +7,8 @@
 import { type Apply, conv2d, dropout, lrn, maxPool, sequential } from "./layers.ts";
 import { type Preprocessing, VGG_PREPROCESSING } from "../data/preprocess.ts";
 import { classifierModel, type Model } from "./model.ts";
+import type { VggLayer } from "./architecture.ts";
+export type { VggLayer } from "./architecture.ts";
 import { VariableStore } from "./variables.ts";
 
 /** One conv layer: output channels, and kernel size (3 unless 1 in column C). */
@@ -94,22 +96,6 @@ export interface VggOptions {
   preprocessing?: Preprocessing;
 }
 
-/** One step of a VGG network, as {@linkcode vggLayerPlan} lists them. */
-export type VggLayer =
-  | {
-    kind: "conv";
-    /** Variable scope, e.g. `vgg_16/conv1/conv1_1` or `vgg_16/fc6`. */
-    name: string;
-    kernel: number;
-    inChannels: number;
-    outChannels: number;
-    padding: "SAME" | "VALID";
-    relu: boolean;
-  }
-  | { kind: "lrn" }
-  | { kind: "pool" }
-  | { kind: "dropout"; index: number };
-
 /**
  * The layers of a VGG configuration at an input size, in order: what
  * {@linkcode buildVgg} builds and what parameter arithmetic counts. The fully
@@ -195,7 +181,8 @@ export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Mo
   const inputSize = options.inputSize ?? 224;
   const keep = options.dropoutKeepProb ?? 0.5;
   const store = new VariableStore(options.seed ?? 0);
-  const layers: Apply[] = vggLayerPlan(spec, { inputSize, numClasses, scope }).map((l) => {
+  const plan = vggLayerPlan(spec, { inputSize, numClasses, scope });
+  const layers: Apply[] = plan.map((l) => {
     switch (l.kind) {
       case "conv":
         return conv2d(store, l.name, [l.inChannels, l.outChannels], {
@@ -219,6 +206,7 @@ export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Mo
     preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
     weightDecay: options.weightDecay ?? 5e-4,
     store,
+    architecture: { kind: "vgg", plan },
     forward: sequential(...layers),
   });
 }

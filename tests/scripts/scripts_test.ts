@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { loadOneDnn } from "../../lib/backend/onednn/library.ts";
 import { writeCheckpoint } from "../../lib/io/checkpoint/writer.ts";
 import { randomTrials } from "../../lib/jobs/random_search.ts";
+import { useBackend } from "../../lib/backend/mod.ts";
+import { buildModel } from "../../lib/models/zoo.ts";
+import { saveModel } from "../../lib/weights/save_model.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -290,4 +293,25 @@ Deno.test("the demo measures the lecture's 2×2 end to end (small sizes) and wri
   const html = await Deno.readTextFile(`${out}/report.html`);
   assert.ok(html.includes("Which strategy wins") && html.includes("window.Plotly"));
   await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("export writes a TF.js layers model from a checkpoint; a missing checkpoint is named", async () => {
+  const dir = await Deno.makeTempDir();
+  await useBackend("wasm", { log: () => {} });
+  const model = buildModel("small_vgg", { numClasses: 10, inputSize: 32 });
+  await saveModel(model, `${dir}/ckpt/model.ckpt-1`);
+  model.store.dispose();
+  const r = await run("export.ts", "--checkpoint", `${dir}/ckpt`, "--out", `${dir}/web`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /exported small_vgg \(\d+\.\d MB of weights in 1 shards\) to .*web\/model\.json/,
+  );
+  const json = JSON.parse(await Deno.readTextFile(`${dir}/web/model.json`));
+  assert.equal(json.format, "layers-model");
+  assert.deepEqual(json.weightsManifest[0].paths, ["group1-shard1of1.bin"]);
+  const missing = await run("export.ts", "--checkpoint", `${dir}/none`);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /none: no checkpoint there/);
+  await Deno.remove(dir, { recursive: true });
 });
