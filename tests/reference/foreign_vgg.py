@@ -11,7 +11,7 @@ PyTorch's own logits for a fixed input, for the restore tests:
 - <out>/input.f32                2×224×224×3 float32, NHWC
 - <out>/logits.f32               PyTorch's logits for it, 2×1000
 
-usage: foreign_vgg.py vgg16|vgg19 OUT_DIR
+usage: foreign_vgg.py vgg16|vgg19 OUT_DIR [FORMATS]   (FORMATS: pth,safetensors,keras; default all)
 """
 import json
 import struct
@@ -24,53 +24,65 @@ import torchvision
 
 torch.set_num_threads(2)
 name, out = sys.argv[1], sys.argv[2]
+formats = sys.argv[3].split(",") if len(sys.argv) > 3 else ["pth", "safetensors", "keras"]
 torch.manual_seed(0)
 model = getattr(torchvision.models, name)(weights=None).eval()
 with torch.no_grad():
     # torchvision's init gives logits near 0: scale the classifier so they are not.
     model.classifier[6].weight.mul_(30)
 sd = model.state_dict()
-torch.save(sd, f"{out}/torchvision.pth")
+if "pth" in formats:
+    torch.save(sd, f"{out}/torchvision.pth")
 
-header, blobs, offset = {}, [], 0
-for k, v in sd.items():
-    b = v.contiguous().numpy().astype("<f4").tobytes()
-    header[k] = {"dtype": "F32", "shape": list(v.shape), "data_offsets": [offset, offset + len(b)]}
-    blobs.append(b)
-    offset += len(b)
-text = json.dumps(header).encode()
-with open(f"{out}/torchvision.safetensors", "wb") as f:
-    f.write(struct.pack("<Q", len(text)) + text)
-    for b in blobs:
-        f.write(b)
 
-convs = [m for m in model.features if isinstance(m, torch.nn.Conv2d)]
-linears = [m for m in model.classifier if isinstance(m, torch.nn.Linear)]
-names, block, conv = [], 1, 0
-for m in model.features:
-    if isinstance(m, torch.nn.Conv2d):
-        conv += 1
-        names.append(f"block{block}_conv{conv}")
-    elif isinstance(m, torch.nn.MaxPool2d):
-        block, conv = block + 1, 0
-with h5py.File(f"{out}/keras.h5", "w") as f:
-    layers = names + ["fc1", "fc2", "predictions"]
-    f.attrs["layer_names"] = [n.encode() for n in ["input_1"] + layers[:13] + ["flatten"] + layers[13:]]
-    f.create_group("input_1").attrs["weight_names"] = np.array([])
-    f.create_group("flatten").attrs["weight_names"] = np.array([])
-    for n, m in zip(names, convs):
-        g = f.create_group(n)
-        g.attrs["weight_names"] = [f"{n}_W_1:0".encode(), f"{n}_b_1:0".encode()]
-        g.create_dataset(f"{n}_W_1:0", data=m.weight.detach().numpy().transpose(2, 3, 1, 0))
-        g.create_dataset(f"{n}_b_1:0", data=m.bias.detach().numpy())
-    for n, m in zip(["fc1", "fc2", "predictions"], linears):
-        w = m.weight.detach().numpy().T  # [in, out]
-        if n == "fc1":  # rows (c, h, w) → (h, w, c)
-            w = w.reshape(512, 7, 7, -1).transpose(1, 2, 0, 3).reshape(25088, -1)
-        g = f.create_group(n)
-        g.attrs["weight_names"] = [f"{n}_W_1:0".encode(), f"{n}_b_1:0".encode()]
-        g.create_dataset(f"{n}_W_1:0", data=w)
-        g.create_dataset(f"{n}_b_1:0", data=m.bias.detach().numpy())
+def write_safetensors(path):
+    header, blobs, offset = {}, [], 0
+    for k, v in sd.items():
+        b = v.contiguous().numpy().astype("<f4").tobytes()
+        header[k] = {"dtype": "F32", "shape": list(v.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    text = json.dumps(header).encode()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text)
+        for b in blobs:
+            f.write(b)
+
+
+def write_keras(path):
+    convs = [m for m in model.features if isinstance(m, torch.nn.Conv2d)]
+    linears = [m for m in model.classifier if isinstance(m, torch.nn.Linear)]
+    names, block, conv = [], 1, 0
+    for m in model.features:
+        if isinstance(m, torch.nn.Conv2d):
+            conv += 1
+            names.append(f"block{block}_conv{conv}")
+        elif isinstance(m, torch.nn.MaxPool2d):
+            block, conv = block + 1, 0
+    with h5py.File(path, "w") as f:
+        dense = ["fc1", "fc2", "predictions"]
+        f.attrs["layer_names"] = [n.encode() for n in ["input_1", *names, "flatten", *dense]]
+        f.create_group("input_1").attrs["weight_names"] = np.array([])
+        f.create_group("flatten").attrs["weight_names"] = np.array([])
+        for n, m in zip(names, convs):
+            g = f.create_group(n)
+            g.attrs["weight_names"] = [f"{n}_W_1:0".encode(), f"{n}_b_1:0".encode()]
+            g.create_dataset(f"{n}_W_1:0", data=m.weight.detach().numpy().transpose(2, 3, 1, 0))
+            g.create_dataset(f"{n}_b_1:0", data=m.bias.detach().numpy())
+        for n, m in zip(dense, linears):
+            w = m.weight.detach().numpy().T  # [in, out]
+            if n == "fc1":  # rows (c, h, w) → (h, w, c)
+                w = w.reshape(512, 7, 7, -1).transpose(1, 2, 0, 3).reshape(25088, -1)
+            g = f.create_group(n)
+            g.attrs["weight_names"] = [f"{n}_W_1:0".encode(), f"{n}_b_1:0".encode()]
+            g.create_dataset(f"{n}_W_1:0", data=w)
+            g.create_dataset(f"{n}_b_1:0", data=m.bias.detach().numpy())
+
+
+if "safetensors" in formats:
+    write_safetensors(f"{out}/torchvision.safetensors")
+if "keras" in formats:
+    write_keras(f"{out}/keras.h5")
 
 rng = np.random.default_rng(3)
 x = rng.standard_normal((2, 224, 224, 3)).astype("<f4")

@@ -68,6 +68,31 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "VGG-19 from a torchvision .pth: PyTorch's logits within 1e-4",
+  ignore: !haveTorch,
+  async fn() {
+    await useBackend(oneDnnOr() ? "onednn" : "wasm");
+    const dir = await Deno.makeTempDir();
+    const made = await new Deno.Command(PYTHON, { args: [SCRIPT, "vgg19", dir, "pth"] }).output();
+    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    const input = new Float32Array((await Deno.readFile(`${dir}/input.f32`)).buffer);
+    const want = new Float32Array((await Deno.readFile(`${dir}/logits.f32`)).buffer);
+    const model = buildModel("vgg_19", { numClasses: 1000, inputSize: 224 });
+    const report = await restore(model, `${dir}/torchvision.pth`, { log: false });
+    assert.equal(report.restored.length, 38);
+    const got = tf.tidy(() =>
+      model.logits(tf.tensor4d(input, [2, 224, 224, 3]), INFERENCE).dataSync()
+    );
+    const scale = Math.max(...want.map(Math.abs));
+    let worst = 0;
+    got.forEach((g, i) => (worst = Math.max(worst, Math.abs(g - want[i]))));
+    assert.ok(worst <= 1e-4 * scale, `max |Δlogit| ${worst} vs ${scale}`);
+    model.store.dispose();
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
 Deno.test("ResNet weights from torchvision or Keras are refused with the reason", async () => {
   await useBackend("wasm");
   const dir = await Deno.makeTempDir();
