@@ -4,7 +4,7 @@ import { loadOneDnn } from "../../lib/backend/onednn/library.ts";
 // Every notebook runs headless through the real Deno kernel in quick mode
 // (TL_QUICK=1), with a runner that keeps reading iopub after "idle".
 const ROOT = new URL("../..", import.meta.url).pathname;
-const RUNNER = `${ROOT}tests/helpers/run_notebook.py`;
+const RUNNER = `${ROOT}scripts/notebook_runner.py`;
 const PYTHON = "/usr/bin/python3";
 
 function available(cmd: string, args: string[]): boolean {
@@ -260,4 +260,33 @@ Deno.test({
   assert.ok(
     html.some((h) => h.includes("<table>") && h.includes("slurmJob") === (engine === "slurm")),
   );
+});
+
+Deno.test({
+  name:
+    "deno task notebook --html: executed notebook and offline HTML keep every chart, 5 runs of 5",
+  ...opts,
+}, async () => {
+  const out = await Deno.makeTempDir();
+  for (let run = 0; run < 5; run++) {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}scripts/notebook.ts`, "01", "--html", "--quick", "--out", out],
+      env: { NO_COLOR: "1" },
+    }).output();
+    assert.ok(r.success, new TextDecoder().decode(r.stderr));
+    const nb = JSON.parse(await Deno.readTextFile(`${out}/01_vgg_architectures.ipynb`));
+    assertCharts(nb.cells, 1, 0);
+    const html = await Deno.readTextFile(`${out}/01_vgg_architectures.html`);
+    assert.equal(html.split("Plotly.newPlot").length - 1, 1, `run ${run + 1}: the chart`);
+    assert.ok(!/<script[^>]+src="[^"]*plot/i.test(html), "plotly.js inlined, not from a CDN");
+  }
+  const bad = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}scripts/notebook.ts`, "99"],
+  }).output();
+  assert.equal(bad.code, 2);
+  assert.match(
+    new TextDecoder().decode(bad.stderr),
+    /'99' names no notebook: expected one of 01_vgg/,
+  );
+  await Deno.remove(out, { recursive: true });
 });

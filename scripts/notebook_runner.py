@@ -5,7 +5,7 @@ after it reports idle; nbclient stops reading at idle and drops them. This
 runner keeps reading iopub for LINGER seconds after idle, applies display
 updates in place, and fails (exit 1) on the first cell error.
 
-usage: run_notebook.py IN.ipynb OUT.ipynb KERNEL_NAME [TIMEOUT_PER_CELL] [--run-all]
+usage: notebook_runner.py IN.ipynb OUT.ipynb KERNEL_NAME [TIMEOUT_PER_CELL] [--run-all]
 
 --run-all sends every cell's execute request at once, as the UI's Run All
 does (the kernel queues them, so each cell starts right after the previous
