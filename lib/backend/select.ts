@@ -41,7 +41,7 @@ export interface BackendInfo {
 
 /** Options of {@linkcode useBackend}. */
 export interface UseBackendOptions {
-  /** Where the one-line fallback notice goes; default `console.error`. */
+  /** Where the one-line fallback notice goes; default `console.log` (information, not an error). */
   log?: (line: string) => void;
   /**
    * Run the wasm backend's convolutions and matmuls on oneDNN when it loads
@@ -186,7 +186,7 @@ export async function useBackend(
       `unknown backend '${choice}': expected one of ${BACKEND_CHOICES.join(", ")}`,
     );
   }
-  const log = options.log ?? ((line: string) => console.error(line));
+  const log = options.log ?? ((line: string) => console.log(line));
   installFrugalBackprop();
   if (choice !== "auto") {
     const result = await ATTEMPTS[choice](options);

@@ -9,8 +9,24 @@ import type { LrFindResult } from "../train/lr_find.ts";
 import type { ClassMetrics } from "../train/metrics.ts";
 import type { Figure } from "./plotly.ts";
 
+/** Titles for charts of one run among several ("plain", "class weights"). */
+export interface ChartOptions {
+  /** Appended to the chart's title: `Training curves — class weights`. */
+  name?: string;
+}
+
+function titled(base: string, options: ChartOptions): { text: string } {
+  return { text: options.name ? `${base} — ${options.name}` : base };
+}
+
+const UNIT_TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1];
+
 /** Loss and accuracy against the global step, with validation accuracy per epoch. */
-export function trainingCurves(history: StepRecord[], epochs: EpochRecord[] = []): Figure {
+export function trainingCurves(
+  history: StepRecord[],
+  epochs: EpochRecord[] = [],
+  options: ChartOptions = {},
+): Figure {
   const steps = history.map((h) => h.step);
   return {
     data: [
@@ -41,11 +57,21 @@ export function trainingCurves(history: StepRecord[], epochs: EpochRecord[] = []
         : []),
     ],
     layout: {
-      title: { text: "Training curves" },
-      xaxis: { title: { text: "step" } },
-      yaxis: { title: { text: "loss" } },
-      yaxis2: { title: { text: "accuracy" }, overlaying: "y", side: "right", range: [0, 1] },
-      legend: { orientation: "h", y: -0.2 },
+      title: titled("Training curves", options),
+      xaxis: { title: { text: "step" }, automargin: true },
+      yaxis: { title: { text: "loss" }, automargin: true },
+      // Tidy 0–1 ticks, and room for them: the title stands off the labels.
+      yaxis2: {
+        title: { text: "accuracy", standoff: 12 },
+        overlaying: "y",
+        side: "right",
+        range: [0, 1.02],
+        tickvals: UNIT_TICKS,
+        tickformat: ".1f",
+        automargin: true,
+      },
+      margin: { l: 60, r: 70, t: 50, b: 40 },
+      legend: { orientation: "h", y: -0.25 },
     },
   };
 }
@@ -115,29 +141,60 @@ export function learningRateChart(history: StepRecord[]): Figure {
   };
 }
 
+/** ColorBrewer's sequential Blues, light to dark: more is darker (Plotly's "Blues" ends in grey). */
+const BLUES: [number, string][] = [
+  [0, "#f7fbff"],
+  [0.125, "#deebf7"],
+  [0.25, "#c6dbef"],
+  [0.375, "#9ecae1"],
+  [0.5, "#6baed6"],
+  [0.625, "#4292c6"],
+  [0.75, "#2171b5"],
+  [0.875, "#08519c"],
+  [1, "#08306b"],
+];
+
 /** Confusion matrix heatmap (rows: true class, columns: predicted). */
-export function confusionHeatmap(confusion: number[][], classNames: string[]): Figure {
+export function confusionHeatmap(
+  confusion: number[][],
+  classNames: string[],
+  options: ChartOptions = {},
+): Figure {
+  const max = Math.max(1, ...confusion.flat());
   return {
     data: [{
       z: confusion,
       x: classNames,
       y: classNames,
       type: "heatmap",
-      colorscale: "Blues",
+      colorscale: BLUES,
+      zmin: 0,
+      zmax: max,
       text: confusion.map((r) => r.map(String)),
       texttemplate: "%{text}",
       hovertemplate: "true %{y}<br>predicted %{x}<br>%{z}<extra></extra>",
     }],
     layout: {
-      title: { text: "Confusion matrix" },
-      xaxis: { title: { text: "predicted" } },
-      yaxis: { title: { text: "true" }, autorange: "reversed" },
+      title: titled("Confusion matrix", options),
+      // automargin: the longest class names fit; the axis titles stand off their labels.
+      xaxis: { title: { text: "predicted", standoff: 8 }, automargin: true, tickangle: -30 },
+      yaxis: {
+        title: { text: "true", standoff: 12 },
+        autorange: "reversed",
+        automargin: true,
+        ticksuffix: " ",
+      },
+      margin: { t: 50 },
     },
   };
 }
 
 /** Per-class precision, recall and F1 bars. */
-export function perClassBars(metrics: ClassMetrics, classNames: string[]): Figure {
+export function perClassBars(
+  metrics: ClassMetrics,
+  classNames: string[],
+  options: ChartOptions = {},
+): Figure {
   return {
     data: (["precision", "recall", "f1"] as const).map((k) => ({
       x: classNames,
@@ -145,7 +202,12 @@ export function perClassBars(metrics: ClassMetrics, classNames: string[]): Figur
       name: k,
       type: "bar",
     })),
-    layout: { title: { text: "Per-class metrics" }, barmode: "group", yaxis: { range: [0, 1] } },
+    layout: {
+      title: titled("Per-class metrics", options),
+      barmode: "group",
+      xaxis: { automargin: true },
+      yaxis: { range: [0, 1], tickvals: UNIT_TICKS, automargin: true },
+    },
   };
 }
 

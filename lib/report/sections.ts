@@ -47,9 +47,16 @@ export function evaluationSections(
   return [
     {
       title: `Confusion matrix (${label})`,
-      figure: confusionHeatmap(ev.confusion.slice(0, n).map((r) => r.slice(0, n)), classNames),
+      figure: confusionHeatmap(
+        ev.confusion.slice(0, n).map((r) => r.slice(0, n)),
+        classNames,
+        { name: label },
+      ),
     },
-    { title: `Per-class metrics (${label})`, figure: perClassBars(ev.metrics, classNames) },
+    {
+      title: `Per-class metrics (${label})`,
+      figure: perClassBars(ev.metrics, classNames, { name: label }),
+    },
   ];
 }
 

@@ -83,8 +83,14 @@ export function createProgress(total: number | undefined, options: ProgressOptio
     else if (kind === "lines") write(`${text}\n`);
     else {
       const pct = total ? Math.min(100, (100 * done) / total) : 0;
-      const html = `<div style="font-family:monospace"><progress value="${pct.toFixed(1)}" ` +
-        `max="100" style="width:18em"></progress> ${escapeHtml(text)}</div>`;
+      // One line: the HTML bar replaces the text's ASCII bar (text/plain keeps it for exports).
+      const stats = text.slice(label.length).replace(/^ \[[#-]*\]/, "");
+      const html = `<div style="font-family:monospace;white-space:nowrap;overflow:hidden;` +
+        `text-overflow:ellipsis"><b>${escapeHtml(label)}</b> <progress value="${
+          pct.toFixed(1)
+        }" max="100" style="width:12em;vertical-align:middle"></progress>${
+          escapeHtml(stats)
+        }</div>`;
       void jupyter()!.display({ "text/plain": text, "text/html": html }, {
         raw: true,
         display_id: displayId,

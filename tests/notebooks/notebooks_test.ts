@@ -89,8 +89,8 @@ function htmlOutputs(cells: Cell[]): string[] {
   );
 }
 
-/** Charts drawn, plotly.js defined exactly once, progress shown as single displays. */
-function assertCharts(cells: Cell[], charts: number, progressBars: number) {
+/** Charts drawn, plotly.js defined exactly once, progress shown as single one-line displays. */
+function assertCharts(cells: Cell[], charts: number, progressBars: number, labels = ["train"]) {
   const html = htmlOutputs(cells);
   assert.equal(html.filter((h) => h.includes("Plotly.newPlot")).length, charts, "charts");
   assert.equal(
@@ -98,9 +98,16 @@ function assertCharts(cells: Cell[], charts: number, progressBars: number) {
     charts > 0 ? 1 : 0,
     "plotly.js once",
   );
-  const bars = outputs(cells).filter((o) => o.data?.["text/plain"]?.startsWith("train ["));
+  const bars = outputs(cells).filter((o) =>
+    labels.some((l) => o.data?.["text/plain"]?.startsWith(`${l} [`))
+  );
   assert.equal(bars.length, progressBars, "one live progress display per training run");
-  for (const b of bars) assert.match(b.data!["text/plain"], /100\.0%/);
+  for (const b of bars) {
+    assert.match(b.data!["text/plain"], /100\.0%/);
+    // One line: the HTML bar, not an HTML bar beside an ASCII one.
+    assert.match(b.data!["text/html"], /<progress /);
+    assert.ok(!b.data!["text/html"].includes("[#"), b.data!["text/html"]);
+  }
 }
 
 const opts = { ignore: !haveJupyter, sanitizeResources: false, sanitizeOps: false };
@@ -180,7 +187,11 @@ Deno.test({
   );
   assert.match(t, /split 66 train \/ 23 test images; saved .*quick-wbc-split\.json/);
   assert.match(t, /class counts \(train\): 30, 30, 4, 2/);
-  assertCharts(cells, 4, 3);
+  assertCharts(cells, 4, 3, ["plain", "class weights", "balanced sampling"]);
+  const html = htmlOutputs(cells).join("\n");
+  for (const name of ["plain", "class weights", "balanced sampling"]) {
+    assert.ok(html.includes(`Confusion matrix — ${name}`), `the ${name} matrix is titled`);
+  }
 });
 
 Deno.test({
