@@ -22,7 +22,7 @@ export interface IndexOptions {
   channels?: 1 | 3;
   /** Drop undecodable images from their batch instead of failing; default false. */
   skipBadImages?: boolean;
-  /** Where warnings (dangling links, ignored files) and the class counts go; default console.error. */
+  /** Where warnings (dangling links, ignored files) and the class counts go; default console.log. */
   log?: (line: string) => void;
   /** Progress of the walk; `false` for none. */
   progress?: ProgressOptions | false;
@@ -45,7 +45,7 @@ const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|tiff?|bmp|gif)$/i;
  * class folder is an error.
  */
 export async function indexImageFolder(root: string, options: IndexOptions): Promise<ImageFiles> {
-  const log = options.log ?? ((l: string) => console.error(l));
+  const log = options.log ?? ((l: string) => console.log(l));
   const classes: string[] = [];
   try {
     for await (const e of Deno.readDir(root)) {

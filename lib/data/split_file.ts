@@ -18,7 +18,7 @@ export interface SplitFileOptions {
   seed?: number;
   /** Where the split is saved (JSON); without it nothing is saved. */
   file?: string;
-  /** Where a note about the split goes; default console.error. */
+  /** Where a note about the split goes; default console.log. */
   log?: (line: string) => void;
 }
 
@@ -43,7 +43,7 @@ export async function splitImageFiles(
   ds: ImageFiles,
   options: SplitFileOptions = {},
 ): Promise<{ train: ImageFiles; test: ImageFiles }> {
-  const log = options.log ?? ((l: string) => console.error(l));
+  const log = options.log ?? ((l: string) => console.log(l));
   const rel = (p: string) => p.slice(ds.root.length + 1);
   if (options.file && (await exists(options.file))) {
     let saved: SplitRecord;

@@ -98,6 +98,11 @@ function assertCharts(cells: Cell[], charts: number, progressBars: number, label
     charts > 0 ? 1 : 0,
     "plotly.js once",
   );
+  const params = cells.find((c) => c.cell_type === "code")!;
+  assert.ok(
+    !(params.outputs ?? []).some((o) => o.output_type === "execute_result"),
+    "the parameters cell echoes no raw object",
+  );
   const bars = outputs(cells).filter((o) =>
     labels.some((l) => o.data?.["text/plain"]?.startsWith(`${l} [`))
   );
