@@ -77,11 +77,9 @@ export async function openWeights(path: string): Promise<WeightFile> {
   const bytes = await head(path);
   if (bytes && ZIP_MAGIC.every((b, i) => bytes[i] === b)) return await openZip(path);
   if (bytes && bytes[0] === 0x80 && bytes[1] === 0x02 && bytes[2] === 0x8a) {
-    // A pickle whose first value is torch's legacy magic number (a LONG1).
-    throw new Error(
-      `${path}: a legacy torch.save file (before torch 1.6, not a zip): re-save it with a ` +
-        `current torch (torch.save(torch.load(path), new_path)) and read that`,
-    );
+    // A pickle whose first value is torch's legacy magic number (a LONG1): torch < 1.6,
+    // as torchvision's published VGG weights (vgg16-397923af.pth) are.
+    return await TorchReader.openLegacy(path);
   }
   if (bytes && HDF5_MAGIC.every((b, i) => bytes[i] === b)) return await KerasH5Reader.open(path);
   if (path.endsWith(".safetensors") || (bytes && bytes.length >= 9 && bytes[8] === 0x7b)) {

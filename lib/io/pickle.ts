@@ -121,11 +121,24 @@ export function readPickle(
   source: string,
   extension: PickleExtension = {},
 ): PickleValue {
+  return readPickleAt(bytes, source, { extension }).value;
+}
+
+/**
+ * Decodes the pickle that starts at `start` (files such as legacy
+ * `torch.save` hold several in a row) and says where it ended.
+ */
+export function readPickleAt(
+  bytes: Uint8Array,
+  source: string,
+  options: { start?: number; extension?: PickleExtension } = {},
+): { value: PickleValue; end: number } {
+  const extension = options.extension ?? {};
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder("utf-8", { fatal: true });
   const stack: StackItem[] = [];
   const memo = new Map<number, PickleValue>();
-  let pos = 0;
+  let pos = options.start ?? 0;
 
   const fail = (what: string): never => {
     throw new Error(`${source}: ${what} at byte ${pos}`);
@@ -190,7 +203,7 @@ export function readPickle(
         u64();
         break;
       case 0x2e: // STOP
-        return pop();
+        return { value: pop(), end: pos };
       case 0x28: // MARK
         stack.push(MARK);
         break;

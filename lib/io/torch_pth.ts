@@ -8,7 +8,8 @@
  * @module
  */
 import { typedView } from "./checkpoint/dtypes.ts";
-import { type PickleCustom, type PickleValue, readPickle } from "./pickle.ts";
+import { type PickleCustom, type PickleValue, readPickle, readPickleAt } from "./pickle.ts";
+import { readRegularFile } from "../util/fs.ts";
 import {
   DTYPE_BYTES,
   elementCount,
@@ -59,36 +60,100 @@ function asCustom<T>(v: PickleValue, type: string): T | undefined {
 const ints = (v: PickleValue) =>
   Array.isArray(v) && v.every((x) => typeof x === "number") ? v as number[] : undefined;
 
-/** The state dict's pickle, read with torch's data constructors only. */
-function readStateDict(bytes: Uint8Array, source: string): PickleValue {
-  return readPickle(bytes, source, {
-    tags: Object.keys(STORAGES),
-    reducers: {
-      "collections.OrderedDict": () => new Map(),
-      "torch._utils._rebuild_tensor_v2": (args, fail) => {
-        const [storage, offset, size, stride] = args;
-        const s = asCustom<Storage>(storage, "torch.storage");
-        if (!s || typeof offset !== "number" || !ints(size) || !ints(stride)) {
-          fail("a tensor whose storage, offset, size or stride is not data");
-        }
-        return custom("torch.tensor", { storage: s, offset, shape: size, stride });
-      },
-      "torch._utils._rebuild_parameter": (args, fail) => {
-        if (!asCustom(args[0], "torch.tensor")) fail("a parameter that does not hold a tensor");
-        return args[0];
-      },
+const rebuildTensor = (args: PickleValue[], fail: (why: string) => never) => {
+  const [storage, offset, size, stride] = args;
+  const s = asCustom<Storage>(storage, "torch.storage");
+  if (!s || typeof offset !== "number" || !ints(size) || !ints(stride)) {
+    fail("a tensor whose storage, offset, size or stride is not data");
+  }
+  return custom("torch.tensor", { storage: s, offset, shape: size, stride });
+};
+
+/** torch's data constructors, and its persistent ids for storages (both formats). */
+const TORCH_PICKLE = {
+  tags: Object.keys(STORAGES),
+  reducers: {
+    "collections.OrderedDict": () => new Map(),
+    "torch._utils._rebuild_tensor_v2": rebuildTensor,
+    "torch._utils._rebuild_tensor": rebuildTensor, // torch ≤ 0.3
+    "torch._utils._rebuild_parameter": (args, fail) => {
+      if (!asCustom(args[0], "torch.tensor")) fail("a parameter that does not hold a tensor");
+      return args[0];
     },
-    persistentLoad: (pid, fail) => {
-      const [tag, type, key, , numel] = Array.isArray(pid) ? pid : [];
-      const name = typeof type === "object" && type !== null && "name" in type
-        ? (type as { name: string }).name
-        : "";
-      if (tag !== "storage" || !(name in STORAGES) || typeof key !== "string") {
-        fail(`an unsupported persistent id ${JSON.stringify(pid)}`);
-      }
-      return custom("torch.storage", { dtype: STORAGES[name], key, numel: Number(numel) });
-    },
-  });
+  },
+  persistentLoad: (pid: PickleValue, fail: (why: string) => never) => {
+    // ('storage', type, key, location, numel[, view metadata in the legacy format])
+    const [tag, type, key, , numel] = Array.isArray(pid) ? pid : [];
+    const name = typeof type === "object" && type !== null && "name" in type
+      ? (type as { name: string }).name
+      : "";
+    if (tag !== "storage" || !(name in STORAGES) || typeof key !== "string") {
+      fail(`an unsupported persistent id ${JSON.stringify(pid)}`);
+    }
+    return custom("torch.storage", { dtype: STORAGES[name], key, numel: Number(numel) });
+  },
+} satisfies Parameters<typeof readPickle>[2];
+
+/** Names the callable a refused pickle held, in the reader's own words. */
+function refusal(err: Error, path: string): Error {
+  const m = /refers to '([^']+)'/.exec(err.message);
+  return m
+    ? new Error(
+      `${path}: holds a pickled '${m[1]}', not only tensors: save model.state_dict() ` +
+        `(nothing in a pickle is ever run here)`,
+    )
+    : err;
+}
+
+/** torch's legacy magic number, the first pickle of a pre-1.6 `torch.save` file. */
+const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+/**
+ * A legacy (torch < 1.6) file: pickles of the magic number, the protocol
+ * version, system info, the state dict and the storage keys, then each
+ * storage in key order as an int64 element count and its raw bytes.
+ */
+function readLegacy(bytes: Uint8Array, path: string) {
+  let at = 0;
+  const next = (extension = {}) => {
+    const r = readPickleAt(bytes, path, { start: at, extension });
+    at = r.end;
+    return r.value;
+  };
+  const magic = next();
+  if (magic !== LEGACY_MAGIC && BigInt(magic as number) !== LEGACY_MAGIC) {
+    throw new Error(`${path}: not a torch.save file (no magic number)`);
+  }
+  next(); // protocol version
+  const info = next();
+  if (info instanceof Map && info.get("little_endian") === false) {
+    throw new Error(`${path}: a big-endian torch.save file`);
+  }
+  let root: PickleValue;
+  try {
+    root = next(TORCH_PICKLE);
+  } catch (err) {
+    throw refusal(err as Error, path);
+  }
+  const keys = next();
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === "string")) {
+    throw new Error(`${path}: no list of storage keys after the state dict`);
+  }
+  const storages = new Map<string, Uint8Array>();
+  const tensors = tensorsOf(root, path);
+  const sizes = new Map(
+    [...tensors.values()].map((t) => [t.storage.key, DTYPE_BYTES[t.storage.dtype]]),
+  );
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (const key of keys as string[]) {
+    if (at + 8 > bytes.length) throw new Error(`${path}: truncated before storage '${key}'`);
+    const count = Number(view.getBigInt64(at, true));
+    const n = count * (sizes.get(key) ?? 1);
+    if (at + 8 + n > bytes.length) throw new Error(`${path}: storage '${key}' is truncated`);
+    storages.set(key, bytes.subarray(at + 8, at + 8 + n));
+    at += 8 + n;
+  }
+  return { tensors, storages };
 }
 
 /** The name → tensor map of a state dict (or of its `state_dict` / `model` entry). */
@@ -115,15 +180,32 @@ export class TorchReader implements WeightSource {
   /** The format, as `openWeights` reports it. */
   readonly format = "torch" as const;
   readonly description: string;
-  #zip: ZipReader;
-  #prefix: string;
+  #storage: (key: string) => Promise<Uint8Array>;
+  #close: () => void;
   #tensors: Map<string, TensorRef>;
 
-  private constructor(zip: ZipReader, prefix: string, tensors: Map<string, TensorRef>) {
-    this.#zip = zip;
-    this.description = zip.path;
-    this.#prefix = prefix;
+  private constructor(
+    path: string,
+    tensors: Map<string, TensorRef>,
+    storage: (key: string) => Promise<Uint8Array>,
+    close: () => void,
+  ) {
+    this.description = path;
     this.#tensors = tensors;
+    this.#storage = storage;
+    this.#close = close;
+  }
+
+  /** Opens a legacy (torch < 1.6) `torch.save` file: read whole, its storages in sequence. */
+  static async openLegacy(path: string): Promise<TorchReader> {
+    const { tensors, storages } = readLegacy(await readRegularFile(path, "PyTorch file"), path);
+    // Copied out: a storage inside the file need not be aligned for its dtype.
+    return new TorchReader(path, tensors, (key) => {
+      const s = storages.get(key);
+      return s
+        ? Promise.resolve(s.slice())
+        : Promise.reject(new Error(`${path}: storage '${key}' is not in the file`));
+    }, () => storages.clear());
   }
 
   /** Opens a state dict saved by `torch.save` (torch ≥ 1.6, the zip format). */
@@ -135,16 +217,16 @@ export class TorchReader implements WeightSource {
       const prefix = pkl.slice(0, -"data.pkl".length);
       let root: PickleValue;
       try {
-        root = readStateDict(await zip.read(pkl), `${path}: ${pkl}`);
+        root = readPickle(await zip.read(pkl), `${path}: ${pkl}`, TORCH_PICKLE);
       } catch (err) {
-        const m = /refers to '([^']+)'/.exec((err as Error).message);
-        if (!m) throw err;
-        throw new Error(
-          `${path}: holds a pickled '${m[1]}', not only tensors: save model.state_dict() ` +
-            `(nothing in a pickle is ever run here)`,
-        );
+        throw refusal(err as Error, path);
       }
-      return new TorchReader(zip, prefix, tensorsOf(root, path));
+      return new TorchReader(
+        path,
+        tensorsOf(root, path),
+        (key) => zip.read(`${prefix}data/${key}`),
+        () => zip.close(),
+      );
     } catch (err) {
       zip.close();
       throw err;
@@ -164,7 +246,7 @@ export class TorchReader implements WeightSource {
   async read(name: string): Promise<WeightValue> {
     const t = this.#tensors.get(name);
     if (!t) throw new Error(`${this.description}: no tensor named '${name}'`);
-    const bytes = await this.#zip.read(`${this.#prefix}data/${t.storage.key}`);
+    const bytes = await this.#storage(t.storage.key);
     const size = DTYPE_BYTES[t.storage.dtype];
     const count = elementCount(t.shape);
     const need = t.shape.reduce((m, d, i) => m + (d - 1) * t.stride[i], t.offset + 1);
@@ -198,6 +280,6 @@ export class TorchReader implements WeightSource {
 
   /** Closes the file. */
   close(): void {
-    this.#zip.close();
+    this.#close();
   }
 }

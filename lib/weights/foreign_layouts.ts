@@ -133,8 +133,12 @@ export function vggWeightsFrom(
       `${source.description}: ${layout} weights are read for VGG models only (this is ${model.scope})`,
     );
   }
-  const vars = model.store.list().filter((v) => /\/weights$/.test(v.name));
+  let vars = model.store.list().filter((v) => /\/weights$/.test(v.name));
   const layers = sourceLayers(source, layout);
+  const convs = vars.filter((v) => !/\/fc\d+\/weights$/.test(v.name));
+  // Convolutions only (Keras' "notop" files, a torchvision `features` state dict): the fc
+  // layers are then missing, to be excluded as a new head is.
+  if (layers.length === convs.length) vars = convs;
   if (layers.length !== vars.length) {
     throw new Error(
       `${source.description}: ${layers.length} ${layout} layers for the ${vars.length} weight ` +

@@ -56,7 +56,7 @@ torch.save({"epoch": 3, "state_dict": sd}, "${dir}/wrapped.pt")`);
 });
 
 Deno.test({
-  name: "refused: a pickled model object, code in the pickle, a damaged archive, the legacy format",
+  name: "refused: a pickled model object, code in the pickle; a damaged archive caught by CRC-32",
   ignore: !haveTorch,
   async fn() {
     const dir = await Deno.makeTempDir();
@@ -68,7 +68,7 @@ class Evil:
         return (os.system, ("touch ${marker}",))
 torch.save({"w": torch.ones(1), "x": Evil()}, "${dir}/evil.pth")
 torch.save({"w": torch.ones(1000)}, "${dir}/ok.pth")
-torch.save({"w": torch.ones(2)}, "${dir}/legacy.pth", _use_new_zipfile_serialization=False)`);
+`);
     await assert.rejects(
       () => openWeights(`${dir}/model.pth`),
       /model\.pth: holds a pickled 'torch\.nn\.modules\.linear\.Linear', not only tensors: save model\.state_dict\(\)/,
@@ -89,9 +89,35 @@ torch.save({"w": torch.ones(2)}, "${dir}/legacy.pth", _use_new_zipfile_serializa
       /ok\.pth: member '.*data\/0' fails its CRC-32 or size check/,
     );
     f.close();
+    await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "legacy torch.save files (torch < 1.6, as torchvision's published VGG weights) read too",
+  ignore: !haveTorch,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    python(`import torch, collections
+sd = collections.OrderedDict()
+base = torch.arange(12, dtype=torch.float32).reshape(3, 4)
+sd["features.0.weight"] = base.clone()
+sd["transposed"] = base.t()
+sd["half"] = torch.tensor([1.0, -2.0], dtype=torch.float16)
+sd["bias"] = torch.arange(3, dtype=torch.float64)
+torch.save(sd, "${dir}/legacy.pth", _use_new_zipfile_serialization=False)
+torch.save(torch.nn.Linear(2, 2), "${dir}/legacy_model.pth", _use_new_zipfile_serialization=False)`);
+    const f = await openWeights(`${dir}/legacy.pth`);
+    assert.equal(f.format, "torch");
+    const get = async (n: string) => Array.from((await f.read(n)).data as ArrayLike<number>);
+    assert.deepEqual(await get("features.0.weight"), Array.from({ length: 12 }, (_, i) => i));
+    assert.deepEqual(await get("transposed"), [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
+    assert.deepEqual(await get("half"), [0x3c00, 0xc000]);
+    assert.deepEqual(await get("bias"), [0, 1, 2]);
+    f.close();
     await assert.rejects(
-      () => openWeights(`${dir}/legacy.pth`),
-      /legacy\.pth: a legacy torch\.save file \(before torch 1\.6/,
+      () => openWeights(`${dir}/legacy_model.pth`),
+      /legacy_model\.pth: holds a pickled 'torch\.nn\.modules\.linear\.Linear'/,
     );
     await Deno.remove(dir, { recursive: true });
   },

@@ -2,6 +2,7 @@
 PyTorch's own logits for a fixed input, for the restore tests:
 
 - <out>/torchvision.pth          torch.save(model.state_dict()) (the zip format)
+- <out>/torchvision_legacy.pth   the same in torch < 1.6's format (torchvision's published files)
 - <out>/torchvision.safetensors  the same state dict as safetensors (timm / HF style)
 - <out>/keras.h5                 Keras applications' layout, as the published
                                  vgg16_weights_tf_dim_ordering_tf_kernels.h5: layer
@@ -11,7 +12,7 @@ PyTorch's own logits for a fixed input, for the restore tests:
 - <out>/input.f32                2×224×224×3 float32, NHWC
 - <out>/logits.f32               PyTorch's logits for it, 2×1000
 
-usage: foreign_vgg.py vgg16|vgg19 OUT_DIR [FORMATS]   (FORMATS: pth,safetensors,keras; default all)
+usage: foreign_vgg.py vgg16|vgg19 OUT_DIR [FORMATS]   (FORMATS: pth,legacy,safetensors,keras; default all)
 """
 import json
 import struct
@@ -24,7 +25,7 @@ import torchvision
 
 torch.set_num_threads(2)
 name, out = sys.argv[1], sys.argv[2]
-formats = sys.argv[3].split(",") if len(sys.argv) > 3 else ["pth", "safetensors", "keras"]
+formats = sys.argv[3].split(",") if len(sys.argv) > 3 else ["pth", "legacy", "safetensors", "keras"]
 torch.manual_seed(0)
 model = getattr(torchvision.models, name)(weights=None).eval()
 with torch.no_grad():
@@ -33,6 +34,8 @@ with torch.no_grad():
 sd = model.state_dict()
 if "pth" in formats:
     torch.save(sd, f"{out}/torchvision.pth")
+if "legacy" in formats:  # torch < 1.6's format, as torchvision's published vgg16-397923af.pth
+    torch.save(sd, f"{out}/torchvision_legacy.pth", _use_new_zipfile_serialization=False)
 
 
 def write_safetensors(path):

@@ -27,7 +27,8 @@ if (!haveTorch && Deno.env.get("CI")) {
 }
 
 Deno.test({
-  name: "VGG-16 from torchvision (.pth, safetensors) and Keras (.h5): PyTorch's logits within 1e-4",
+  name:
+    "VGG-16 from torchvision (.pth of both formats, safetensors) and Keras (.h5): PyTorch's logits within 1e-4",
   ignore: !haveTorch,
   async fn() {
     await useBackend(oneDnnOr() ? "onednn" : "wasm");
@@ -39,7 +40,13 @@ Deno.test({
     const scale = Math.max(...want.map(Math.abs));
     assert.ok(scale > 0.1, `logits of a useful size (${scale})`);
     const model = buildModel("vgg_16", { numClasses: 1000, inputSize: 224 });
-    for (const file of ["torchvision.pth", "torchvision.safetensors", "keras.h5"]) {
+    const files = [
+      "torchvision.pth",
+      "torchvision_legacy.pth",
+      "torchvision.safetensors",
+      "keras.h5",
+    ];
+    for (const file of files) {
       for (const v of model.store.list()) v.variable.assign(tf.zerosLike(v.variable));
       const lines: string[] = [];
       const report = await restore(model, `${dir}/${file}`, { log: (l) => lines.push(l) });
@@ -57,6 +64,29 @@ Deno.test({
       got.forEach((g, i) => (worst = Math.max(worst, Math.abs(g - want[i]))));
       assert.ok(worst <= 1e-4 * scale, `${file}: max |Δlogit| ${worst} vs ${scale}`);
     }
+    // Keras' "notop" file (convolutions only): restores with the fc layers excluded.
+    const notop = new Deno.Command(PYTHON, {
+      args: [
+        "-c",
+        `import h5py
+d = lambda n: n.decode() if isinstance(n, bytes) else str(n)
+src = h5py.File("${dir}/keras.h5", "r")
+with h5py.File("${dir}/notop.h5", "w") as f:
+    names = [d(n) for n in src.attrs["layer_names"] if d(n) not in ("flatten", "fc1", "fc2", "predictions")]
+    f.attrs["layer_names"] = [n.encode() for n in names]
+    for n in names:
+        src.copy(src[n], f, n)`,
+      ],
+    }).outputSync();
+    assert.ok(notop.success, new TextDecoder().decode(notop.stderr));
+    const convOnly = buildModel("vgg_16", { numClasses: 10, inputSize: 224 });
+    const fcs = ["vgg_16/fc6", "vgg_16/fc7", "vgg_16/fc8"];
+    const nr = await restore(convOnly, `${dir}/notop.h5`, { exclude: fcs, log: false });
+    assert.equal(nr.restored.length, 26);
+    for (const name of ["vgg_16/conv1/conv1_1/weights", "vgg_16/conv5/conv5_3/biases"]) {
+      assert.deepEqual(convOnly.store.get(name).dataSync(), model.store.get(name).dataSync(), name);
+    }
+    convOnly.store.dispose();
     // Excluding fc8 works as for TF-Slim checkpoints (a 10-class head).
     const ten = buildModel("vgg_16", { numClasses: 10, inputSize: 224 });
     const r = await restore(ten, `${dir}/torchvision.pth`, { exclude: ["vgg_16/fc8"], log: false });
