@@ -11,7 +11,15 @@ import { VGG_CONFIGS, vggLayerPlan, type VggSpec } from "../models/vgg.ts";
 export function vggParameters(
   config: string | VggSpec,
   options: { inputSize?: number; numClasses?: number } = {},
-): { config: string; weightLayers: number; conv: number; fc: number; total: number } {
+): {
+  config: string;
+  weightLayers: number;
+  conv: number;
+  fc: number;
+  total: number;
+  /** Receptive field of the last pooling output, pixels. */
+  receptiveField: number;
+} {
   const spec = typeof config === "string" ? VGG_CONFIGS[config] : config;
   if (!spec) throw new Error(`unknown VGG configuration '${config}'`);
   let conv = 0, fc = 0, weightLayers = 0;
@@ -22,7 +30,31 @@ export function vggParameters(
     else conv += n;
     weightLayers++;
   }
-  return { config: spec.scope, weightLayers, conv, fc, total: conv + fc };
+  return {
+    config: spec.scope,
+    weightLayers,
+    conv,
+    fc,
+    total: conv + fc,
+    receptiveField: vggReceptiveField(spec),
+  };
+}
+
+/**
+ * Receptive field (in input pixels) of a VGG configuration's last pooling
+ * output, from its plan: each k×k stride-1 conv adds (k−1)·jump, each 2×2
+ * stride-2 pool adds jump and doubles it (VGG-16: 212).
+ */
+export function vggReceptiveField(config: string | VggSpec): number {
+  const spec = typeof config === "string" ? VGG_CONFIGS[config] : config;
+  if (!spec) throw new Error(`unknown VGG configuration '${config}'`);
+  let field = 1, jump = 1;
+  for (const l of vggLayerPlan(spec, { inputSize: 224 })) {
+    if (l.kind === "conv" && /\/fc\d$/.test(l.name)) break;
+    if (l.kind === "conv") field += (l.kernel - 1) * jump;
+    if (l.kind === "pool") field += jump, jump *= 2;
+  }
+  return field;
 }
 
 /** Receptive field of `n` stacked k×k stride-1 convolutions: n·(k−1)+1. */

@@ -6,6 +6,8 @@
  * @module
  */
 import type { Model } from "../models/model.ts";
+import { escapeHtml } from "../util/html.ts";
+import { inNotebook, jupyter } from "../util/jupyter.ts";
 import { openWeights } from "../io/open_weights.ts";
 import { type RestoreOptions, type RestoreReport, restoreVariables } from "./restore.ts";
 import type { WeightSource } from "../io/weight_source.ts";
@@ -22,6 +24,24 @@ export interface RestoreModelOptions extends RestoreOptions {
    * `torchvision`; default detected from the names.
    */
   from?: WeightLayout | "auto";
+}
+
+/**
+ * The restored names: in a notebook one collapsed `<details>` (a count, the
+ * list behind it), elsewhere one line each.
+ */
+async function listRestored(report: RestoreReport, log: (line: string) => void): Promise<void> {
+  const nb = jupyter();
+  if (!nb || !inNotebook()) {
+    for (const name of report.restored) log(`  restored ${name}`);
+    return;
+  }
+  const items = report.restored.map((n) => `<li><code>${escapeHtml(n)}</code></li>`).join("");
+  await nb.display({
+    "text/plain": report.restored.map((n) => `  restored ${n}`).join("\n"),
+    "text/html": `<details><summary>${report.restored.length} restored variables</summary>` +
+      `<ul style="columns:2;margin:0">${items}</ul></details>`,
+  }, { raw: true });
 }
 
 /**
@@ -59,7 +79,7 @@ export async function restore(
             }`,
         );
       }
-      if (options.listRestored) { for (const name of report.restored) log(`  restored ${name}`); }
+      if (options.listRestored) await listRestored(report, log);
     }
     return report;
   } finally {

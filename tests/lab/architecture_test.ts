@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { stackedReceptiveField, stackVsSingle, vggParameters } from "../../lib/lab/architecture.ts";
+import {
+  stackedReceptiveField,
+  stackVsSingle,
+  vggParameters,
+  vggReceptiveField,
+} from "../../lib/lab/architecture.ts";
 import { parameterCount } from "../../lib/models/model.ts";
 import { buildVgg, VGG_CONFIGS, vggLayerPlan } from "../../lib/models/vgg.ts";
 
@@ -43,4 +48,13 @@ Deno.test("stacked 3×3 convs: receptive field and weights vs one large conv", (
     stacked: 3 * 9 * 256 * 256,
     single: 49 * 256 * 256,
   });
+});
+
+Deno.test("receptive fields of VGG A–E at pool5, from the plan (the paper's stacks: A 150, D 212, E 268)", () => {
+  assert.equal(vggReceptiveField("A"), 150);
+  assert.equal(vggReceptiveField("C"), 156, "C's 1×1 convolutions add nothing over B");
+  assert.equal(vggReceptiveField("B"), 156);
+  assert.equal(vggReceptiveField("D"), 212);
+  assert.equal(vggReceptiveField("E"), 268);
+  assert.equal(vggParameters("D").receptiveField, 212);
 });
