@@ -12,13 +12,33 @@ import type { Model } from "../models/model.ts";
 import sharp from "sharp";
 import { encodeCifarBinary } from "../data/cifar_writer.ts";
 import { saveModel } from "../weights/save_model.ts";
+import { inNotebook, jupyter } from "../util/jupyter.ts";
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
-/** True when the notebooks should run their quick (CI) variant. */
+let bannerShown = false;
+
+/**
+ * True when the notebooks should run their quick (CI) variant. The first
+ * time it is true inside a notebook it shows a banner saying so: quick-mode
+ * numbers come from stand-in data and a few steps, and mean nothing.
+ */
 export function quickMode(): boolean {
-  return Deno.env.get("TL_QUICK") === "1";
+  const quick = Deno.env.get("TL_QUICK") === "1";
+  if (quick && !bannerShown && inNotebook()) {
+    bannerShown = true;
+    void jupyter()!.display({
+      "text/plain": `QUICK MODE (TL_QUICK=1): ${QUICK_NOTE}`,
+      "text/html": `<div style="border:2px solid #d4a017;background:#fff8dc;padding:6px 10px;` +
+        `margin:4px 0"><b>Quick mode</b> (TL_QUICK=1): ${QUICK_NOTE}</div>`,
+    }, { raw: true });
+  }
+  return quick;
 }
+
+const QUICK_NOTE = "stand-in data (Fashion-MNIST images in CIFAR's format, random " +
+  "TF-Slim-named checkpoints) and a few steps, to check that everything runs; the " +
+  "accuracies below mean nothing about VGG, ResNet or CIFAR-10. Unset TL_QUICK for the lab.";
 
 /** 28×28 gray → 32×32 RGB (2-pixel zero border), as CIFAR-shaped stand-ins. */
 function grayToRgb32(ds: ImageDataset): ImageDataset {
@@ -36,14 +56,16 @@ function grayToRgb32(ds: ImageDataset): ImageDataset {
 }
 
 /**
- * Writes `<dir>/cifar-10-batches-bin/` (data_batch_1..5.bin, test_batch.bin,
- * batches.meta.txt) in CIFAR-10's binary format from Fashion-MNIST images.
+ * Writes `<dir>/fashion-mnist-as-cifar-10-bin/` (data_batch_1..5.bin,
+ * test_batch.bin, batches.meta.txt) in CIFAR-10's binary format from
+ * Fashion-MNIST images: named so that it cannot pass for CIFAR-10 (its
+ * classes are Fashion-MNIST's).
  */
 export async function makeQuickCifar(
   dir: string,
   options: { perClass?: number; testPerClass?: number } = {},
 ): Promise<string> {
-  const root = `${dir}/cifar-10-batches-bin`;
+  const root = `${dir}/fashion-mnist-as-cifar-10-bin`;
   await Deno.mkdir(root, { recursive: true });
   const train = takePerClass((await loadFashionMnist()).dataset, options.perClass ?? 50);
   const test = takePerClass(

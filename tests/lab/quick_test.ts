@@ -15,11 +15,13 @@ import { buildVgg } from "../../lib/models/vgg.ts";
 Deno.test("quick CIFAR stand-in: a real CIFAR-10 binary folder of padded Fashion-MNIST images", async () => {
   const dir = await Deno.makeTempDir();
   const root = await makeQuickCifar(dir, { perClass: 3, testPerClass: 2 });
+  assert.match(root, /fashion-mnist-as-cifar-10-bin$/, "named as the stand-in it is");
   const train = await loadCifar(root, { split: "train" });
   const test = await loadCifar(root, { split: "test" });
   assert.deepEqual(classCounts(train), new Array(10).fill(3));
   assert.deepEqual(classCounts(test), new Array(10).fill(2));
   assert.deepEqual([train.height, train.width, train.channels], [32, 32, 3]);
+  assert.equal(train.classNames[0], "T-shirt/top", "Fashion-MNIST's classes, not CIFAR's");
   // Gray in RGB with a 2-pixel zero border around the 28×28 image.
   const fashion = (await loadFashionMnist()).dataset;
   const first = fashion.labels.indexOf(train.labels[0]);
