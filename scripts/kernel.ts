@@ -3,7 +3,8 @@
  * without touching the user's other kernels. The kernelspec goes to
  * `<project>/.jupyter/kernels/tl-lab-deno/` (found through `JUPYTER_PATH`),
  * or to the user's Jupyter data folder with `--user`; it points at a copy of
- * the running Deno binary so that clearing npx's cache does not break it.
+ * the running Deno binary so that clearing npx's cache does not break it,
+ * and starts Deno's kernel behind `kernel_proxy.ts` (one cell at a time).
  *
  * @module
  */
@@ -46,7 +47,15 @@ export async function installKernel(
   const dir = `${base}/kernels/${name}`;
   await Deno.mkdir(dir, { recursive: true });
   const spec = {
-    argv: [deno, "jupyter", "--kernel", "--conn", "{connection_file}"],
+    // Deno's kernel behind a proxy that hands it one cell at a time (see kernel_proxy.ts):
+    // under Run All each cell's output stays in its own cell.
+    argv: [
+      deno,
+      "run",
+      "-A",
+      new URL("./kernel_proxy.ts", import.meta.url).pathname,
+      "{connection_file}",
+    ],
     display_name: "Deno (tl-lab)",
     language: "typescript",
     // Lets the toolkit hand a disposed model's memory back at once (releaseMemory).

@@ -60,10 +60,20 @@ function kernel(): Promise<string> {
 }
 
 async function runNotebook(name: string): Promise<{ cells: Cell[]; path: string }> {
+  return await runNotebookFile(`${ROOT}notebooks/${name}`, name);
+}
+
+async function runNotebookFile(
+  source: string,
+  name: string,
+): Promise<{ cells: Cell[]; path: string }> {
   const jupyterPath = await kernel();
   const path = `${await Deno.makeTempDir()}/${name}`;
   const res = await new Deno.Command(PYTHON, {
-    args: [RUNNER, `${ROOT}notebooks/${name}`, path, "tl-lab-deno", "600"],
+    // --run-all: every cell's request sent at once, as the UI's Run All does; each output is
+    // attributed to the request the kernel labelled it with, so a misplaced output fails the
+    // checks on its cell.
+    args: [RUNNER, source, path, "tl-lab-deno", "600", "--run-all"],
     env: { JUPYTER_PATH: jupyterPath, TL_QUICK: "1", NO_COLOR: "1" },
   }).output();
   assert.ok(res.success, `${name}: ${new TextDecoder().decode(res.stderr).slice(-2000)}`);
@@ -322,4 +332,48 @@ Deno.test({
     /'99' names no notebook: expected one of 01_vgg/,
   );
   await Deno.remove(out, { recursive: true });
+});
+
+Deno.test({
+  name:
+    "Run All: every cell's output lands in its own cell (printed lines and cell values), 3 runs",
+  ...opts,
+}, async () => {
+  const dir = await Deno.makeTempDir();
+  const cells = Array.from({ length: 8 }, (_, i) => ({
+    cell_type: "code",
+    metadata: {},
+    execution_count: null,
+    outputs: [],
+    id: `c${i}`,
+    source: i % 2 === 0
+      ? `for (let j = 0; j < 40; j++) console.log("cell ${i} line " + j);`
+      : `const lines${i}: string[] = [];\nfor (let j = 0; j < 40; j++) lines${i}.push("cell ${i} line " + j);\n` +
+        `await new Promise((r) => setTimeout(r, 5));\n` +
+        `({ [Symbol.for("Jupyter.display")]() { return { "text/plain": lines${i}.join("\\n") }; } });`,
+  }));
+  const nb = {
+    cells,
+    metadata: {
+      kernelspec: { display_name: "Deno (tl-lab)", language: "typescript", name: "tl-lab-deno" },
+    },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  await Deno.writeTextFile(`${dir}/probe.ipynb`, JSON.stringify(nb));
+  for (let run = 0; run < 3; run++) {
+    const { cells: out } = await runNotebookFile(`${dir}/probe.ipynb`, "probe.ipynb");
+    let total = 0;
+    out.forEach((c, i) => {
+      for (const o of outputs([c])) {
+        const t = (o.text ?? "") + (o.data?.["text/plain"] ?? "");
+        for (const m of t.matchAll(/cell (\d+) line/g)) {
+          total++;
+          assert.equal(Number(m[1]), i, `run ${run + 1}: a line of cell ${m[1]} under cell ${i}`);
+        }
+      }
+    });
+    assert.equal(total, 320, "every line arrived");
+  }
+  await Deno.remove(dir, { recursive: true });
 });
