@@ -40,10 +40,27 @@ export function plotlyJs(): string {
  * hidden so require.js (always present in Notebook 6.4) does not capture it.
  */
 export function plotlyScriptTag(): string {
-  return `<script type="text/javascript">(function(){var define=undefined,module=undefined,exports=undefined;\n${
-    plotlyJs().replace(/<\/script/gi, "<\\/script")
-  }\nif(typeof Plotly!=="undefined"){window.Plotly=Plotly;}}).call(window);</script>`;
+  return `<script type="text/javascript">${
+    plotlyStandalone().replace(/<\/script/gi, "<\\/script")
+  }</script>`;
 }
+
+/**
+ * plotly.js wrapped so that it sets `window.Plotly` even where require.js
+ * defines `define` (Notebook 6.4): the inline copy and the page-level file
+ * {@linkcode PLOTLY_FILE} are this.
+ */
+export function plotlyStandalone(): string {
+  return `(function(){var define=undefined,module=undefined,exports=undefined;\n${plotlyJs()}\n` +
+    `if(typeof Plotly!=="undefined"){window.Plotly=Plotly;}}).call(window);`;
+}
+
+/**
+ * The file next to a notebook that a chart loads plotly.js from when the page
+ * has none (a reloaded tab whose first chart, which carried plotly.js, is
+ * gone): served by the notebook server at `/files/<folder>/tl-plotly.min.js`.
+ */
+export const PLOTLY_FILE = "tl-plotly.min.js";
 
 let counter = 0;
 
@@ -53,9 +70,13 @@ export function chartHtml(figure: Figure, options: { height?: number } = {}): st
   const json = JSON.stringify(figure).replace(/</g, "\\u003c");
   const height = options.height ?? 380;
   return `<div id="${id}" class="tl-chart" style="width:100%;height:${height}px"></div>
-<script type="text/javascript">(function(){var fig=${json};
+<script type="text/javascript">(function(){var fig=${json},tries=0;
+function load(){if(window.Plotly||window.__tlPlotlyLoading)return;
+var m=location.pathname.match(/^(.*?)[/](?:notebooks|lab[/]tree|doc[/]tree|tree)[/]((?:[^/]*[/])*)[^/]*$/);
+if(!m)return;window.__tlPlotlyLoading=true;var s=document.createElement("script");
+s.src=m[1]+"/files/"+m[2]+"${PLOTLY_FILE}";document.head.appendChild(s);}
 function draw(){var el=document.getElementById("${id}");
-if(!el||!window.Plotly){setTimeout(draw,50);return;}
+if(!el||!window.Plotly){if(++tries===20)load();setTimeout(draw,50);return;}
 window.Plotly.newPlot(el,fig.data,Object.assign({margin:{t:40,r:20,b:50,l:60}},fig.layout||{}),{responsive:true,displaylogo:false});}
 draw();})();</script>`;
 }
