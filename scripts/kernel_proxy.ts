@@ -93,6 +93,15 @@ async function main(connectionFile: string) {
     await Deno.remove(innerFile).catch(() => {});
     Deno.exit(s.code);
   });
+  // Interrupt and terminate go to the kernel (which ends this proxy when it exits): never
+  // leave an orphaned kernel behind.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      try {
+        kernel.kill(signal);
+      } catch { /* already gone */ }
+    });
+  }
 
   // One execute request at a time: the next goes in once the previous cell is idle and quiet.
   const queue: { send: () => Promise<void>; id: string }[] = [];
