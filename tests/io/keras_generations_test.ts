@@ -6,17 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { openWeights } from "../../lib/io/open_weights.ts";
+import { python, pythonHas } from "../helpers/tools.ts";
 
 const SCRIPT = new URL("../reference/make_keras_files.py", import.meta.url).pathname;
-const haveH5py = (() => {
-  try {
-    return new Deno.Command("/usr/bin/python3", { args: ["-c", "import h5py"] }).outputSync()
-      .success;
-  } catch {
-    return false;
-  }
-})();
-if (!haveH5py && Deno.env.get("CI")) throw new Error("python3-h5py is required in CI");
+const haveH5py = pythonHas("h5py", "python3-h5py");
 
 const K = Array.from({ length: 18 }, (_, i) => i / 8);
 const D = Array.from({ length: 24 }, (_, i) => -1 + (2 * i) / 23);
@@ -27,8 +20,7 @@ Deno.test({
   ignore: !haveH5py,
   async fn() {
     const dir = await Deno.makeTempDir();
-    const made = new Deno.Command("/usr/bin/python3", { args: [SCRIPT, dir] }).outputSync();
-    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    python(SCRIPT, dir);
     const layouts: [string, string[]][] = [
       ["keras1_weights.h5", ["conv2d_1_W", "conv2d_1_b", "dense_1_W", "dense_1_b"]],
       ["keras1_model.h5", ["conv2d_1_W", "conv2d_1_b", "dense_1_W", "dense_1_b"]],
@@ -68,10 +60,7 @@ Deno.test({
 
 Deno.test("a zip that is neither torch.save nor .keras is named as such", async () => {
   const dir = await Deno.makeTempDir();
-  const zip = new Deno.Command("/usr/bin/python3", {
-    args: ["-c", `import zipfile; zipfile.ZipFile("${dir}/x.zip", "w").writestr("a.txt", "hi")`],
-  }).outputSync();
-  assert.ok(zip.success);
+  python("-c", `import zipfile; zipfile.ZipFile("${dir}/x.zip", "w").writestr("a.txt", "hi")`);
   await assert.rejects(
     () => openWeights(`${dir}/x.zip`),
     /x\.zip: a zip archive that is neither a torch\.save file \(data\.pkl\) nor a Keras \.keras archive \(model\.weights\.h5\); it holds a\.txt/,

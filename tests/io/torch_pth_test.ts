@@ -6,28 +6,18 @@
 import assert from "node:assert/strict";
 import { openWeights } from "../../lib/io/open_weights.ts";
 import { TorchReader } from "../../lib/io/torch_pth.ts";
+import { python, pythonHas } from "../helpers/tools.ts";
 
-const haveTorch = (() => {
-  try {
-    return new Deno.Command("/usr/bin/python3", { args: ["-c", "import torch"] }).outputSync()
-      .success;
-  } catch {
-    return false;
-  }
-})();
-if (!haveTorch && Deno.env.get("CI")) throw new Error("python3-torch is required in CI");
-
-function python(script: string) {
-  const r = new Deno.Command("/usr/bin/python3", { args: ["-c", script] }).outputSync();
-  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
-}
+const haveTorch = pythonHas("torch", "python3-torch");
 
 Deno.test({
   name: "torch.save state dicts: views, dtypes, a wrapped state dict",
   ignore: !haveTorch,
   async fn() {
     const dir = await Deno.makeTempDir();
-    python(`import torch, collections
+    python(
+      "-c",
+      `import torch, collections
 sd = collections.OrderedDict()
 base = torch.arange(12, dtype=torch.float32).reshape(3, 4)
 sd["plain"] = base.clone()
@@ -37,7 +27,8 @@ sd["half"] = torch.tensor([1.0, -2.0], dtype=torch.float16)
 sd["steps"] = torch.tensor(7)           # int64 scalar
 sd["param"] = torch.nn.Parameter(torch.ones(2))
 torch.save(sd, "${dir}/sd.pth")
-torch.save({"epoch": 3, "state_dict": sd}, "${dir}/wrapped.pt")`);
+torch.save({"epoch": 3, "state_dict": sd}, "${dir}/wrapped.pt")`,
+    );
     for (const file of ["sd.pth", "wrapped.pt"]) {
       const f = await openWeights(`${dir}/${file}`);
       assert.equal(f.format, "torch");
@@ -61,14 +52,17 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const marker = `${dir}/ran`;
-    python(`import torch, zipfile, os
+    python(
+      "-c",
+      `import torch, zipfile, os
 torch.save(torch.nn.Linear(2, 2), "${dir}/model.pth")
 class Evil:
     def __reduce__(self):
         return (os.system, ("touch ${marker}",))
 torch.save({"w": torch.ones(1), "x": Evil()}, "${dir}/evil.pth")
 torch.save({"w": torch.ones(1000)}, "${dir}/ok.pth")
-`);
+`,
+    );
     await assert.rejects(
       () => openWeights(`${dir}/model.pth`),
       /model\.pth: holds a pickled 'torch\.nn\.modules\.linear\.Linear', not only tensors: save model\.state_dict\(\)/,
@@ -98,7 +92,9 @@ Deno.test({
   ignore: !haveTorch,
   async fn() {
     const dir = await Deno.makeTempDir();
-    python(`import torch, collections
+    python(
+      "-c",
+      `import torch, collections
 sd = collections.OrderedDict()
 base = torch.arange(12, dtype=torch.float32).reshape(3, 4)
 sd["features.0.weight"] = base.clone()
@@ -106,7 +102,8 @@ sd["transposed"] = base.t()
 sd["half"] = torch.tensor([1.0, -2.0], dtype=torch.float16)
 sd["bias"] = torch.arange(3, dtype=torch.float64)
 torch.save(sd, "${dir}/legacy.pth", _use_new_zipfile_serialization=False)
-torch.save(torch.nn.Linear(2, 2), "${dir}/legacy_model.pth", _use_new_zipfile_serialization=False)`);
+torch.save(torch.nn.Linear(2, 2), "${dir}/legacy_model.pth", _use_new_zipfile_serialization=False)`,
+    );
     const f = await openWeights(`${dir}/legacy.pth`);
     assert.equal(f.format, "torch");
     const get = async (n: string) => Array.from((await f.read(n)).data as ArrayLike<number>);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { KerasH5Reader } from "../../lib/io/keras_h5.ts";
 import { openWeights } from "../../lib/io/open_weights.ts";
 import { SafetensorsReader, writeSafetensors } from "../../lib/io/safetensors.ts";
+import { python } from "../helpers/tools.ts";
 
 const KERAS = new URL("../fixtures/keras/", import.meta.url).pathname;
 
@@ -155,10 +156,11 @@ Deno.test("a weight file that is a FIFO or a folder is refused by name (inspect 
 
 /** Writes an HDF5 file with h5py (as Keras does) from a Python body using `f`. */
 function h5py(path: string, body: string) {
-  const script = `import h5py, numpy as np\nwith h5py.File(${JSON.stringify(path)}, "w") as f:\n` +
-    body.split("\n").map((l) => `    ${l}`).join("\n");
-  const r = new Deno.Command("/usr/bin/python3", { args: ["-c", script] }).outputSync();
-  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
+  python(
+    "-c",
+    `import h5py, numpy as np\nwith h5py.File(${JSON.stringify(path)}, "w") as f:\n` +
+      body.split("\n").map((l) => `    ${l}`).join("\n"),
+  );
 }
 
 Deno.test("Keras weightless layers: empty weight_names as Keras writes them (an empty float64 array)", async () => {

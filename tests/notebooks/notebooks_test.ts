@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
 import { loadOneDnn } from "../../lib/backend/onednn/library.ts";
+import { available, PYTHON } from "../helpers/tools.ts";
 
 // Every notebook runs headless through the real Deno kernel in quick mode
 // (TL_QUICK=1), with a runner that keeps reading iopub after "idle".
 const ROOT = new URL("../..", import.meta.url).pathname;
 const RUNNER = `${ROOT}scripts/notebook_runner.py`;
-const PYTHON = "/usr/bin/python3";
 
-function available(cmd: string, args: string[]): boolean {
-  try {
-    return new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
 const haveJupyter = available(PYTHON, ["-c", "import nbclient, jupyter_client, nbformat"]) &&
   available("jupyter-nbconvert", ["--version"]);
 const haveChromium = available("chromium", ["--version"]);

@@ -5,15 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { chartHtml, PLOTLY_FILE, plotlyStandalone } from "../../lib/report/plotly.ts";
+import { requireTool } from "../helpers/tools.ts";
 
-const haveChromium = (() => {
-  try {
-    return new Deno.Command("chromium", { args: ["--version"] }).outputSync().success;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium && Deno.env.get("CI")) throw new Error("chromium is required in CI");
+const haveChromium = requireTool("chromium", ["--version"], "chromium");
 
 Deno.test({
   name:

@@ -10,16 +10,10 @@ import { INFERENCE, type Model } from "../../lib/models/model.ts";
 import { buildModel } from "../../lib/models/zoo.ts";
 import { exportModel } from "../../lib/weights/export_tfjs.ts";
 import { seededRandom } from "../../lib/util/random.ts";
+import { requireTool } from "../helpers/tools.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-const haveChromium = (() => {
-  try {
-    return new Deno.Command("chromium", { args: ["--version"] }).outputSync().success;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium && Deno.env.get("CI")) throw new Error("chromium is required in CI");
+const haveChromium = requireTool("chromium", ["--version"], "chromium");
 
 /** The zoo's two families at small inputs, BatchNorm statistics randomised. */
 function models(): [Model, number][] {

@@ -11,20 +11,13 @@ import { INFERENCE } from "../../lib/models/model.ts";
 import { buildModel } from "../../lib/models/zoo.ts";
 import { restore } from "../../lib/weights/restore_model.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
+import { python, pythonHas } from "../helpers/tools.ts";
 
 const SCRIPT = new URL("../reference/foreign_vgg.py", import.meta.url).pathname;
-const PYTHON = "/usr/bin/python3";
-const haveTorch = (() => {
-  try {
-    return new Deno.Command(PYTHON, { args: ["-c", "import torch, torchvision, h5py"] })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
-if (!haveTorch && Deno.env.get("CI")) {
-  throw new Error("python3-torch, python3-torchvision and python3-h5py are required in CI");
-}
+const haveTorch = pythonHas(
+  "torch, torchvision, h5py",
+  "python3-torch, python3-torchvision and python3-h5py",
+);
 
 Deno.test({
   name:
@@ -33,8 +26,7 @@ Deno.test({
   async fn() {
     await useBackend(oneDnnOr() ? "onednn" : "wasm");
     const dir = await Deno.makeTempDir();
-    const made = await new Deno.Command(PYTHON, { args: [SCRIPT, "vgg16", dir] }).output();
-    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    python(SCRIPT, "vgg16", dir);
     const input = new Float32Array((await Deno.readFile(`${dir}/input.f32`)).buffer);
     const want = new Float32Array((await Deno.readFile(`${dir}/logits.f32`)).buffer);
     const scale = Math.max(...want.map(Math.abs));
@@ -65,10 +57,9 @@ Deno.test({
       assert.ok(worst <= 1e-4 * scale, `${file}: max |Δlogit| ${worst} vs ${scale}`);
     }
     // Keras' "notop" file (convolutions only): restores with the fc layers excluded.
-    const notop = new Deno.Command(PYTHON, {
-      args: [
-        "-c",
-        `import h5py
+    python(
+      "-c",
+      `import h5py
 d = lambda n: n.decode() if isinstance(n, bytes) else str(n)
 src = h5py.File("${dir}/keras.h5", "r")
 with h5py.File("${dir}/notop.h5", "w") as f:
@@ -76,9 +67,7 @@ with h5py.File("${dir}/notop.h5", "w") as f:
     f.attrs["layer_names"] = [n.encode() for n in names]
     for n in names:
         src.copy(src[n], f, n)`,
-      ],
-    }).outputSync();
-    assert.ok(notop.success, new TextDecoder().decode(notop.stderr));
+    );
     const convOnly = buildModel("vgg_16", { numClasses: 10, inputSize: 224 });
     const fcs = ["vgg_16/fc6", "vgg_16/fc7", "vgg_16/fc8"];
     const nr = await restore(convOnly, `${dir}/notop.h5`, { exclude: fcs, log: false });
@@ -104,8 +93,7 @@ Deno.test({
   async fn() {
     await useBackend(oneDnnOr() ? "onednn" : "wasm");
     const dir = await Deno.makeTempDir();
-    const made = await new Deno.Command(PYTHON, { args: [SCRIPT, "vgg19", dir, "pth"] }).output();
-    assert.ok(made.success, new TextDecoder().decode(made.stderr));
+    python(SCRIPT, "vgg19", dir, "pth");
     const input = new Float32Array((await Deno.readFile(`${dir}/input.f32`)).buffer);
     const want = new Float32Array((await Deno.readFile(`${dir}/logits.f32`)).buffer);
     const model = buildModel("vgg_19", { numClasses: 1000, inputSize: 224 });

@@ -1,0 +1,37 @@
+/**
+ * Programs the tests use that a developer's machine may lack (Debian's
+ * Python with torch/h5py, Chromium): found, skipped where missing, and an
+ * error in CI, where `.ci/run` installs them.
+ */
+
+/** Debian's Python (the one with python3-torch, -h5py, -numpy; not a pyenv one). */
+export const PYTHON = "/usr/bin/python3";
+
+/** True when `cmd args` runs and succeeds. */
+export function available(cmd: string, args: string[]): boolean {
+  try {
+    return new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/** {@linkcode available}, but in CI a missing `what` is an error. */
+export function requireTool(cmd: string, args: string[], what: string): boolean {
+  const ok = available(cmd, args);
+  if (!ok && Deno.env.get("CI")) {
+    throw new Error(`${what} must be installed in CI (.ci/run installs it)`);
+  }
+  return ok;
+}
+
+/** Whether Debian's Python can import `modules` (`"torch, h5py"`); required in CI. */
+export function pythonHas(modules: string, what: string): boolean {
+  return requireTool(PYTHON, ["-c", `import ${modules}`], what);
+}
+
+/** Runs a Python script (argument list, or `-c` code); throws its stderr when it fails. */
+export function python(...args: string[]): void {
+  const r = new Deno.Command(PYTHON, { args }).outputSync();
+  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
+}
