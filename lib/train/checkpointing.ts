@@ -11,7 +11,7 @@ import { restoreVariables } from "../weights/restore.ts";
 import { saveModel } from "../weights/save_model.ts";
 import { toFloat32 } from "../io/weight_source.ts";
 import type { Learner } from "./learner.ts";
-import { optimizerSlots, restoreOptimizerSlots } from "./optimizers.ts";
+import { checkpointSlotCount, optimizerSlots, restoreOptimizerSlots } from "./optimizers.ts";
 
 /**
  * Gets `dir` ready before the first step, so that no work is lost at the
@@ -21,7 +21,7 @@ import { optimizerSlots, restoreOptimizerSlots } from "./optimizers.ts";
  */
 export async function prepareCheckpointFolder(learner: Learner, dir: string): Promise<string[]> {
   const removed = await removeStaleTemps(dir);
-  const slotsPerVariable = { sgd: 0, momentum: 1, adam: 2, rmsprop: 2 }[learner.optimizer.kind];
+  const slotsPerVariable = checkpointSlotCount(learner.optimizer.kind);
   const trainable = new Set(learner.trainStep.trainable);
   let bytes = 0;
   for (const v of learner.model.store.list()) {

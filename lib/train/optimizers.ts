@@ -22,6 +22,11 @@ const SLOTS: Record<OptimizerName, string[]> = {
   rmsprop: ["RMSProp", "RMSProp_1"],
 };
 
+/** Slot tensors a checkpoint holds per trainable variable for this optimizer (Adam: 2). */
+export function checkpointSlotCount(kind: OptimizerName): number {
+  return SLOTS[kind].length;
+}
+
 /** Options of {@linkcode createOptimizer}. */
 export interface OptimizerOptions {
   /** Momentum for `momentum` (default 0.9) and `rmsprop` (default 0). */
