@@ -120,8 +120,7 @@ function readLegacy(bytes: Uint8Array, path: string) {
     at = r.end;
     return r.value;
   };
-  const magic = next();
-  if (magic !== LEGACY_MAGIC && BigInt(magic as number) !== LEGACY_MAGIC) {
+  if (next() !== LEGACY_MAGIC) { // a LONG1 past 2^53: the reader's bigint
     throw new Error(`${path}: not a torch.save file (no magic number)`);
   }
   next(); // protocol version
@@ -129,9 +128,19 @@ function readLegacy(bytes: Uint8Array, path: string) {
   if (info instanceof Map && info.get("little_endian") === false) {
     throw new Error(`${path}: a big-endian torch.save file`);
   }
+  // Every storage the state dict names, with its dtype: their bytes follow in key order.
+  const dtypes = new Map<string, WeightDtype>();
   let root: PickleValue;
   try {
-    root = next(TORCH_PICKLE);
+    root = next({
+      ...TORCH_PICKLE,
+      persistentLoad: (pid: PickleValue, fail: (why: string) => never) => {
+        const s = TORCH_PICKLE.persistentLoad(pid, fail);
+        const storage = asCustom<Storage>(s, "torch.storage")!;
+        dtypes.set(storage.key, storage.dtype);
+        return s;
+      },
+    });
   } catch (err) {
     throw refusal(err as Error, path);
   }
@@ -140,20 +149,20 @@ function readLegacy(bytes: Uint8Array, path: string) {
     throw new Error(`${path}: no list of storage keys after the state dict`);
   }
   const storages = new Map<string, Uint8Array>();
-  const tensors = tensorsOf(root, path);
-  const sizes = new Map(
-    [...tensors.values()].map((t) => [t.storage.key, DTYPE_BYTES[t.storage.dtype]]),
-  );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (const key of keys as string[]) {
     if (at + 8 > bytes.length) throw new Error(`${path}: truncated before storage '${key}'`);
     const count = Number(view.getBigInt64(at, true));
-    const n = count * (sizes.get(key) ?? 1);
+    const dtype = dtypes.get(key);
+    if (!dtype) {
+      throw new Error(`${path}: storage '${key}' is listed but the state dict never named it`);
+    }
+    const n = count * DTYPE_BYTES[dtype];
     if (at + 8 + n > bytes.length) throw new Error(`${path}: storage '${key}' is truncated`);
     storages.set(key, bytes.subarray(at + 8, at + 8 + n));
     at += 8 + n;
   }
-  return { tensors, storages };
+  return { tensors: tensorsOf(root, path), storages };
 }
 
 /** The name → tensor map of a state dict (or of its `state_dict` / `model` entry). */

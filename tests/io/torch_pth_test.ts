@@ -102,6 +102,12 @@ sd["transposed"] = base.t()
 sd["half"] = torch.tensor([1.0, -2.0], dtype=torch.float16)
 sd["bias"] = torch.arange(3, dtype=torch.float64)
 torch.save(sd, "${dir}/legacy.pth", _use_new_zipfile_serialization=False)
+# Bare float64 storages among tensors: a tensor stored after one sits past 8-byte elements.
+mixed = {}
+for i in range(3):
+    mixed[f"raw{i}"] = torch.arange(5, dtype=torch.float64).storage()
+    mixed[f"w{i}"] = torch.tensor([7.0 + i, 8.0])
+torch.save(mixed, "${dir}/legacy_storage.pth", _use_new_zipfile_serialization=False)
 torch.save(torch.nn.Linear(2, 2), "${dir}/legacy_model.pth", _use_new_zipfile_serialization=False)`,
     );
     const f = await openWeights(`${dir}/legacy.pth`);
@@ -112,6 +118,12 @@ torch.save(torch.nn.Linear(2, 2), "${dir}/legacy_model.pth", _use_new_zipfile_se
     assert.deepEqual(await get("half"), [0x3c00, 0xc000]);
     assert.deepEqual(await get("bias"), [0, 1, 2]);
     f.close();
+    const g = await openWeights(`${dir}/legacy_storage.pth`);
+    assert.deepEqual(g.list().map((w) => w.name), ["w0", "w1", "w2"]);
+    for (const i of [0, 1, 2]) {
+      assert.deepEqual(Array.from((await g.read(`w${i}`)).data as Float32Array), [7 + i, 8]);
+    }
+    g.close();
     await assert.rejects(
       () => openWeights(`${dir}/legacy_model.pth`),
       /legacy_model\.pth: holds a pickled 'torch\.nn\.modules\.linear\.Linear'/,
