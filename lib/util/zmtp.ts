@@ -51,11 +51,13 @@ export class ZmtpConnection {
   #chunks: Uint8Array[] = [];
   #buffered = 0;
 
+  #readBuffer = new Uint8Array(1 << 20);
+
   async #fill(): Promise<boolean> {
-    const chunk = new Uint8Array(1 << 20);
-    const n = await this.#conn.read(chunk);
+    // One read buffer, reused; the chunk keeps only the bytes that came (a heartbeat is 2).
+    const n = await this.#conn.read(this.#readBuffer);
     if (n === null) return false;
-    this.#chunks.push(chunk.subarray(0, n));
+    this.#chunks.push(this.#readBuffer.slice(0, n));
     this.#buffered += n;
     return true;
   }
