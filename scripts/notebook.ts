@@ -29,11 +29,10 @@ const ROOT = new URL("..", import.meta.url).pathname;
 /** `03`, `03_vgg16_finetune_fc8`, a `.ipynb` path: the notebook file. */
 async function findNotebook(name: string): Promise<string> {
   if (name.endsWith(".ipynb")) return await Deno.realPath(name);
-  const names = [...Deno.readDirSync(`${ROOT}notebooks`)].map((e) => e.name)
-    .filter((n) => n.endsWith(".ipynb") && n.startsWith(name)).sort();
+  const all = [...Deno.readDirSync(`${ROOT}notebooks`)].map((e) => e.name)
+    .filter((n) => n.endsWith(".ipynb")).sort();
+  const names = all.filter((n) => n.startsWith(name));
   if (names.length !== 1) {
-    const all = [...Deno.readDirSync(`${ROOT}notebooks`)].map((e) => e.name)
-      .filter((n) => n.endsWith(".ipynb")).sort();
     throw new UsageError(
       `'${name}' names ${names.length ? names.join(", ") : "no notebook"}: expected one of ${
         all.join(", ")
