@@ -7,6 +7,7 @@ import { buildVgg, VGG_CONFIGS } from "../../lib/models/vgg.ts";
 import { seededRandom } from "../../lib/util/random.ts";
 import { writeSafetensors } from "../../lib/io/safetensors.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
+import { randomiseStatistics } from "../helpers/batch_norm.ts";
 
 const SCRIPT = new URL("../reference/torch_reference.py", import.meta.url).pathname;
 const PYTHON = "/usr/bin/python3";
@@ -22,25 +23,6 @@ const haveTorch = torchAvailable();
 if (!haveTorch) {
   if (Deno.env.get("CI")) throw new Error("python3-torch is required in CI (.ci/run installs it)");
   console.error("note: Debian python3-torch not installed; PyTorch reference tests are ignored");
-}
-
-/** Randomises BatchNorm statistics so inference-mode BN is really exercised. */
-function randomiseStatistics(model: Model, seed: number) {
-  const random = seededRandom(seed);
-  for (const v of model.store.list()) {
-    if (!/BatchNorm\/(gamma|beta|moving_mean|moving_variance)$/.test(v.name)) continue;
-    const n = v.variable.size;
-    const vals = Float32Array.from(
-      { length: n },
-      () =>
-        v.name.endsWith("variance")
-          ? 0.5 + random()
-          : v.name.endsWith("gamma")
-          ? 0.5 + random()
-          : random() - 0.5,
-    );
-    v.variable.assign(tf.tensor(vals, v.variable.shape));
-  }
 }
 
 /**

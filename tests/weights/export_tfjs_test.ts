@@ -11,23 +11,15 @@ import { buildModel } from "../../lib/models/zoo.ts";
 import { exportModel } from "../../lib/weights/export_tfjs.ts";
 import { seededRandom } from "../../lib/util/random.ts";
 import { requireTool } from "../helpers/tools.ts";
+import { randomiseStatistics } from "../helpers/batch_norm.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const haveChromium = requireTool("chromium", ["--version"], "chromium");
 
 /** The zoo's two families at small inputs, BatchNorm statistics randomised. */
 function models(): [Model, number][] {
-  const random = seededRandom(9);
   const resnet = buildModel("resnet_v1_50", { numClasses: 10, inputSize: 64, seed: 2 });
-  for (const v of resnet.store.list()) {
-    if (!/BatchNorm\/(gamma|moving_variance|moving_mean|beta)$/.test(v.name)) continue;
-    const positive = /gamma|variance/.test(v.name);
-    const vals = Float32Array.from(
-      { length: v.variable.size },
-      () => positive ? 0.5 + random() : random() - 0.5,
-    );
-    v.variable.assign(tf.tensor(vals, v.variable.shape));
-  }
+  randomiseStatistics(resnet, 9);
   return [[buildModel("vgg_16", { numClasses: 10, inputSize: 32, seed: 1 }), 32], [resnet, 64]];
 }
 
