@@ -211,22 +211,28 @@ export function perClassBars(
   };
 }
 
+/** Rows by their `group` (one trace each), in first-seen order. */
+function byGroup<T extends { group?: string }>(rows: T[]): [string, T[]][] {
+  const groups = new Map<string, T[]>();
+  for (const r of rows) {
+    const g = r.group ?? "";
+    groups.set(g, [...groups.get(g) ?? [], r]);
+  }
+  return [...groups];
+}
+
 /** A bar per trial (or grouped by a second key) of one metric. */
 export function sweepComparison(
   rows: { label: string; value: number; group?: string }[],
   metric: string,
 ): Figure {
-  const groups = [...new Set(rows.map((r) => r.group ?? ""))];
   return {
-    data: groups.map((g) => {
-      const rs = rows.filter((r) => (r.group ?? "") === g);
-      return {
-        x: rs.map((r) => r.label),
-        y: rs.map((r) => r.value),
-        name: g || metric,
-        type: "bar",
-      };
-    }),
+    data: byGroup(rows).map(([g, rs]) => ({
+      x: rs.map((r) => r.label),
+      y: rs.map((r) => r.value),
+      name: g || metric,
+      type: "bar",
+    })),
     layout: {
       title: { text: `Sweep: ${metric}` },
       barmode: "group",
@@ -247,20 +253,16 @@ export function sweepScatter(
 ): Figure {
   const xs = rows.map((r) => r.x).filter((x) => x > 0);
   const log = xs.length > 0 && Math.max(...xs) / Math.min(...xs) >= 100;
-  const groups = [...new Set(rows.map((r) => r.group ?? ""))];
   return {
-    data: groups.map((g) => {
-      const rs = rows.filter((r) => (r.group ?? "") === g);
-      return {
-        x: rs.map((r) => r.x),
-        y: rs.map((r) => r.value),
-        text: rs.map((r) => r.text ?? ""),
-        name: g || metric,
-        mode: "markers",
-        type: "scatter",
-        marker: { size: 10 },
-      };
-    }),
+    data: byGroup(rows).map(([g, rs]) => ({
+      x: rs.map((r) => r.x),
+      y: rs.map((r) => r.value),
+      text: rs.map((r) => r.text ?? ""),
+      name: g || metric,
+      mode: "markers",
+      type: "scatter",
+      marker: { size: 10 },
+    })),
     layout: {
       title: { text: `Sweep: ${metric} against ${flag}` },
       xaxis: { title: { text: flag }, type: log ? "log" : "linear" },
