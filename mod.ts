@@ -89,9 +89,7 @@ export {
 export {
   classRange,
   imbalancedSubset,
-  makeQuickCheckpoint,
-  makeQuickCifar,
-  makeQuickImageFolder,
+  quickExercise,
   quickMode,
   requireFile,
   stackVsSingle,

@@ -12,6 +12,7 @@ export {
   makeQuickImageFolder,
   quickMode,
 } from "./quick.ts";
+export { QUICK_EXERCISES, quickExercise } from "./quick_exercise.ts";
 export { requireFile } from "./require_file.ts";
 export { transferTableSections } from "./transfer_report.ts";
 export {

@@ -10,6 +10,7 @@ import {
   makeQuickCifar,
   makeQuickImageFolder,
 } from "../../lib/lab/quick.ts";
+import { quickExercise } from "../../lib/lab/quick_exercise.ts";
 import { buildVgg } from "../../lib/models/vgg.ts";
 
 Deno.test("quick CIFAR stand-in: a real CIFAR-10 binary folder of padded Fashion-MNIST images", async () => {
@@ -65,4 +66,61 @@ Deno.test("quick image folder: PNGs per class in label order, as the streaming l
   const fashion = imbalancedSubset((await loadFashionMnist()).dataset, [3, 2, 1]);
   assert.deepEqual(img, fashion.images.subarray(0, 784), "lossless PNG of the first image");
   await Deno.remove(dir, { recursive: true });
+});
+
+/** Runs `body` with TL_QUICK set to `value` (or unset), restoring it after. */
+async function withQuick(value: string | undefined, body: () => Promise<void>) {
+  const before = Deno.env.get("TL_QUICK");
+  if (value === undefined) Deno.env.delete("TL_QUICK");
+  else Deno.env.set("TL_QUICK", value);
+  try {
+    await body();
+  } finally {
+    if (before === undefined) Deno.env.delete("TL_QUICK");
+    else Deno.env.set("TL_QUICK", before);
+  }
+}
+
+Deno.test("quickExercise: leaves the real parameters alone outside quick mode", async () => {
+  await withQuick(undefined, async () => {
+    const params = { cifar: "../data/cifar-10-binary.tar.gz", epochs: 10, imageSize: 224 };
+    const before = structuredClone(params);
+    await quickExercise("02", params);
+    assert.deepEqual(params, before);
+  });
+});
+
+Deno.test("quickExercise: in quick mode points the exercise at loadable stand-ins and a short run", async () => {
+  await withQuick("1", async () => {
+    const params = {
+      cifar: "../data/cifar-10-binary.tar.gz",
+      epochs: 10,
+      imageSize: 224,
+      batchSize: 32,
+      maxSteps: undefined as number | undefined,
+      logEvery: 100,
+      out: "../out/exercise2",
+      learningRate: 0.001,
+    };
+    await quickExercise("02", params);
+    assert.equal(params.learningRate, 0.001, "what the quick variant does not set is kept");
+    assert.deepEqual([params.epochs, params.imageSize, params.maxSteps], [1, 32, 3]);
+    assert.match(params.cifar, /fashion-mnist-as-cifar-10-bin$/);
+    const train = await loadCifar(params.cifar);
+    assert.equal(train.labels.length, 60);
+    await Deno.remove(params.cifar.replace(/\/[^/]*$/, ""), { recursive: true });
+  });
+});
+
+Deno.test("quickExercise: refuses an unknown exercise and params that lack a key it sets", async () => {
+  await assert.rejects(
+    quickExercise("99", {}),
+    /no quick variant for exercise '99' \(expected one of 02, 03/,
+  );
+  await withQuick("1", async () => {
+    await assert.rejects(
+      quickExercise("08", { trials: 8, perClass: 300, epochs: 2 }),
+      /quickExercise\('08'\): params has no 'testPerClass', which the quick variant sets/,
+    );
+  });
 });

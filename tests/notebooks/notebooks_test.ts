@@ -102,7 +102,7 @@ function assertCharts(cells: Cell[], charts: number, progressBars: number, label
     charts > 0 ? 1 : 0,
     "plotly.js once",
   );
-  const hasQuickVariant = cells.some((c) => joined(c.source)?.includes("quickMode()"));
+  const hasQuickVariant = cells.some((c) => joined(c.source)?.includes("await quickExercise("));
   assert.equal(
     htmlOutputs(cells).filter((h) => h.includes("<b>Quick mode</b> (TL_QUICK=1): stand-in data"))
       .length,
@@ -110,6 +110,12 @@ function assertCharts(cells: Cell[], charts: number, progressBars: number, label
     "quick mode says, once, that its numbers mean nothing",
   );
   const params = cells.find((c) => c.cell_type === "code")!;
+  assert.match(
+    joined(params.source)!,
+    /^\/\/ Parameters\n/,
+    "the first code cell is the parameters",
+  );
+  assert.doesNotMatch(joined(params.source)!, /quick/i, "no quick-mode plumbing in the parameters");
   assert.ok(
     !(params.outputs ?? []).some((o) => o.output_type === "execute_result"),
     "the parameters cell echoes no raw object",
@@ -207,9 +213,9 @@ Deno.test({
   }
   assert.match(
     t,
-    /quick-wbc: 89 images in 4 classes \(0_T_shirt_top 40, 1_Trouser 40, 2_Pullover 6, 3_Dress 3\)/,
+    /wbc: 89 images in 4 classes \(0_T_shirt_top 40, 1_Trouser 40, 2_Pullover 6, 3_Dress 3\)/,
   );
-  assert.match(t, /split 66 train \/ 23 test images; saved .*quick-wbc-split\.json/);
+  assert.match(t, /split 66 train \/ 23 test images; saved .*\/split\.json/);
   assert.match(t, /class counts \(train\): 30, 30, 4, 2/);
   assertCharts(cells, 4, 3, ["plain", "class weights", "balanced sampling"]);
   const html = htmlOutputs(cells).join("\n");

@@ -1,0 +1,477 @@
+/**
+ * Runs lab notebooks the way a student does: in the live Notebook UI
+ * (`jupyter-notebook`, the project's Deno kernel) in headless Chromium,
+ * driven over the DevTools protocol. For each notebook: Run All, wait, count
+ * the charts drawn; reload the tab and count again; then clear every output,
+ * reload (the page now has no plotly.js) and re-run the last chart cell,
+ * which must still draw. Optionally writes a full-page screenshot after Run
+ * All, for review.
+ *
+ *   deno task notebook-ui 01 03 --screenshots out/ui [--quick]
+ *
+ * Needs `jupyter-notebook` and `chromium`. Works on a copy of each notebook
+ * (`notebooks/_ui_<name>.ipynb`, removed afterwards), so the committed
+ * notebooks keep no outputs.
+ *
+ * @module
+ */
+import { parseFlags, runMain, usage } from "../lib/util/cli.ts";
+import { installKernel, projectJupyterDir } from "./kernel.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
+/** What one notebook did in the live UI. */
+export interface UiRun {
+  /** Notebook file name. */
+  notebook: string;
+  /** Chart outputs after Run All, and how many of them Plotly drew. */
+  charts: number;
+  /** Charts drawn after Run All. */
+  drawn: number;
+  /** Charts drawn after reloading the tab. */
+  drawnAfterReload: number;
+  /** Whether the last chart cell drew when re-run in a page without plotly.js. */
+  redrawnWithoutPlotly: boolean | undefined;
+  /** Text of every code cell's outputs, in order (for checks on where output lands). */
+  cellOutputs: string[];
+  /** Error outputs (ename: evalue), if any cell failed. */
+  errors: string[];
+  /** Seconds Run All took. */
+  runSeconds: number;
+  /** The screenshot written, if asked. */
+  screenshot?: string;
+}
+
+/** A DevTools protocol session on one page. */
+class DevTools {
+  #ws: WebSocket;
+  #next = 1;
+  #pending = new Map<number, (msg: { result?: unknown; error?: { message: string } }) => void>();
+  private constructor(ws: WebSocket) {
+    this.#ws = ws;
+    ws.onmessage = (e) => {
+      const msg = JSON.parse(e.data as string);
+      const done = this.#pending.get(msg.id);
+      if (done) {
+        this.#pending.delete(msg.id);
+        done(msg);
+      }
+    };
+  }
+
+  static async connect(url: string): Promise<DevTools> {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = () => reject(new Error(`cannot connect to Chromium's DevTools at ${url}`));
+    });
+    return new DevTools(ws);
+  }
+
+  send<T = Record<string, unknown>>(method: string, params: object = {}): Promise<T> {
+    const id = this.#next++;
+    this.#ws.send(JSON.stringify({ id, method, params }));
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, (msg) => {
+        if (msg.error) reject(new Error(`${method}: ${msg.error.message}`));
+        else resolve(msg.result as T);
+      });
+    });
+  }
+
+  /** Evaluates `expression` in the page (awaiting promises); returns its JSON value. */
+  async eval<T>(expression: string): Promise<T> {
+    const r = await this.send<{
+      result: { value?: T };
+      exceptionDetails?: { text: string; exception?: { description?: string } };
+    }>(
+      "Runtime.evaluate",
+      { expression, awaitPromise: true, returnByValue: true },
+    );
+    if (r.exceptionDetails) {
+      const d = r.exceptionDetails;
+      throw new Error(
+        `in the page: ${d.exception?.description ?? d.text} (${expression.slice(0, 80)})`,
+      );
+    }
+    return r.result.value as T;
+  }
+
+  close() {
+    this.#ws.close();
+  }
+}
+
+async function until<T>(
+  what: string,
+  seconds: number,
+  probe: () => Promise<T | undefined | false>,
+): Promise<T> {
+  const end = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = await probe().catch((err) => {
+      if (/the kernel died/.test(String(err))) throw err;
+      return undefined;
+    });
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+// In the page: charts (divs written by chartHtml) and those Plotly drew into.
+const COUNT_CHARTS = `(() => { const c = [...document.querySelectorAll(".tl-chart")];
+  return { charts: c.length, drawn: c.filter((d) => d.querySelector("svg.main-svg")).length }; })()`;
+const NOTEBOOK_READY = `!!(window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded &&
+  Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected())`;
+/** True once the code cells (all, or the one at `index`) have run and the kernel is idle. */
+const DONE = (index?: number) =>
+  `(() => { const code = Jupyter.notebook.get_cells().filter((c, i) =>
+    c.cell_type === "code" && ${index === undefined ? "true" : `i === ${index}`});
+  if (document.querySelector("#kernel_indicator_icon.kernel_dead_icon")) {
+    throw new Error("the kernel died");
+  }
+  return code.every((c) => typeof c.input_prompt_number === "number") &&
+    document.querySelector("#kernel_indicator_icon.kernel_idle_icon") !== null; })()`;
+const OUTPUTS = `Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code").map((c) =>
+  c.output_area.outputs.map((o) => o.output_type === "stream" ? o.text :
+    o.output_type === "error" ? "ERROR " + o.ename + ": " + o.evalue :
+    (o.data && (o.data["text/plain"] || "")) || "").join(""))`;
+
+/** A running Notebook server and headless Chromium, for one or more notebooks. */
+export class NotebookUi {
+  #server: Deno.ChildProcess;
+  #browser: Deno.ChildProcess;
+  #page: DevTools;
+  #base: string;
+  #profile: string;
+
+  private constructor(
+    server: Deno.ChildProcess,
+    browser: Deno.ChildProcess,
+    page: DevTools,
+    base: string,
+    profile: string,
+  ) {
+    this.#server = server;
+    this.#browser = browser;
+    this.#page = page;
+    this.#base = base;
+    this.#profile = profile;
+  }
+
+  /**
+   * Starts `jupyter-notebook` on the project (its kernel registered in
+   * `.jupyter/`) and headless Chromium. `env` is added to the kernel's
+   * environment (e.g. `TL_QUICK`).
+   */
+  static async start(options: { env?: Record<string, string> } = {}): Promise<NotebookUi> {
+    await installKernel();
+    const port = freePort();
+    const token = crypto.randomUUID().replaceAll("-", "");
+    const profile = await Deno.makeTempDir({ prefix: "tl-notebook-ui-" });
+    const server = new Deno.Command("jupyter-notebook", {
+      args: [
+        "--no-browser",
+        `--port=${port}`,
+        "--ip=127.0.0.1",
+        `--notebook-dir=${ROOT}`,
+        `--NotebookApp.token=${token}`,
+        "--NotebookApp.disable_check_xsrf=True",
+        "--allow-root",
+      ],
+      env: {
+        JUPYTER_PATH: projectJupyterDir(),
+        JUPYTER_RUNTIME_DIR: `${profile}/runtime`,
+        JUPYTER_CONFIG_DIR: `${profile}/config`,
+        NO_COLOR: "1",
+        ...options.env,
+      },
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const base = `http://127.0.0.1:${port}`;
+    await until("the notebook server", 60, async () => {
+      const r = await fetch(`${base}/api/status?token=${token}`);
+      await r.body?.cancel();
+      return r.ok;
+    });
+    const browser = new Deno.Command("chromium", {
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--hide-scrollbars",
+        `--user-data-dir=${profile}/chromium`,
+        "--remote-debugging-port=0",
+        "--window-size=1280,900",
+        "about:blank",
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const devtools = await readDevToolsUrl(browser.stderr);
+    const browserSession = await DevTools.connect(devtools);
+    const http = devtools.replace(/^ws:\/\/([^/]+)\/.*$/, "http://$1");
+    const targets = await (await fetch(`${http}/json/list`)).json() as {
+      type: string;
+      webSocketDebuggerUrl: string;
+    }[];
+    browserSession.close();
+    const page = await DevTools.connect(
+      targets.find((t) => t.type === "page")!.webSocketDebuggerUrl,
+    );
+    await page.send("Page.enable");
+    await page.send("Runtime.enable");
+    const ui = new NotebookUi(server, browser, page, `${base}`, profile);
+    ui.#token = token;
+    return ui;
+  }
+
+  #token = "";
+
+  async #open(path: string) {
+    await this.#page.send("Page.navigate", {
+      url: `${this.#base}/notebooks/${path}?token=${this.#token}`,
+    });
+    await until(
+      `${path} to load with a connected kernel`,
+      120,
+      () => this.#page.eval(NOTEBOOK_READY),
+    );
+  }
+
+  /** Reloads the tab; waits for the new page (the old one answers until it is gone). */
+  async #reload() {
+    await this.#page.eval("window.__tlOldPage = true");
+    await this.#page.send("Page.reload", { ignoreCache: true });
+    await until(
+      "the reloaded page",
+      120,
+      () => this.#page.eval(`!window.__tlOldPage && ${NOTEBOOK_READY}`),
+    );
+  }
+
+  async #charts(expected: number, seconds = 30): Promise<number> {
+    let last = { charts: 0, drawn: 0 };
+    await until("the charts to draw", seconds, async () => {
+      last = await this.#page.eval<{ charts: number; drawn: number }>(COUNT_CHARTS);
+      return last.drawn >= expected;
+    }).catch(() => {});
+    return last.drawn;
+  }
+
+  /** Runs `notebooks/<name>` in the UI: Run All, reload, clear-reload-rerun; see the module doc. */
+  async run(
+    name: string,
+    options: { screenshot?: string; timeoutSeconds?: number; progress?: (step: string) => void } =
+      {},
+  ): Promise<UiRun> {
+    const step = options.progress ?? (() => {});
+    const copy = `_ui_${name}`;
+    await Deno.copyFile(`${ROOT}/notebooks/${name}`, `${ROOT}/notebooks/${copy}`);
+    try {
+      step("open");
+      await this.#open(`notebooks/${copy}`);
+      step("Run All");
+      const started = performance.now();
+      await this.#page.eval("Jupyter.notebook.execute_all_cells(), true");
+      await until(
+        `Run All of ${name}`,
+        options.timeoutSeconds ?? 900,
+        () => this.#page.eval(DONE()),
+      );
+      const runSeconds = (performance.now() - started) / 1000;
+      // Late outputs (a display after the reply) get a moment, as a student's eyes would.
+      await new Promise((r) => setTimeout(r, 1500));
+      const { charts } = await this.#page.eval<{ charts: number }>(COUNT_CHARTS);
+      const drawn = await this.#charts(charts);
+      const cellOutputs = await this.#page.eval<string[]>(OUTPUTS);
+      const errors = cellOutputs.filter((t) => t.includes("ERROR ")).map((t) =>
+        t.slice(t.indexOf("ERROR ") + 6, t.indexOf("ERROR ") + 400)
+      );
+      step("screenshot, save, reload");
+      const screenshot = options.screenshot
+        ? await this.#screenshot(options.screenshot)
+        : undefined;
+      await this.#page.eval("Jupyter.notebook.save_notebook(), true");
+      await until("the save", 30, () => this.#page.eval("!Jupyter.notebook.dirty"));
+      await this.#reload();
+      const drawnAfterReload = await this.#charts(charts);
+      let redrawnWithoutPlotly: boolean | undefined;
+      const lastChartCell = await this.#page.eval<number>(
+        `Jupyter.notebook.get_cells().map((c) => c.cell_type === "code" &&
+          /\\bshowChart\\(/.test(c.get_text())).lastIndexOf(true)`,
+      );
+      if (charts > 0 && lastChartCell >= 0) {
+        step("clear outputs, reload, re-run the last chart cell");
+        await this.#page.eval(
+          "Jupyter.notebook.clear_all_output(), Jupyter.notebook.save_notebook(), true",
+        );
+        await until("the save", 30, () => this.#page.eval("!Jupyter.notebook.dirty"));
+        await this.#reload();
+        const before = await this.#page.eval<{ charts: number }>(COUNT_CHARTS);
+        const pageHadPlotly = await this.#page.eval<boolean>("window.Plotly !== undefined");
+        await this.#page.eval(`Jupyter.notebook.get_cell(${lastChartCell}).execute(), true`);
+        await until(
+          "the re-run cell",
+          options.timeoutSeconds ?? 900,
+          () => this.#page.eval(DONE(lastChartCell)),
+        );
+        const after = await this.#page.eval<{ charts: number }>(COUNT_CHARTS);
+        redrawnWithoutPlotly = !pageHadPlotly && before.charts === 0 && after.charts > 0 &&
+          (await this.#charts(after.charts)) === after.charts;
+      }
+      return {
+        notebook: name,
+        charts,
+        drawn,
+        drawnAfterReload,
+        redrawnWithoutPlotly,
+        cellOutputs,
+        errors,
+        runSeconds,
+        screenshot,
+      };
+    } finally {
+      await this.#page.send("Page.navigate", { url: "about:blank" }).catch(() => {});
+      await shutdownKernels(this.#base, this.#token);
+      await Deno.remove(`${ROOT}/notebooks/${copy}`).catch(() => {});
+      const checkpoint = `${ROOT}/notebooks/.ipynb_checkpoints/${copy.replace(/\.ipynb$/, "")}`;
+      await Deno.remove(`${checkpoint}-checkpoint.ipynb`).catch(() => {});
+    }
+  }
+
+  /** A full-page PNG of the notebook as it stands: the window grown to the page's height. */
+  async #screenshot(path: string): Promise<string> {
+    const height = await this.#page.eval<number>(
+      `document.getElementById("header").offsetHeight +
+        document.getElementById("notebook-container").scrollHeight + 80`,
+    );
+    await this.#page.send("Emulation.setDeviceMetricsOverride", {
+      width: 1280,
+      height,
+      deviceScaleFactor: 1,
+      mobile: false,
+    });
+    await this.#page.eval("window.dispatchEvent(new Event('resize')), true");
+    await new Promise((r) => setTimeout(r, 1500));
+    const shot = await this.#page.send<{ data: string }>("Page.captureScreenshot", {
+      format: "png",
+      captureBeyondViewport: true,
+    });
+    await this.#page.send("Emulation.clearDeviceMetricsOverride");
+    const bytes = Uint8Array.from(atob(shot.data), (c) => c.charCodeAt(0));
+    await Deno.writeFile(path, bytes);
+    return path;
+  }
+
+  /** Stops Chromium and the notebook server (and with it the kernels). */
+  async close(): Promise<void> {
+    this.#page.close();
+    for (const p of [this.#browser, this.#server]) {
+      try {
+        p.kill("SIGTERM");
+      } catch { /* already gone */ }
+    }
+    await this.#browser.status;
+    await this.#server.status;
+    await Deno.remove(this.#profile, { recursive: true }).catch(() => {});
+  }
+}
+
+async function shutdownKernels(base: string, token: string) {
+  const sessions = await fetch(`${base}/api/sessions?token=${token}`).then((r) => r.json())
+    .catch(() => []) as { id: string }[];
+  for (const s of sessions) {
+    await fetch(`${base}/api/sessions/${s.id}?token=${token}`, { method: "DELETE" })
+      .then((r) => r.body?.cancel()).catch(() => {});
+  }
+}
+
+async function readDevToolsUrl(stderr: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const timeout = setTimeout(() => reader.cancel(), 30_000);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+      const m = text.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (m) {
+        // Keep draining Chromium's stderr so that it never blocks on a full pipe.
+        (async () => {
+          while (!(await reader.read().catch(() => ({ done: true }))).done) { /* drain */ }
+        })();
+        return m[1];
+      }
+    }
+  } finally {
+    clearTimeout(timeout);
+  }
+  throw new Error(`chromium did not start its DevTools server: ${text.slice(-500)}`);
+}
+
+const FLAGS = {
+  screenshots: { type: "string", help: "write <dir>/<notebook>.png after Run All" },
+  quick: { type: "boolean", help: "quick mode (TL_QUICK=1): stand-ins and a few steps" },
+} as const;
+
+const HELP = usage(
+  "deno task notebook-ui <name>... [--screenshots DIR] [--quick]",
+  "Run notebooks in the live Notebook UI (headless Chromium): Run All, reload, charts check.",
+  FLAGS,
+);
+
+if (import.meta.main) {
+  await runMain(async (args) => {
+    const { values: flags, positionals } = parseFlags(args, FLAGS);
+    const all = [...Deno.readDirSync(`${ROOT}/notebooks`)].map((e) => e.name)
+      .filter((n) => /^\d\d_.*\.ipynb$/.test(n)).sort();
+    const names = positionals.length === 0 ? all : positionals.map((p) => {
+      const hit = all.find((n) => n.startsWith(p));
+      if (!hit) throw new Error(`no notebook matches '${p}' (have ${all.join(", ")})`);
+      return hit;
+    });
+    if (flags.screenshots) await Deno.mkdir(flags.screenshots as string, { recursive: true });
+    const ui = await NotebookUi.start({ env: flags.quick ? { TL_QUICK: "1" } : {} });
+    let failed = false;
+    try {
+      for (const name of names) {
+        const dir = flags.screenshots as string | undefined;
+        const r = await ui.run(name, {
+          progress: (s) => console.error(`${name}: ${s}`),
+          screenshot: dir ? `${dir}/${name.replace(/\.ipynb$/, ".png")}` : undefined,
+        });
+        const ok = r.errors.length === 0 && r.drawn === r.charts &&
+          r.drawnAfterReload === r.charts && r.redrawnWithoutPlotly !== false;
+        failed ||= !ok;
+        console.log(
+          `${ok ? "ok  " : "FAIL"} ${name}: Run All ${
+            r.runSeconds.toFixed(0)
+          } s, charts ${r.drawn}/${r.charts}` +
+            `, after reload ${r.drawnAfterReload}/${r.charts}` +
+            (r.redrawnWithoutPlotly === undefined
+              ? ""
+              : `, re-run without plotly.js in the page: ${
+                r.redrawnWithoutPlotly ? "drawn" : "BLANK"
+              }`) +
+            (r.errors.length ? `\n  errors: ${r.errors.join("\n  ")}` : "") +
+            (r.screenshot ? `\n  screenshot: ${r.screenshot}` : ""),
+        );
+      }
+    } finally {
+      await ui.close();
+    }
+    if (failed) Deno.exit(1);
+  }, HELP);
+}
