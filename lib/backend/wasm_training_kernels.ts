@@ -19,6 +19,10 @@ import {
   type Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
+  DepthwiseConv2dNativeBackpropFilter,
+  type DepthwiseConv2dNativeBackpropFilterAttrs,
+  DepthwiseConv2dNativeBackpropInput,
+  type DepthwiseConv2dNativeBackpropInputAttrs,
   Identity,
   type KernelConfig,
   type KernelFunc,
@@ -290,6 +294,91 @@ function maxPoolGrad({ inputs, backend, attrs = {} }: KernelArgs): TensorInfo {
 }
 
 /**
+ * Both depthwise gradients in one scan over every (output position, tap)
+ * pair: dx[b, iy, ix, c] += w[fy, fx, c, q] * dy[b, oy, ox, c·m + q] and
+ * dw[fy, fx, c, q] += x[b, iy, ix, c] * dy[b, oy, ox, c·m + q], where
+ * (iy, ix) is the input pixel tap (fy, fx) of output (oy, ox) reads. Stock
+ * wasm has neither kernel; oneDNN's grouped convolution replaces these
+ * where it loads.
+ */
+function depthwiseGrad(
+  info: backend_util.Conv2DInfo,
+  dy: Float32Array,
+  data: { x?: Float32Array; w?: Float32Array; dx?: Float32Array; dw?: Float32Array },
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const { dilationHeight: dh, dilationWidth: dw_, outChannels } = info;
+  const m = outChannels / c, { top, left } = info.padInfo;
+  const { x, w, dx, dw } = data;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        const gBase = ((b * outHeight + oy) * outWidth + ox) * outChannels;
+        for (let fy = 0; fy < fh; fy++) {
+          const iy = oy * sh - top + fy * dh;
+          if (iy < 0 || iy >= inHeight) continue;
+          for (let fx = 0; fx < fw; fx++) {
+            const ix = ox * sw - left + fx * dw_;
+            if (ix < 0 || ix >= inWidth) continue;
+            const xBase = ((b * inHeight + iy) * inWidth + ix) * c;
+            const wBase = (fy * fw + fx) * outChannels;
+            for (let ch = 0; ch < c; ch++) {
+              for (let q = 0; q < m; q++) {
+                const o = ch * m + q, g = dy[gBase + o];
+                if (dx) dx[xBase + ch] += w![wBase + o] * g;
+                if (dw) dw[wBase + o] += x![xBase + ch] * g;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function depthwiseInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  a: DepthwiseConv2dNativeBackpropInputAttrs | DepthwiseConv2dNativeBackpropFilterAttrs,
+): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    a.strides,
+    a.dilations,
+    a.pad,
+    a.dimRoundingMode,
+    true,
+  );
+}
+
+function depthwiseBackpropInput({ inputs, backend, attrs = {} }: KernelArgs): TensorInfo {
+  const a = attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs;
+  const dy = inputs.dy!, filter = inputs.filter!;
+  const info = depthwiseInfo(a.inputShape, filter.shape, a);
+  const wasm = backend as WasmBackendLike;
+  // Allocate first: growing the wasm heap would detach earlier views.
+  const out = wasm.makeOutput([...a.inputShape], "float32");
+  const dx = wasm.typedArrayFromHeap(out);
+  dx.fill(0);
+  depthwiseGrad(info, wasm.typedArrayFromHeap(dy), { w: wasm.typedArrayFromHeap(filter), dx });
+  return out;
+}
+
+function depthwiseBackpropFilter({ inputs, backend, attrs = {} }: KernelArgs): TensorInfo {
+  const a = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
+  const x = inputs.x!, dy = inputs.dy!;
+  const info = depthwiseInfo(x.shape, a.filterShape, a);
+  const wasm = backend as WasmBackendLike;
+  const out = wasm.makeOutput([...a.filterShape], "float32");
+  const dw = wasm.typedArrayFromHeap(out);
+  dw.fill(0);
+  depthwiseGrad(info, wasm.typedArrayFromHeap(dy), { x: wasm.typedArrayFromHeap(x), dw });
+  return out;
+}
+
+/**
  * Identity shares the input's data (as the cpu backend does): the stock
  * wasm kernel copies it, and tfjs never writes a tensor's data in place.
  */
@@ -314,6 +403,16 @@ const replacements: KernelConfig[] = [
   { kernelName: Conv2DBackpropInput, backendName: "wasm", kernelFunc: conv2DBackpropInput },
   { kernelName: BatchMatMul, backendName: "wasm", kernelFunc: batchMatMul },
   { kernelName: MaxPoolGrad, backendName: "wasm", kernelFunc: maxPoolGrad },
+  {
+    kernelName: DepthwiseConv2dNativeBackpropInput,
+    backendName: "wasm",
+    kernelFunc: depthwiseBackpropInput,
+  },
+  {
+    kernelName: DepthwiseConv2dNativeBackpropFilter,
+    backendName: "wasm",
+    kernelFunc: depthwiseBackpropFilter,
+  },
   { kernelName: Identity, backendName: "wasm", kernelFunc: identity },
   { kernelName: Cast, backendName: "wasm", kernelFunc: cast },
 ];

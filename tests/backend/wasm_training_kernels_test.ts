@@ -40,6 +40,17 @@ const CONV_CASES: [number[], number[], number, "same" | "valid"][] = [
   [[4, 1, 1, 64], [1, 1, 64, 8], 1, "valid"],
 ];
 
+/** Depthwise (MobileNet) cases: x, filter [h, w, in, multiplier], stride, padding. */
+const DEPTHWISE_CASES: [number[], number[], number, "same" | "valid"][] = [
+  [[2, 7, 7, 3], [3, 3, 3, 1], 1, "same"],
+  [[2, 8, 8, 3], [3, 3, 3, 1], 2, "same"],
+  [[2, 7, 7, 4], [3, 3, 4, 2], 1, "same"],
+  [[2, 9, 8, 4], [3, 3, 4, 2], 2, "valid"],
+  // Odd size, stride 2, SAME: TF's asymmetric padding (one more at the bottom/right).
+  [[1, 11, 11, 16], [3, 3, 16, 1], 2, "same"],
+  [[2, 10, 10, 32], [5, 5, 32, 2], 2, "same"],
+];
+
 const haveOneDnn = oneDnnOr();
 
 /**
@@ -77,7 +88,15 @@ for (const variant of VARIANTS) {
 
   test("the training kernels the stock backend lacks are registered", async () => {
     await useWasm();
-    for (const name of ["Conv2DBackpropFilter", "Conv2DBackpropInput", "BatchMatMul"]) {
+    for (
+      const name of [
+        "Conv2DBackpropFilter",
+        "Conv2DBackpropInput",
+        "BatchMatMul",
+        "DepthwiseConv2dNativeBackpropInput",
+        "DepthwiseConv2dNativeBackpropFilter",
+      ]
+    ) {
       assert.ok(WASM_TRAINING_KERNELS.includes(name), name);
       assert.ok(tf.getKernel(name, variant.backend), `${name} registered`);
     }
@@ -95,6 +114,23 @@ for (const variant of VARIANTS) {
       );
       assertClose(ref[0], got[0], "input gradient");
       assertClose(ref[1], got[1], "filter gradient");
+    });
+  }
+
+  for (const [xShape, wShape, stride, pad] of DEPTHWISE_CASES) {
+    test(`depthwise conv and its gradients match cpu: x${xShape} w${wShape} s${stride} ${pad}`, async () => {
+      const [ref, got] = await onBoth(
+        [{ shape: xShape, data: values(xShape) }, { shape: wShape, data: values(wShape) }],
+        (x, w) => {
+          const conv = (a: tf.Tensor, b: tf.Tensor) =>
+            tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad);
+          const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(conv(a, b)));
+          return [conv(x, w), ...tf.grads(loss)([x, w])];
+        },
+      );
+      assertClose(ref[0], got[0], "output");
+      assertClose(ref[1], got[1], "input gradient");
+      assertClose(ref[2], got[2], "filter gradient");
     });
   }
 
@@ -415,6 +451,14 @@ for (const variant of VARIANTS) {
       const big = impls.find(([key]) => key.startsWith("conv forward|2,9,9,16,9,9,32"));
       assert.match(big?.[1] ?? "", /^(jit|brg)/);
       assert.doesNotMatch(big?.[1] ?? "", /ref|gemm/);
+      // Depthwise convolutions ran as oneDNN grouped convolutions in all three directions.
+      for (const kind of ["forward", "backward data", "backward weights"]) {
+        const dw = impls.find(([key]) =>
+          key.startsWith(`conv ${kind}|2,10,10,32,`) && key.includes("true")
+        );
+        assert.ok(dw, `depthwise ${kind} on oneDNN: ${impls.map(([k]) => k).join("; ")}`);
+        assert.doesNotMatch(dw[1], /^ref/, `depthwise ${kind}: ${dw[1]}`);
+      }
       return Promise.resolve();
     });
   }

@@ -21,6 +21,7 @@ import {
   execute,
   type MemoryDesc,
   memoryDesc,
+  memoryDescByStrides,
   type OneDnn,
   opDesc,
   primitiveDesc,
@@ -56,6 +57,12 @@ export interface ConvGeometry {
   padBottom: number;
   padLeft: number;
   padRight: number;
+  /**
+   * Depthwise (TF's `depthwise_conv2d`): each input channel is convolved
+   * with its own `outChannels / inChannels` filters, a grouped convolution
+   * with one group per input channel; the filter is then [h, w, in, multiplier].
+   */
+  depthwise?: boolean;
 }
 
 /** Forward options: a bias add and a (leaky) ReLU fused into the convolution. */
@@ -105,12 +112,27 @@ interface Descs {
   padR: BigInt64Array<ArrayBuffer>;
 }
 
+/**
+ * The filter as oneDNN sees it: [out, in, h, w] in HWIO, or for depthwise
+ * [groups = in, multiplier, 1, h, w] over TF's [h, w, in, multiplier] memory.
+ */
+function filterDescs(dnn: OneDnn, g: ConvGeometry): { user: MemoryDesc; shape: number[] } {
+  const { filterHeight: h, filterWidth: w, inChannels: c } = g;
+  if (!g.depthwise) {
+    const shape = [g.outChannels, c, h, w];
+    return { user: memoryDesc(dnn, shape, DNNL.tagHwio), shape };
+  }
+  const m = g.outChannels / c;
+  const shape = [c, m, 1, h, w];
+  return { user: memoryDescByStrides(dnn, shape, [m, 1, c * m, w * c * m, c * m]), shape };
+}
+
 function descsOf(dnn: OneDnn, g: ConvGeometry): Descs {
-  const filterShape = [g.outChannels, g.inChannels, g.filterHeight, g.filterWidth];
+  const { user, shape: filterShape } = filterDescs(dnn, g);
   return {
     src: memoryDesc(dnn, [g.batch, g.inChannels, g.inHeight, g.inWidth], DNNL.tagNhwc),
     dst: memoryDesc(dnn, [g.batch, g.outChannels, g.outHeight, g.outWidth], DNNL.tagNhwc),
-    filterUser: memoryDesc(dnn, filterShape, DNNL.tagHwio),
+    filterUser: user,
     filterAny: memoryDesc(dnn, filterShape, DNNL.tagAny),
     bias: memoryDesc(dnn, [g.outChannels], DNNL.tagA),
     strides: dims([g.strideHeight, g.strideWidth]),

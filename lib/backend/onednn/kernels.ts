@@ -10,7 +10,7 @@
  * @module
  */
 import {
-  backend_util,
+  type backend_util,
   BatchMatMul,
   type BatchMatMulAttrs,
   Conv2D,
@@ -40,7 +40,6 @@ import {
   convBackwardData,
   convBackwardFilter,
   convForward,
-  type ConvGeometry,
 } from "./convolution.ts";
 import {
   allFloat,
@@ -56,6 +55,8 @@ import {
 } from "./memory.ts";
 import { loadOneDnn, type OneDnn } from "./library.ts";
 import { sgemm } from "./matmul.ts";
+import { channelsLast, geometryOf, trailingPad } from "./conv_geometry.ts";
+import { DEPTHWISE_KERNELS } from "./depthwise_kernels.ts";
 import { rowSums } from "./elementwise.ts";
 import { ELEMENTWISE_KERNELS } from "./elementwise_kernels.ts";
 import { type NamedKernel, withFallback } from "./fallback.ts";
@@ -68,58 +69,6 @@ import {
   pointwiseBackwardFilter,
   pointwiseForward,
 } from "./pointwise.ts";
-
-/**
- * Bottom/right padding that makes oneDNN's output-size formula (floor)
- * give tfjs' output size: with `dimRoundingMode: "ceil"` the last window
- * hangs over the edge, which tfjs reads as zeros (conv) or skips (pool).
- */
-function trailingPad(info: backend_util.Conv2DInfo, axis: "Height" | "Width"): number {
-  const given = axis === "Height" ? info.padInfo.bottom : info.padInfo.right;
-  const before = axis === "Height" ? info.padInfo.top : info.padInfo.left;
-  const reach = (info[`out${axis}`] - 1) * info[`stride${axis}`] +
-    (info[`effectiveFilter${axis}`] - 1) + 1;
-  return Math.max(given, reach - info[`in${axis}`] - before);
-}
-
-function geometryOf(
-  xShape: number[],
-  filterShape: number[],
-  attrs: { strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown },
-  dilations: number | [number, number] = 1,
-): ConvGeometry {
-  const info = backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides,
-    dilations,
-    attrs.pad as Conv2DAttrs["pad"],
-    attrs.dimRoundingMode as Conv2DAttrs["dimRoundingMode"],
-  );
-  return {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    inChannels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    outChannels: info.outChannels,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    dilationHeight: info.dilationHeight,
-    dilationWidth: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padBottom: trailingPad(info, "Height"),
-    padLeft: info.padInfo.left,
-    padRight: trailingPad(info, "Width"),
-  };
-}
-
-function channelsLast(format: string | undefined): boolean {
-  return !format || format === "NHWC" || format === "channelsLast";
-}
 
 function conv2D(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { x, filter } = args.inputs as Record<string, TensorInfo>;
@@ -343,6 +292,7 @@ const replacements: readonly NamedKernel[] = [
   withFallback(MaxPoolGrad, maxPoolGrad, slower(MaxPoolGrad)),
   withFallback(MaxPool, maxPool, stock(MaxPool)),
   withFallback(Sum, sum, stock(Sum)),
+  ...DEPTHWISE_KERNELS,
   ...ELEMENTWISE_KERNELS,
 ];
 

@@ -85,6 +85,10 @@ const SYMBOLS = {
     parameters: ["buffer", "i32", "buffer", "i32", "i32"],
     result: "i32",
   },
+  dnnl_memory_desc_init_by_strides: {
+    parameters: ["buffer", "i32", "buffer", "i32", "buffer"],
+    result: "i32",
+  },
   dnnl_memory_desc_equal: { parameters: ["pointer", "pointer"], result: "i32" },
   dnnl_memory_desc_get_size: { parameters: ["pointer"], result: "usize" },
   dnnl_dilated_convolution_forward_desc_init: {
@@ -279,6 +283,26 @@ export function memoryDesc(dnn: OneDnn, shape: readonly number[], tag: number): 
   check(
     dnn.symbols.dnnl_memory_desc_init_by_tag(md, shape.length, dims(shape), DNNL.f32, tag),
     `memory descriptor [${shape}]`,
+  );
+  return md;
+}
+
+/** An f32 memory descriptor with explicit strides (elements), for layouts without a tag. */
+export function memoryDescByStrides(
+  dnn: OneDnn,
+  shape: readonly number[],
+  strides: readonly number[],
+): MemoryDesc {
+  const md = new Uint8Array(MEMORY_DESC_BYTES);
+  check(
+    dnn.symbols.dnnl_memory_desc_init_by_strides(
+      md,
+      shape.length,
+      dims(shape),
+      DNNL.f32,
+      dims(strides),
+    ),
+    `memory descriptor [${shape}] with strides [${strides}]`,
   );
   return md;
 }
