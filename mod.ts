@@ -41,6 +41,7 @@ export {
   STANDARDIZED_PREPROCESSING,
   stratifiedSplit,
   takePerClass,
+  INCEPTION_PREPROCESSING,
   VGG_PREPROCESSING,
 } from "./lib/data/mod.ts";
 export {

@@ -42,6 +42,7 @@ export {
   type Preprocessing,
   STANDARDIZED_PREPROCESSING,
   UNIT_PREPROCESSING,
+  INCEPTION_PREPROCESSING,
   VGG_PREPROCESSING,
 } from "./preprocess.ts";
 export {

@@ -35,6 +35,16 @@ export const STANDARDIZED_PREPROCESSING: Preprocessing = {
   channelOrder: "RGB",
 };
 
+/**
+ * Inception-style preprocessing (TF-Slim's Inception, MobileNet and
+ * ResNet-V2 checkpoints): pixels scaled to [-1, 1], RGB.
+ */
+export const INCEPTION_PREPROCESSING: Preprocessing = {
+  means: [127.5, 127.5, 127.5],
+  scale: 1 / 127.5,
+  channelOrder: "RGB",
+};
+
 /** Pixels scaled to [0, 1]. */
 export const UNIT_PREPROCESSING: Preprocessing = {
   means: [0, 0, 0],

@@ -36,4 +36,11 @@ export {
   type ResnetBlockSpec,
   type ResnetOptions,
 } from "./resnet.ts";
+export {
+  buildMobilenetV1,
+  MOBILENET_V1_LAYERS,
+  MOBILENET_V1_MULTIPLIERS,
+  type MobilenetV1Layer,
+  type MobilenetV1Options,
+} from "./mobilenet_v1.ts";
 export { buildModel, MODEL_NAMES, type ZooOptions } from "./zoo.ts";

@@ -5,6 +5,7 @@
  */
 import type { Preprocessing } from "../data/preprocess.ts";
 import type { Model } from "./model.ts";
+import { buildMobilenetV1, MOBILENET_V1_MULTIPLIERS } from "./mobilenet_v1.ts";
 import { buildResnetV1, RESNET_V1_CONFIGS } from "./resnet.ts";
 import { buildVgg, VGG_CONFIGS } from "./vgg.ts";
 
@@ -14,7 +15,11 @@ const VGG_NAMES: Record<string, string> = Object.fromEntries(
 );
 
 /** Every model name {@linkcode buildModel} accepts. */
-export const MODEL_NAMES: string[] = [...Object.keys(VGG_NAMES), ...Object.keys(RESNET_V1_CONFIGS)];
+export const MODEL_NAMES: string[] = [
+  ...Object.keys(VGG_NAMES),
+  ...Object.keys(RESNET_V1_CONFIGS),
+  ...Object.keys(MOBILENET_V1_MULTIPLIERS),
+];
 
 /** Options of {@linkcode buildModel}. */
 export interface ZooOptions {
@@ -32,5 +37,8 @@ export interface ZooOptions {
 export function buildModel(name: string, options: ZooOptions): Model {
   if (VGG_NAMES[name]) return buildVgg(VGG_NAMES[name], options);
   if (RESNET_V1_CONFIGS[name]) return buildResnetV1(name, options);
+  if (MOBILENET_V1_MULTIPLIERS[name]) {
+    return buildMobilenetV1({ ...options, depthMultiplier: MOBILENET_V1_MULTIPLIERS[name] });
+  }
   throw new Error(`unknown model '${name}': expected one of ${MODEL_NAMES.join(", ")}`);
 }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { useBackend } from "../../lib/backend/mod.ts";
 import { INFERENCE, type Model } from "../../lib/models/model.ts";
 import { buildResnetV1, RESNET_V1_CONFIGS } from "../../lib/models/resnet.ts";
+import { buildMobilenetV1 } from "../../lib/models/mobilenet_v1.ts";
 import { buildVgg, VGG_CONFIGS } from "../../lib/models/vgg.ts";
 import { seededRandom } from "../../lib/util/random.ts";
 import { writeSafetensors } from "../../lib/io/safetensors.ts";
@@ -112,6 +113,32 @@ for (const path of PATHS) {
         scope: "resnet_v1_50",
         blocks: RESNET_V1_CONFIGS.resnet_v1_50,
       }, c.size);
+    });
+  }
+}
+
+const MOBILENET_CASES = [
+  { multiplier: 1, size: 64, what: "depthwise layers, ReLU6, BatchNorm eps 0.001" },
+  { multiplier: 0.25, size: 45, what: "odd size: TF's asymmetric SAME padding at every stride 2" },
+  { multiplier: 0.5, size: 96, what: "multiplier 0.5" },
+];
+
+for (const path of PATHS) {
+  for (const c of MOBILENET_CASES) {
+    Deno.test({
+      name:
+        `[${path.label}] MobileNet-V1 ×${c.multiplier} at ${c.size}×${c.size} (${c.what}) matches PyTorch`,
+      ignore: !haveTorch,
+    }, async () => {
+      await path.start();
+      const model = buildMobilenetV1({
+        numClasses: 11,
+        inputSize: c.size,
+        depthMultiplier: c.multiplier,
+        seed: 8,
+      });
+      randomiseStatistics(model, 13);
+      await compare(model, { kind: "mobilenet_v1", multiplier: c.multiplier }, c.size);
     });
   }
 }

@@ -111,12 +111,55 @@ def resnet(spec, W, x):
     return x.flatten(1)
 
 
+# The MobileNet paper's Table 1: (stride, output depth) of the full conv and
+# the 13 depthwise-separable layers that follow.
+MOBILENET_V1_TABLE = [(2, 32)] + [(1, 64), (2, 128), (1, 128), (2, 256), (1, 256), (2, 512)] + [(1, 512)] * 5 + [(2, 1024), (1, 1024)]
+
+
+def tf_same(x, k, s):
+    """TF's SAME padding (the extra pixel at the bottom/right) as an explicit pad."""
+    ph = same_pad(x.shape[2], k, s)
+    pw = same_pad(x.shape[3], k, s)
+    return F.pad(x, (pw[0], pw[1], ph[0], ph[1]))
+
+
+def bn_relu6(W, name, x):
+    bn = name + "/BatchNorm"
+    x = F.batch_norm(x, W[bn + "/moving_mean"], W[bn + "/moving_variance"], W[bn + "/gamma"], W[bn + "/beta"], False, 0.0, 1e-3)
+    return torch.clamp(x, 0.0, 6.0)
+
+
+def mobilenet_v1(spec, W, x):
+    depth = lambda d: max(int(d * spec["multiplier"]), 8)
+    for i, (stride, d) in enumerate(MOBILENET_V1_TABLE):
+        name = f"MobilenetV1/Conv2d_{i}"
+        if i == 0:
+            x = F.conv2d(tf_same(x, 3, stride), conv_weight(W[name + "/weights"]), stride=stride)
+            x = bn_relu6(W, name, x)
+            continue
+        dw = W[name + "_depthwise/depthwise_weights"]  # [kh, kw, in, multiplier]
+        channels, mult = dw.shape[2], dw.shape[3]
+        w = dw.permute(2, 3, 0, 1).reshape(channels * mult, 1, dw.shape[0], dw.shape[1])
+        x = F.conv2d(tf_same(x, 3, stride), w, stride=stride, groups=channels)
+        x = bn_relu6(W, name + "_depthwise", x)
+        pw = conv_weight(W[name + "_pointwise/weights"])
+        assert pw.shape[0] == depth(d), (name, pw.shape, depth(d))
+        x = bn_relu6(W, name + "_pointwise", F.conv2d(x, pw))
+    x = x.mean(dim=(2, 3), keepdim=True)
+    name = "MobilenetV1/Logits/Conv2d_1c_1x1"
+    x = F.conv2d(x, conv_weight(W[name + "/weights"]), W[name + "/biases"])
+    return x.flatten(1)
+
+
+NETWORKS = {"vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
+
+
 def main():
     spec = json.load(open(sys.argv[1]))
     W = read_safetensors(sys.argv[2])
     x = W.pop("input").permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW
     with torch.no_grad():
-        out = vgg(spec, W, x) if spec["kind"] == "vgg" else resnet(spec, W, x)
+        out = NETWORKS[spec["kind"]](spec, W, x)
     out.numpy().astype("<f4").tofile(sys.argv[3])
 
 
