@@ -12,7 +12,8 @@
 // %%
 // Parameters
 const params = {
-  cifar: "../data/cifar-10-binary.tar.gz", // binary version: https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz
+  // binary version: https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz
+  cifar: "../data/cifar-10-binary.tar.gz",
   epochs: 10,
   imageSize: 224,
   batchSize: 32,
@@ -40,6 +41,7 @@ console.log(
 
 // %%
 import { buildModel, exponentialDecay, fit, STANDARDIZED_PREPROCESSING } from "../mod.ts";
+const run = "VGG-16 from scratch"; // names the progress bar and the charts
 const model = buildModel("vgg_16", {
   numClasses: 10,
   inputSize: params.imageSize,
@@ -57,12 +59,13 @@ const result = await fit(model, train, {
   }),
   checkpointDir: `${params.out}/checkpoints`,
   logEvery: params.logEvery,
+  progress: { label: run },
 });
 console.log(`trained ${result.step} steps at ${result.imagesPerSecond.toFixed(1)} images/s`);
 
 // %%
 import { showChart, trainingCurves } from "../mod.ts";
-await showChart(trainingCurves(result.history, result.epochs));
+await showChart(trainingCurves(result.history, result.epochs, { name: run }));
 
 // %%
 import { confusionHeatmap, evaluate } from "../mod.ts";
@@ -70,7 +73,7 @@ const ev = evaluate(model, test);
 console.log(
   `test accuracy: ${(ev.accuracy * 100).toFixed(2)}% (top-5 ${(ev.top5 * 100).toFixed(2)}%)`,
 );
-await showChart(confusionHeatmap(ev.confusion, test.classNames));
+await showChart(confusionHeatmap(ev.confusion, test.classNames, { name: run }));
 
 // %% [markdown]
 // ## Your turn

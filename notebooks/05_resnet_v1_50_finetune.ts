@@ -12,10 +12,13 @@
 // %%
 // Parameters
 const params = {
-  cifar: "../data/cifar-10-binary.tar.gz", // https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz
-  checkpoint: "../checkpoints/resnet_v1_50.ckpt", // from http://download.tensorflow.org/models/resnet_v1_50_2016_08_28.tar.gz (extract it)
+  // https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz
+  cifar: "../data/cifar-10-binary.tar.gz",
+  // from http://download.tensorflow.org/models/resnet_v1_50_2016_08_28.tar.gz (extract it)
+  checkpoint: "../checkpoints/resnet_v1_50.ckpt",
   exclude: ["resnet_v1_50/logits"], // scopes not restored (new or reshaped layers)
-  trainable: ["resnet_v1_50/logits"] as string[] | undefined, // the new head; undefined trains every layer
+  // the new head; undefined trains every layer
+  trainable: ["resnet_v1_50/logits"] as string[] | undefined,
   epochs: 5,
   imageSize: 224,
   batchSize: 32,
@@ -56,6 +59,7 @@ const report = await restore(model, checkpoint, { exclude: params.exclude, listR
 
 // %%
 import { fit } from "../mod.ts";
+const run = "ResNet-V1-50, logits fine-tuned"; // names the progress bar and the charts
 const result = await fit(model, train, {
   epochs: params.epochs,
   batchSize: params.batchSize,
@@ -64,6 +68,7 @@ const result = await fit(model, train, {
   trainableScopes: params.trainable,
   checkpointDir: `${params.out}/checkpoints`,
   logEvery: params.logEvery,
+  progress: { label: run },
 });
 console.log(
   `trained ${result.step} steps of ${report.restored.length} restored variables' network`,
@@ -71,10 +76,10 @@ console.log(
 
 // %%
 import { confusionHeatmap, evaluate, showChart, trainingCurves } from "../mod.ts";
-await showChart(trainingCurves(result.history, result.epochs));
+await showChart(trainingCurves(result.history, result.epochs, { name: run }));
 const ev = evaluate(model, test);
 console.log(`test accuracy: ${(ev.accuracy * 100).toFixed(2)}%`);
-await showChart(confusionHeatmap(ev.confusion, test.classNames));
+await showChart(confusionHeatmap(ev.confusion, test.classNames, { name: run }));
 
 // %% [markdown]
 // ## Your turn

@@ -14,7 +14,8 @@
 // Parameters
 import { slurmAvailable } from "../mod.ts";
 const params = {
-  engine: slurmAvailable() ? "slurm" : "local", // "slurm": one job array; "local": processes here
+  // "slurm": one job array; "local": processes here
+  engine: slurmAvailable() ? "slurm" : "local",
   trials: 8,
   seed: 1,
   perClass: 300, // training images per class of Fashion-MNIST

@@ -151,6 +151,12 @@ export interface BatchNormOptions {
   epsilon?: number;
   /** Apply ReLU after the normalisation (fused into one kernel where available). */
   relu?: boolean;
+  /**
+   * Where the variables live; default `<scope>/BatchNorm`. A batch norm
+   * called with its own scope in TF-Slim (ResNet-V2's `preact`, `postnorm`)
+   * has them right under it.
+   */
+  variableScope?: string;
 }
 
 /**
@@ -166,7 +172,7 @@ export function batchNorm(
   channels: number,
   options: BatchNormOptions = {},
 ): Apply {
-  const s = `${scope}/BatchNorm`;
+  const s = options.variableScope ?? `${scope}/BatchNorm`;
   const beta = store.create(`${s}/beta`, [channels], { kind: "zeros" });
   const gamma = store.create(`${s}/gamma`, [channels], { kind: "ones" });
   const mean = store.create(`${s}/moving_mean`, [channels], { kind: "zeros" }, {

@@ -36,6 +36,7 @@ export {
   type ResnetBlockSpec,
   type ResnetOptions,
 } from "./resnet.ts";
+export { buildResnetV2, RESNET_V2_CONFIGS, type ResnetV2Options } from "./resnet_v2.ts";
 export {
   buildMobilenetV1,
   MOBILENET_V1_LAYERS,

@@ -7,6 +7,7 @@ import type { Preprocessing } from "../data/preprocess.ts";
 import type { Model } from "./model.ts";
 import { buildMobilenetV1, MOBILENET_V1_MULTIPLIERS } from "./mobilenet_v1.ts";
 import { buildResnetV1, RESNET_V1_CONFIGS } from "./resnet.ts";
+import { buildResnetV2, RESNET_V2_CONFIGS } from "./resnet_v2.ts";
 import { buildVgg, VGG_CONFIGS } from "./vgg.ts";
 
 /** Zoo name (the TF-Slim scope) → VGG configuration key. */
@@ -18,6 +19,7 @@ const VGG_NAMES: Record<string, string> = Object.fromEntries(
 export const MODEL_NAMES: string[] = [
   ...Object.keys(VGG_NAMES),
   ...Object.keys(RESNET_V1_CONFIGS),
+  ...Object.keys(RESNET_V2_CONFIGS),
   ...Object.keys(MOBILENET_V1_MULTIPLIERS),
 ];
 
@@ -37,6 +39,7 @@ export interface ZooOptions {
 export function buildModel(name: string, options: ZooOptions): Model {
   if (VGG_NAMES[name]) return buildVgg(VGG_NAMES[name], options);
   if (RESNET_V1_CONFIGS[name]) return buildResnetV1(name, options);
+  if (RESNET_V2_CONFIGS[name]) return buildResnetV2(name, options);
   if (MOBILENET_V1_MULTIPLIERS[name]) {
     return buildMobilenetV1({ ...options, depthMultiplier: MOBILENET_V1_MULTIPLIERS[name] });
   }

@@ -100,6 +100,8 @@ export function createProgress(total: number | undefined, options: ProgressOptio
     shown = true;
   };
 
+  // In a notebook the bar is shown at once, so the run's log lines come after it, not before.
+  if (kind === "notebook") draw(false);
   return {
     update(d, f, t) {
       done = d;

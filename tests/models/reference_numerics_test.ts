@@ -4,6 +4,7 @@ import { useBackend } from "../../lib/backend/mod.ts";
 import { INFERENCE, type Model } from "../../lib/models/model.ts";
 import { buildResnetV1, RESNET_V1_CONFIGS } from "../../lib/models/resnet.ts";
 import { buildMobilenetV1 } from "../../lib/models/mobilenet_v1.ts";
+import { buildResnetV2, RESNET_V2_CONFIGS } from "../../lib/models/resnet_v2.ts";
 import { buildVgg, VGG_CONFIGS } from "../../lib/models/vgg.ts";
 import { seededRandom } from "../../lib/util/random.ts";
 import { writeSafetensors } from "../../lib/io/safetensors.ts";
@@ -139,6 +140,29 @@ for (const path of PATHS) {
       });
       randomiseStatistics(model, 13);
       await compare(model, { kind: "mobilenet_v1", multiplier: c.multiplier }, c.size);
+    });
+  }
+}
+
+for (const path of PATHS) {
+  for (const c of RESNET_CASES) {
+    Deno.test({
+      name:
+        `[${path.label}] ResNet-V2-50 at ${c.size}×${c.size} (${c.what}, pre-activation) matches PyTorch`,
+      ignore: !haveTorch,
+    }, async () => {
+      await path.start();
+      const model = buildResnetV2("resnet_v2_50", {
+        numClasses: c.classes,
+        inputSize: c.size,
+        seed: c.seed,
+      });
+      randomiseStatistics(model, c.statistics);
+      await compare(model, {
+        kind: "resnet_v2",
+        scope: "resnet_v2_50",
+        blocks: RESNET_V2_CONFIGS.resnet_v2_50,
+      }, c.size);
     });
   }
 }

@@ -161,20 +161,27 @@ Deno.test({ name: "notebook 02: VGG-16 on CIFAR-10 from scratch", ...opts }, asy
   if (typeof loadOneDnn() !== "string") assert.match(t, /backend: onednn \(tensors in RAM/);
   assert.match(t, /step 1: loss \d+\.\d+/);
   assert.match(t, /test accuracy: \d+\.\d+%/);
-  assertCharts(cells, 2, 1);
+  assertCharts(cells, 2, 1, ["VGG-16 from scratch"]);
+  assert.ok(htmlOutputs(cells).some((h) => h.includes("Confusion matrix — VGG-16 from scratch")));
   exported = path;
 });
 
 for (
-  const [name, restored] of [
+  const [name, restored, run] of [
     [
       "03_vgg16_finetune_fc8.ipynb",
       /restored 30 variables of vgg_16 .*kept 2 initialised \(vgg_16\/fc8\)/,
+      "VGG-16, fc6–fc8 fine-tuned",
     ],
-    ["04_vgg16_finetune_all.ipynb", /restored 30 variables of vgg_16/],
+    [
+      "04_vgg16_finetune_all.ipynb",
+      /restored 30 variables of vgg_16/,
+      "VGG-16, all layers fine-tuned",
+    ],
     [
       "05_resnet_v1_50_finetune.ipynb",
       /restored 265 variables of resnet_v1_50 .*\(resnet_v1_50\/logits\)/,
+      "ResNet-V1-50, logits fine-tuned",
     ],
   ] as const
 ) {
@@ -195,7 +202,11 @@ for (
       "the restored list behind a <details>",
     );
     assert.match(t, /test accuracy: \d+\.\d+%/);
-    assertCharts(cells, 2, 1);
+    // Every chart and the progress bar say which run they show.
+    assertCharts(cells, 2, 1, [run]);
+    for (const title of [`Training curves — ${run}`, `Confusion matrix — ${run}`]) {
+      assert.ok(htmlOutputs(cells).some((h) => h.includes(title)), title);
+    }
   });
 }
 

@@ -151,7 +151,50 @@ def mobilenet_v1(spec, W, x):
     return x.flatten(1)
 
 
-NETWORKS = {"vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
+def conv_same(W, name, x, stride, bias):
+    """TF-Slim's conv2d_same: explicit padding when strided, SAME otherwise."""
+    w = conv_weight(W[name + "/weights"])
+    k = w.shape[2]
+    b = W[name + "/biases"] if bias else None
+    if stride == 1:
+        return F.conv2d(x, w, b, padding=k // 2)
+    total = k - 1
+    x = F.pad(x, (total // 2, total - total // 2, total // 2, total - total // 2))
+    return F.conv2d(x, w, b, stride=stride)
+
+
+def bn_relu(W, bn, x):
+    x = F.batch_norm(x, W[bn + "/moving_mean"], W[bn + "/moving_variance"], W[bn + "/gamma"], W[bn + "/beta"], False, 0.0, 1e-5)
+    return F.relu(x)
+
+
+def resnet_v2(spec, W, x):
+    scope = spec["scope"]
+    x = conv_same(W, f"{scope}/conv1", x, 2, True)
+    x = tf_max_pool_same(x, 3, 2)
+    depth_in = 64
+    for b, block in enumerate(spec["blocks"]):
+        for u in range(block["units"]):
+            stride = block["stride"] if u == block["units"] - 1 else 1
+            depth = block["baseDepth"] * 4
+            s = f"{scope}/block{b + 1}/unit_{u + 1}/bottleneck_v2"
+            preact = bn_relu(W, s + "/preact", x)
+            if depth == depth_in:
+                shortcut = x[:, :, ::stride, ::stride] if stride > 1 else x
+            else:
+                shortcut = conv_same(W, s + "/shortcut", preact, stride, True)
+            r = bn_relu(W, s + "/conv1/BatchNorm", conv_same(W, s + "/conv1", preact, 1, False))
+            r = bn_relu(W, s + "/conv2/BatchNorm", conv_same(W, s + "/conv2", r, stride, False))
+            r = conv_same(W, s + "/conv3", r, 1, True)
+            x = shortcut + r
+            depth_in = depth
+    x = bn_relu(W, f"{scope}/postnorm", x)
+    x = x.mean(dim=(2, 3), keepdim=True)
+    x = F.conv2d(x, conv_weight(W[f"{scope}/logits/weights"]), W[f"{scope}/logits/biases"])
+    return x.flatten(1)
+
+
+NETWORKS = {"resnet_v2": resnet_v2, "vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
 
 
 def main():
