@@ -87,6 +87,8 @@ export interface Conv2dOptions {
   relu?: boolean;
   /** Weights initializer; default Glorot uniform (slim's xavier). */
   init?: Initializer;
+  /** Biases initializer; default zeros. */
+  biasInit?: Initializer;
 }
 
 /**
@@ -109,7 +111,7 @@ export function conv2d(
   );
   const biases = options.bias === false
     ? undefined
-    : store.create(`${scope}/biases`, [channels[1]], { kind: "zeros" });
+    : store.create(`${scope}/biases`, [channels[1]], options.biasInit ?? { kind: "zeros" });
   const stride = options.stride ?? 1;
   const padding = options.padding ?? "SAME";
   const pad = typeof padding !== "string" ? padding : padding === "SAME" ? "same" : "valid";

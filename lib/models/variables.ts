@@ -11,6 +11,7 @@ import { releaseMemory } from "../backend/onednn_backend.ts";
 export type Initializer =
   | { kind: "zeros" }
   | { kind: "ones" }
+  | { kind: "constant"; value: number }
   | { kind: "glorot_uniform" }
   | { kind: "variance_scaling" }
   | { kind: "truncated_normal"; stddev: number };
@@ -95,6 +96,8 @@ function initialValue(shape: number[], init: Initializer, seed: number): tf.Tens
       return tf.zeros(shape);
     case "ones":
       return tf.ones(shape);
+    case "constant":
+      return tf.fill(shape, init.value);
     case "glorot_uniform": {
       const [fanIn, fanOut] = fans(shape);
       const limit = Math.sqrt(6 / (fanIn + fanOut));

@@ -4,6 +4,7 @@ import { useBackend } from "../../lib/backend/mod.ts";
 import { INFERENCE, type Model } from "../../lib/models/model.ts";
 import { buildResnetV1, RESNET_V1_CONFIGS } from "../../lib/models/resnet.ts";
 import { buildMobilenetV1 } from "../../lib/models/mobilenet_v1.ts";
+import { buildAlexnetV2 } from "../../lib/models/alexnet.ts";
 import { buildResnetV2, RESNET_V2_CONFIGS } from "../../lib/models/resnet_v2.ts";
 import { buildVgg, VGG_CONFIGS } from "../../lib/models/vgg.ts";
 import { seededRandom } from "../../lib/util/random.ts";
@@ -163,6 +164,20 @@ for (const path of PATHS) {
         scope: "resnet_v2_50",
         blocks: RESNET_V2_CONFIGS.resnet_v2_50,
       }, c.size);
+    });
+  }
+}
+
+for (const path of PATHS) {
+  for (const size of [67, 99]) {
+    Deno.test({
+      name:
+        `[${path.label}] AlexNet-V2 at ${size}×${size} (VALID 11×11/4, fc6 over the final map) matches PyTorch`,
+      ignore: !haveTorch,
+    }, async () => {
+      await path.start();
+      const model = buildAlexnetV2({ numClasses: 6, inputSize: size, seed: 12 });
+      await compare(model, { kind: "alexnet_v2" }, size);
     });
   }
 }

@@ -194,7 +194,19 @@ def resnet_v2(spec, W, x):
     return x.flatten(1)
 
 
-NETWORKS = {"resnet_v2": resnet_v2, "vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
+def alexnet_v2(spec, W, x):
+    def conv(name, x, stride=1, pad=None, relu=True):
+        w = conv_weight(W[f"alexnet_v2/{name}/weights"])
+        x = F.conv2d(x, w, W[f"alexnet_v2/{name}/biases"], stride=stride, padding=w.shape[2] // 2 if pad is None else pad)
+        return F.relu(x) if relu else x
+    x = F.max_pool2d(conv("conv1", x, 4, 0), 3, 2)
+    x = F.max_pool2d(conv("conv2", x), 3, 2)
+    x = F.max_pool2d(conv("conv5", conv("conv4", conv("conv3", x))), 3, 2)
+    x = conv("fc8", conv("fc7", conv("fc6", x, pad=0)), relu=False)
+    return x.flatten(1)
+
+
+NETWORKS = {"alexnet_v2": alexnet_v2, "resnet_v2": resnet_v2, "vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
 
 
 def main():
