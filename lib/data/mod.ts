@@ -39,10 +39,10 @@ export { type SplitFileOptions, splitImageFiles } from "./split_file.ts";
 export { cacheDecoded, type DecodedCacheOptions } from "./decoded_cache.ts";
 export {
   type Augmentation,
+  INCEPTION_PREPROCESSING,
   type Preprocessing,
   STANDARDIZED_PREPROCESSING,
   UNIT_PREPROCESSING,
-  INCEPTION_PREPROCESSING,
   VGG_PREPROCESSING,
 } from "./preprocess.ts";
 export {

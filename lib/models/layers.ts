@@ -159,6 +159,23 @@ export interface BatchNormOptions {
    * has them right under it.
    */
   variableScope?: string;
+  /**
+   * Learn a scale `gamma`; default true. TF-Slim's Inception arg scope has
+   * `scale=False`: no gamma variable, a scale of 1.
+   */
+  scale?: boolean;
+}
+
+const unitScales = new Map<number, tf.Tensor1D>();
+
+/** A kept tensor of ones (the scale of BatchNorms without gamma), shared per size. */
+function unitScale(channels: number): tf.Tensor1D {
+  let t = unitScales.get(channels);
+  if (!t || t.isDisposed) {
+    t = tf.keep(tf.ones([channels])) as tf.Tensor1D;
+    unitScales.set(channels, t);
+  }
+  return t;
 }
 
 /**
@@ -176,7 +193,10 @@ export function batchNorm(
 ): Apply {
   const s = options.variableScope ?? `${scope}/BatchNorm`;
   const beta = store.create(`${s}/beta`, [channels], { kind: "zeros" });
-  const gamma = store.create(`${s}/gamma`, [channels], { kind: "ones" });
+  const scaled = options.scale ?? true;
+  const gamma = scaled
+    ? store.create(`${s}/gamma`, [channels], { kind: "ones" })
+    : unitScale(channels);
   const mean = store.create(`${s}/moving_mean`, [channels], { kind: "zeros" }, {
     isStatistic: true,
   });
@@ -185,7 +205,9 @@ export function batchNorm(
   });
   const decay = options.decay ?? 0.997;
   const eps = options.epsilon ?? 1e-5;
-  const names = ["beta", "gamma", "moving_mean", "moving_variance"].map((n) => `${s}/${n}`);
+  const names = ["beta", ...(scaled ? ["gamma"] : []), "moving_mean", "moving_variance"].map((
+    n,
+  ) => `${s}/${n}`);
   const relu = options.relu ?? false;
   const params = { gamma: gamma as tf.Tensor1D, beta: beta as tf.Tensor1D };
   const fusedOptions = { epsilon: eps, relu };
@@ -200,7 +222,7 @@ export function batchNorm(
     });
   return owns((x, ctx) => {
     const fused = fusedBatchNormAvailable();
-    if (!ctx.training || ctx.isFrozen(`${s}/gamma`)) {
+    if (!ctx.training || ctx.isFrozen(`${s}/beta`)) {
       if (fused) {
         const stats = { mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
         return batchNormInference(x, { ...params, ...stats }, fusedOptions);

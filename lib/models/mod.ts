@@ -19,7 +19,7 @@ export {
   sequential,
 } from "./layers.ts";
 export { forwardFlops } from "./flops.ts";
-export { INFERENCE, type Model, parameterCount } from "./model.ts";
+export { type AuxiliaryHead, INFERENCE, type Model, parameterCount } from "./model.ts";
 export { type Initializer, inScope, type NamedVariable, VariableStore } from "./variables.ts";
 export {
   buildVgg,

@@ -33,6 +33,22 @@ export interface Model {
   forward(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D;
   /** Logits [batch, numClasses] for an NHWC batch. */
   logits(x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor2D;
+  /**
+   * An auxiliary classifier (Inception V3's `AuxLogits`): when any of its
+   * variables trains, the loss adds `weight` × its cross-entropy (TF-Slim's
+   * `train_image_classifier` uses 0.4); otherwise it is not computed.
+   */
+  auxiliary?: AuxiliaryHead;
+}
+
+/** See {@linkcode Model.auxiliary}. */
+export interface AuxiliaryHead {
+  /** Its scope, e.g. `InceptionV3/AuxLogits`. */
+  scope: string;
+  /** Weight of its loss. */
+  weight: number;
+  /** Main and auxiliary logits of one forward pass, each [batch, numClasses]. */
+  logits(x: tf.Tensor4D, ctx: ForwardContext): { main: tf.Tensor2D; aux: tf.Tensor2D };
 }
 
 /**

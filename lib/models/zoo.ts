@@ -6,6 +6,7 @@
 import type { Preprocessing } from "../data/preprocess.ts";
 import type { Model } from "./model.ts";
 import { buildAlexnetV2 } from "./alexnet.ts";
+import { buildInceptionV3 } from "./inception_v3.ts";
 import { buildMobilenetV1, MOBILENET_V1_MULTIPLIERS } from "./mobilenet_v1.ts";
 import { buildResnetV1, RESNET_V1_CONFIGS } from "./resnet.ts";
 import { buildResnetV2, RESNET_V2_CONFIGS } from "./resnet_v2.ts";
@@ -19,6 +20,7 @@ const VGG_NAMES: Record<string, string> = Object.fromEntries(
 /** Every model name {@linkcode buildModel} accepts. */
 export const MODEL_NAMES: string[] = [
   "alexnet_v2",
+  "inception_v3",
   ...Object.keys(VGG_NAMES),
   ...Object.keys(RESNET_V1_CONFIGS),
   ...Object.keys(RESNET_V2_CONFIGS),
@@ -40,6 +42,7 @@ export interface ZooOptions {
 /** Builds a model by name (`vgg_16`, `resnet_v1_50`, `small_vgg`, ...). */
 export function buildModel(name: string, options: ZooOptions): Model {
   if (name === "alexnet_v2") return buildAlexnetV2(options);
+  if (name === "inception_v3") return buildInceptionV3(options);
   if (VGG_NAMES[name]) return buildVgg(VGG_NAMES[name], options);
   if (RESNET_V1_CONFIGS[name]) return buildResnetV1(name, options);
   if (RESNET_V2_CONFIGS[name]) return buildResnetV2(name, options);

@@ -101,6 +101,9 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
   const trainableNames = new Set(chosen.map((v) => v.name));
   const varList = chosen.map((v) => v.variable);
   const decay = options.weightDecay ?? model.weightDecay;
+  // The auxiliary head adds its loss only while it trains (TF-Slim adds it whenever it exists).
+  const withAux = model.auxiliary !== undefined &&
+    chosen.some((v) => inScope(v.name, model.auxiliary!.scope));
   // TF-Slim's l2_regularizer: decay · sum(w²)/2 per weights tensor (not biases, not BatchNorm).
   const decayed = chosen.filter((v) => v.name.endsWith("/weights")).map((v) => v.variable);
   const contextOf = (seed: number | undefined, probe: boolean): ForwardContext => ({
@@ -122,9 +125,14 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
       const ctx = contextOf(seed, !apply);
       let hits: tf.Scalar | undefined;
       const f = () => {
-        const logits = model.logits(images, ctx);
+        const both = withAux ? model.auxiliary!.logits(images, ctx) : undefined;
+        const logits = both ? both.main : model.logits(images, ctx);
         hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")));
-        const loss = classificationLoss(logits, labels, options);
+        let loss = classificationLoss(logits, labels, options);
+        if (both) {
+          const aux = classificationLoss(both.aux, labels, options);
+          loss = tf.add(loss, tf.mul(aux, model.auxiliary!.weight)) as tf.Scalar;
+        }
         onForward?.();
         return loss;
       };

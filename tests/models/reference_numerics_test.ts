@@ -5,6 +5,11 @@ import { INFERENCE, type Model } from "../../lib/models/model.ts";
 import { buildResnetV1, RESNET_V1_CONFIGS } from "../../lib/models/resnet.ts";
 import { buildMobilenetV1 } from "../../lib/models/mobilenet_v1.ts";
 import { buildAlexnetV2 } from "../../lib/models/alexnet.ts";
+import {
+  buildInceptionV3,
+  INCEPTION_V3_BLOCKS,
+  INCEPTION_V3_STEM,
+} from "../../lib/models/inception_v3.ts";
 import { buildResnetV2, RESNET_V2_CONFIGS } from "../../lib/models/resnet_v2.ts";
 import { buildVgg, VGG_CONFIGS } from "../../lib/models/vgg.ts";
 import { seededRandom } from "../../lib/util/random.ts";
@@ -178,6 +183,31 @@ for (const path of PATHS) {
       await path.start();
       const model = buildAlexnetV2({ numClasses: 6, inputSize: size, seed: 12 });
       await compare(model, { kind: "alexnet_v2" }, size);
+    });
+  }
+}
+
+for (const path of PATHS) {
+  for (const [size, multiplier] of [[107, 0.25], [139, 0.5]] as const) {
+    Deno.test({
+      name:
+        `[${path.label}] Inception-V3 ×${multiplier} at ${size}×${size} (odd sizes, VALID stem, SAME avg pools) matches PyTorch`,
+      ignore: !haveTorch,
+    }, async () => {
+      await path.start();
+      const model = buildInceptionV3({
+        numClasses: 9,
+        inputSize: size,
+        depthMultiplier: multiplier,
+        seed: 14,
+      });
+      randomiseStatistics(model, 15);
+      await compare(model, {
+        kind: "inception_v3",
+        multiplier,
+        stem: INCEPTION_V3_STEM,
+        blocks: INCEPTION_V3_BLOCKS,
+      }, size);
     });
   }
 }

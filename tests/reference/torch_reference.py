@@ -206,7 +206,54 @@ def alexnet_v2(spec, W, x):
     return x.flatten(1)
 
 
-NETWORKS = {"alexnet_v2": alexnet_v2, "resnet_v2": resnet_v2, "vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
+def tf_conv(x, w, stride, padding):
+    """A TF conv (SAME: the extra pixel at the bottom/right; VALID: none)."""
+    kh, kw = w.shape[2], w.shape[3]
+    if padding == "SAME":
+        ph, pw = same_pad(x.shape[2], kh, stride), same_pad(x.shape[3], kw, stride)
+        x = F.pad(x, (pw[0], pw[1], ph[0], ph[1]))
+    return F.conv2d(x, w, stride=stride)
+
+
+def tf_avg_pool_same(x, k):
+    """TF's SAME average pool at stride 1: padding is not counted in the mean."""
+    return F.avg_pool2d(x, k, 1, padding=k // 2, count_include_pad=False)
+
+
+def inception_v3(spec, W, x):
+    depth = lambda d: max(int(d * spec.get("multiplier", 1)), 16)
+
+    def conv_bn(name, x, op):
+        w = conv_weight(W[name + "/weights"])
+        assert w.shape[0] == depth(op["depth"]) and list(w.shape[2:]) == op["kernel"], (name, w.shape)
+        x = tf_conv(x, w, op.get("stride", 1), op.get("padding", "SAME"))
+        bn = name + "/BatchNorm"
+        assert bn + "/gamma" not in W, "Inception's BatchNorm has no scale"
+        x = F.batch_norm(x, W[bn + "/moving_mean"], W[bn + "/moving_variance"], None, W[bn + "/beta"], False, 0.0, 1e-3)
+        return F.relu(x)
+
+    def run(prefix, ops, x):
+        for op in ops:
+            if "pool" in op:
+                if op["pool"] == "avg":
+                    x = tf_avg_pool_same(x, op["size"])
+                else:
+                    x = F.max_pool2d(x, op["size"], op["stride"])
+            elif "split" in op:
+                x = torch.cat([conv_bn(f"{prefix}/{o['conv']}", x, o) for o in op["split"]], 1)
+            else:
+                x = conv_bn(f"{prefix}/{op['conv']}", x, op)
+        return x
+
+    x = run("InceptionV3", spec["stem"], x)
+    for block in spec["blocks"]:
+        x = torch.cat([run(f"InceptionV3/{block['name']}/Branch_{b}", ops, x) for b, ops in enumerate(block["branches"])], 1)
+    x = F.avg_pool2d(x, min(x.shape[2], 8), 1)
+    x = F.conv2d(x, conv_weight(W["InceptionV3/Logits/Conv2d_1c_1x1/weights"]), W["InceptionV3/Logits/Conv2d_1c_1x1/biases"])
+    return x.flatten(1)
+
+
+NETWORKS = {"inception_v3": inception_v3, "alexnet_v2": alexnet_v2, "resnet_v2": resnet_v2, "vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
 
 
 def main():

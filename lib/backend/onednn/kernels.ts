@@ -36,11 +36,7 @@ import {
   WASM_TRAINING_KERNELS,
   wasmTrainingKernel,
 } from "../wasm_training_kernels.ts";
-import {
-  convBackwardData,
-  convBackwardFilter,
-  convForward,
-} from "./convolution.ts";
+import { convBackwardData, convBackwardFilter, convForward } from "./convolution.ts";
 import {
   allFloat,
   arrayOf,

@@ -1,0 +1,321 @@
+/**
+ * Inception-V3 with TF-Slim's variable names (including its odd ones:
+ * `Mixed_5c/Branch_1/Conv_1_0c_5x5`, `Mixed_6a/Branch_0/Conv2d_1a_1x1` that
+ * is a 3×3) and arg scope: every conv has BatchNorm without a scale (no
+ * `gamma`; decay 0.9997, epsilon 0.001) and ReLU, no biases; VALID stem,
+ * SAME inside the mixed blocks; the `AuxLogits` head on `Mixed_6e` and the
+ * `Logits` head (1001 classes in the ImageNet checkpoint). Native input 299.
+ *
+ * The table of blocks is data (`INCEPTION_V3_BLOCKS`): one builder reads it,
+ * as torchvision's `vgg.py` reads its configurations.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
+import {
+  type Apply,
+  batchNorm,
+  conv2d,
+  dropout,
+  owning,
+  type Padding,
+  sequential,
+  stateless,
+} from "./layers.ts";
+import { classifierModel, type Model } from "./model.ts";
+import { type Initializer, VariableStore } from "./variables.ts";
+
+/** A conv of a branch: scope, depth, kernel [h, w], stride, padding (default 1, SAME). */
+type ConvOp = {
+  conv: string;
+  depth: number;
+  kernel: [number, number];
+  stride?: number;
+  padding?: Padding;
+};
+/** A pool of a branch (stride 1 SAME average pools, stride 2 VALID max pools). */
+type PoolOp = { pool: "avg" | "max"; size: number; stride: number; padding: Padding };
+/** Two convs applied to the same input and concatenated (the 1×3 / 3×1 pairs of Mixed_7). */
+type SplitOp = { split: [ConvOp, ConvOp] };
+/** One step of a branch. */
+export type InceptionOp = ConvOp | PoolOp | SplitOp;
+/** A mixed block: its scope and its branches (`Branch_0`, `Branch_1`, ...). */
+export interface InceptionBlock {
+  /** E.g. `Mixed_5b`. */
+  name: string;
+  /** Each branch's ops in order. */
+  branches: InceptionOp[][];
+}
+
+const c = (
+  conv: string,
+  depth: number,
+  h: number,
+  w = h,
+  stride = 1,
+  padding: Padding = "SAME",
+): ConvOp => ({ conv, depth, kernel: [h, w], stride, padding });
+const AVG: PoolOp = { pool: "avg", size: 3, stride: 1, padding: "SAME" };
+const MAX2: PoolOp = { pool: "max", size: 3, stride: 2, padding: "VALID" };
+
+function mixed5(name: string, pool: number, odd = false): InceptionBlock {
+  return {
+    name,
+    branches: [
+      [c("Conv2d_0a_1x1", 64, 1)],
+      odd
+        ? [c("Conv2d_0b_1x1", 48, 1), c("Conv_1_0c_5x5", 64, 5)]
+        : [c("Conv2d_0a_1x1", 48, 1), c("Conv2d_0b_5x5", 64, 5)],
+      [c("Conv2d_0a_1x1", 64, 1), c("Conv2d_0b_3x3", 96, 3), c("Conv2d_0c_3x3", 96, 3)],
+      [AVG, c("Conv2d_0b_1x1", pool, 1)],
+    ],
+  };
+}
+
+function mixed6(name: string, width: number): InceptionBlock {
+  return {
+    name,
+    branches: [
+      [c("Conv2d_0a_1x1", 192, 1)],
+      [
+        c("Conv2d_0a_1x1", width, 1),
+        c("Conv2d_0b_1x7", width, 1, 7),
+        c("Conv2d_0c_7x1", 192, 7, 1),
+      ],
+      [
+        c("Conv2d_0a_1x1", width, 1),
+        c("Conv2d_0b_7x1", width, 7, 1),
+        c("Conv2d_0c_1x7", width, 1, 7),
+        c("Conv2d_0d_7x1", width, 7, 1),
+        c("Conv2d_0e_1x7", 192, 1, 7),
+      ],
+      [AVG, c("Conv2d_0b_1x1", 192, 1)],
+    ],
+  };
+}
+
+function mixed7(name: string, second: string): InceptionBlock {
+  return {
+    name,
+    branches: [
+      [c("Conv2d_0a_1x1", 320, 1)],
+      [c("Conv2d_0a_1x1", 384, 1), {
+        split: [c("Conv2d_0b_1x3", 384, 1, 3), c(second, 384, 3, 1)],
+      }],
+      [
+        c("Conv2d_0a_1x1", 448, 1),
+        c("Conv2d_0b_3x3", 384, 3),
+        { split: [c("Conv2d_0c_1x3", 384, 1, 3), c("Conv2d_0d_3x1", 384, 3, 1)] },
+      ],
+      [AVG, c("Conv2d_0b_1x1", 192, 1)],
+    ],
+  };
+}
+
+/** The stem (VALID unless said), before the mixed blocks. */
+export const INCEPTION_V3_STEM: readonly (ConvOp | PoolOp)[] = [
+  c("Conv2d_1a_3x3", 32, 3, 3, 2, "VALID"),
+  c("Conv2d_2a_3x3", 32, 3, 3, 1, "VALID"),
+  c("Conv2d_2b_3x3", 64, 3, 3, 1, "SAME"),
+  MAX2,
+  c("Conv2d_3b_1x1", 80, 1, 1, 1, "VALID"),
+  c("Conv2d_4a_3x3", 192, 3, 3, 1, "VALID"),
+  MAX2,
+];
+
+/** TF-Slim's `inception_v3_base` blocks after the stem. */
+export const INCEPTION_V3_BLOCKS: readonly InceptionBlock[] = [
+  mixed5("Mixed_5b", 32),
+  mixed5("Mixed_5c", 64, true),
+  mixed5("Mixed_5d", 64),
+  {
+    name: "Mixed_6a",
+    branches: [
+      [c("Conv2d_1a_1x1", 384, 3, 3, 2, "VALID")],
+      [
+        c("Conv2d_0a_1x1", 64, 1),
+        c("Conv2d_0b_3x3", 96, 3),
+        c("Conv2d_1a_1x1", 96, 3, 3, 2, "VALID"),
+      ],
+      [MAX2],
+    ],
+  },
+  mixed6("Mixed_6b", 128),
+  mixed6("Mixed_6c", 160),
+  mixed6("Mixed_6d", 160),
+  mixed6("Mixed_6e", 192),
+  {
+    name: "Mixed_7a",
+    branches: [
+      [c("Conv2d_0a_1x1", 192, 1), c("Conv2d_1a_3x3", 320, 3, 3, 2, "VALID")],
+      [
+        c("Conv2d_0a_1x1", 192, 1),
+        c("Conv2d_0b_1x7", 192, 1, 7),
+        c("Conv2d_0c_7x1", 192, 7, 1),
+        c("Conv2d_1a_3x3", 192, 3, 3, 2, "VALID"),
+      ],
+      [MAX2],
+    ],
+  },
+  mixed7("Mixed_7b", "Conv2d_0b_3x1"),
+  mixed7("Mixed_7c", "Conv2d_0c_3x1"),
+];
+
+/** Options of {@linkcode buildInceptionV3}. */
+export interface InceptionV3Options {
+  /** Default 1001 (ImageNet plus background, as the published checkpoint). */
+  numClasses?: number;
+  /** Default 299; at least 107 (the AuxLogits pool needs a 5×5 map). */
+  inputSize?: number;
+  /** Default 1.0. */
+  depthMultiplier?: number;
+  /** Default 0. */
+  seed?: number;
+  /** L2 weight decay; default 4e-5 as `inception_arg_scope`. */
+  weightDecay?: number;
+  /** Default Inception's ([-1, 1]). */
+  preprocessing?: Preprocessing;
+  /** Dropout keep probability before the logits; default 0.8. */
+  dropoutKeepProb?: number;
+  /** Weight of the `AuxLogits` loss while that head trains; default 0.4 (TF-Slim's). */
+  auxWeight?: number;
+}
+
+const out = (size: number, k: number, stride: number, padding: Padding) =>
+  padding === "SAME" ? Math.ceil(size / stride) : Math.floor((size - k) / stride) + 1;
+
+/** Builds Inception-V3 with TF-Slim's scope `InceptionV3` (and its `AuxLogits`). */
+export function buildInceptionV3(options: InceptionV3Options = {}): Model {
+  const scope = "InceptionV3";
+  const inputSize = options.inputSize ?? 299;
+  const numClasses = options.numClasses ?? 1001;
+  const multiplier = options.depthMultiplier ?? 1;
+  if (!(multiplier > 0)) {
+    throw new Error(`InceptionV3: depthMultiplier must be > 0, got ${multiplier}`);
+  }
+  const depth = (d: number) => Math.max(Math.trunc(d * multiplier), 16);
+  const store = new VariableStore(options.seed ?? 0);
+  const convBn = (name: string, inC: number, op: ConvOp, init?: Initializer): Apply => {
+    const conv = conv2d(store, name, [inC, depth(op.depth)], {
+      kernel: op.kernel,
+      stride: op.stride ?? 1,
+      padding: op.padding ?? "SAME",
+      bias: false,
+      relu: false,
+      init: init ?? { kind: "truncated_normal", stddev: 0.1 },
+    });
+    const bn = batchNorm(store, name, depth(op.depth), {
+      decay: 0.9997,
+      epsilon: 0.001,
+      scale: false,
+      relu: true,
+    });
+    return (x, ctx) => bn(conv(x, ctx), ctx);
+  };
+  const poolOf = (p: PoolOp): Apply => (x) =>
+    p.pool === "avg"
+      ? tf.avgPool(x, p.size, p.stride, p.padding === "SAME" ? "same" : "valid")
+      : tf.maxPool(x, p.size, p.stride, p.padding === "SAME" ? "same" : "valid");
+  /** Applies ops from `channels` in; returns the layer, its output depth and the size after it. */
+  const chain = (prefix: string, ops: readonly InceptionOp[], channels: number, size: number) => {
+    const steps: Apply[] = [];
+    for (const op of ops) {
+      if ("pool" in op) {
+        steps.push(poolOf(op));
+        size = out(size, op.size, op.stride, op.padding);
+      } else if ("split" in op) {
+        const [a, b] = op.split.map((o) => convBn(`${prefix}/${o.conv}`, channels, o));
+        steps.push((x, ctx) => tf.concat([a(x, ctx), b(x, ctx)], 3) as tf.Tensor4D);
+        channels = op.split.reduce((n, o) => n + depth(o.depth), 0);
+      } else {
+        steps.push(convBn(`${prefix}/${op.conv}`, channels, op));
+        channels = depth(op.depth);
+        size = out(size, op.kernel[0], op.stride ?? 1, op.padding ?? "SAME");
+      }
+    }
+    const apply: Apply = (x, ctx) => steps.reduce((t, s) => s(t, ctx), x);
+    return { apply, channels, size };
+  };
+  const layers: Apply[] = [];
+  let channels = 3, size = inputSize;
+  for (const op of INCEPTION_V3_STEM) {
+    layers.push(owning(store, () => {
+      const r = chain(scope, [op], channels, size);
+      channels = r.channels;
+      size = r.size;
+      return r.apply;
+    }));
+  }
+  let auxFrom = -1, auxChannels = 0, auxSize = 0;
+  for (const block of INCEPTION_V3_BLOCKS) {
+    layers.push(owning(store, () => {
+      const branches = block.branches.map((ops, b) =>
+        chain(`${scope}/${block.name}/Branch_${b}`, ops, channels, size)
+      );
+      channels = branches.reduce((n, r) => n + r.channels, 0);
+      size = branches[0].size;
+      return (x, ctx) => tf.concat(branches.map((r) => r.apply(x, ctx)), 3) as tf.Tensor4D;
+    }));
+    if (block.name === "Mixed_6e") {
+      [auxFrom, auxChannels, auxSize] = [layers.length, channels, size];
+    }
+  }
+  // Logits: average pool over the final map (8×8 at 299, less when smaller), dropout, 1×1 conv.
+  const logitsConv = conv2d(store, `${scope}/Logits/Conv2d_1c_1x1`, [channels, numClasses], {
+    kernel: 1,
+    relu: false,
+    init: { kind: "truncated_normal", stddev: 0.1 },
+  });
+  const finalSize = size;
+  const head = sequential(
+    stateless((x) => tf.avgPool(x, Math.min(finalSize, 8), 1, "valid")),
+    dropout(options.dropoutKeepProb ?? 0.8, 1),
+    logitsConv,
+  );
+  // AuxLogits on Mixed_6e: 5×5/3 average pool, 1×1 conv to 128, a conv over the
+  // map (5×5 at 299; named by its size), 1×1 conv to the classes.
+  const auxPool = out(auxSize, 5, 3, "VALID");
+  // The AuxLogits pool (5×5, VALID) needs a 5×5 map at Mixed_6e.
+  if (auxPool < 1) {
+    throw new Error(`InceptionV3: input size ${inputSize} is too small (at least 107)`);
+  }
+  const auxKernel = Math.min(auxPool, 5);
+  const aux = owning(store, () => {
+    const a = convBn(`${scope}/AuxLogits/Conv2d_1b_1x1`, auxChannels, c("", 128, 1));
+    const b = convBn(
+      `${scope}/AuxLogits/Conv2d_2a_${auxKernel}x${auxKernel}`,
+      depth(128),
+      c("", 768, auxKernel, auxKernel, 1, "VALID"),
+      { kind: "truncated_normal", stddev: 0.01 },
+    );
+    const logits = conv2d(store, `${scope}/AuxLogits/Conv2d_2b_1x1`, [depth(768), numClasses], {
+      kernel: 1,
+      relu: false,
+      init: { kind: "truncated_normal", stddev: 0.001 },
+    });
+    return (x, ctx) => logits(b(a(tf.avgPool(x, 5, 3, "valid"), ctx), ctx), ctx);
+  });
+  const trunk = sequential(...layers.slice(0, auxFrom));
+  const tail = sequential(...layers.slice(auxFrom));
+  const squeeze = (t: tf.Tensor4D) => tf.squeeze(t, [1, 2]) as tf.Tensor2D;
+  const model = classifierModel({
+    scope,
+    inputSize,
+    numClasses,
+    headScope: `${scope}/Logits`,
+    preprocessing: options.preprocessing ?? INCEPTION_PREPROCESSING,
+    weightDecay: options.weightDecay ?? 4e-5,
+    store,
+    forward: sequential(trunk, tail, head),
+  });
+  model.auxiliary = {
+    scope: `${scope}/AuxLogits`,
+    weight: options.auxWeight ?? 0.4,
+    logits(x, ctx) {
+      const mid = trunk(x, ctx);
+      return { main: squeeze(head(tail(mid, ctx), ctx)), aux: squeeze(aux(mid, ctx)) };
+    },
+  };
+  return model;
+}
