@@ -31,6 +31,7 @@ export {
   download,
   type ImageDataset,
   type ImageFiles,
+  INCEPTION_PREPROCESSING,
   indexImageFolder,
   loadCifar,
   loadDatasetSpec,
@@ -41,7 +42,6 @@ export {
   STANDARDIZED_PREPROCESSING,
   stratifiedSplit,
   takePerClass,
-  INCEPTION_PREPROCESSING,
   VGG_PREPROCESSING,
 } from "./lib/data/mod.ts";
 export {
