@@ -44,4 +44,12 @@ export {
   type MobilenetV1Layer,
   type MobilenetV1Options,
 } from "./mobilenet_v1.ts";
+export {
+  buildMobilenetV2,
+  makeDivisible,
+  MOBILENET_V2_BLOCKS,
+  MOBILENET_V2_MULTIPLIERS,
+  type MobilenetV2Block,
+  type MobilenetV2Options,
+} from "./mobilenet_v2.ts";
 export { buildModel, MODEL_NAMES, type ZooOptions } from "./zoo.ts";

@@ -8,6 +8,7 @@ import type { Model } from "./model.ts";
 import { buildAlexnetV2 } from "./alexnet.ts";
 import { buildInceptionV3 } from "./inception_v3.ts";
 import { buildMobilenetV1, MOBILENET_V1_MULTIPLIERS } from "./mobilenet_v1.ts";
+import { buildMobilenetV2, MOBILENET_V2_MULTIPLIERS } from "./mobilenet_v2.ts";
 import { buildResnetV1, RESNET_V1_CONFIGS } from "./resnet.ts";
 import { buildResnetV2, RESNET_V2_CONFIGS } from "./resnet_v2.ts";
 import { buildVgg, VGG_CONFIGS } from "./vgg.ts";
@@ -25,6 +26,7 @@ export const MODEL_NAMES: string[] = [
   ...Object.keys(RESNET_V1_CONFIGS),
   ...Object.keys(RESNET_V2_CONFIGS),
   ...Object.keys(MOBILENET_V1_MULTIPLIERS),
+  ...Object.keys(MOBILENET_V2_MULTIPLIERS),
 ];
 
 /** Options of {@linkcode buildModel}. */
@@ -46,6 +48,9 @@ export function buildModel(name: string, options: ZooOptions): Model {
   if (VGG_NAMES[name]) return buildVgg(VGG_NAMES[name], options);
   if (RESNET_V1_CONFIGS[name]) return buildResnetV1(name, options);
   if (RESNET_V2_CONFIGS[name]) return buildResnetV2(name, options);
+  if (MOBILENET_V2_MULTIPLIERS[name]) {
+    return buildMobilenetV2({ ...options, depthMultiplier: MOBILENET_V2_MULTIPLIERS[name] });
+  }
   if (MOBILENET_V1_MULTIPLIERS[name]) {
     return buildMobilenetV1({ ...options, depthMultiplier: MOBILENET_V1_MULTIPLIERS[name] });
   }

@@ -4,6 +4,7 @@ import { useBackend } from "../../lib/backend/mod.ts";
 import { INFERENCE, type Model } from "../../lib/models/model.ts";
 import { buildResnetV1, RESNET_V1_CONFIGS } from "../../lib/models/resnet.ts";
 import { buildMobilenetV1 } from "../../lib/models/mobilenet_v1.ts";
+import { buildMobilenetV2 } from "../../lib/models/mobilenet_v2.ts";
 import { buildAlexnetV2 } from "../../lib/models/alexnet.ts";
 import {
   buildInceptionV3,
@@ -208,6 +209,26 @@ for (const path of PATHS) {
         stem: INCEPTION_V3_STEM,
         blocks: INCEPTION_V3_BLOCKS,
       }, size);
+    });
+  }
+}
+
+for (const path of PATHS) {
+  for (const [size, multiplier] of [[64, 1], [45, 1.4]] as const) {
+    Deno.test({
+      name:
+        `[${path.label}] MobileNet-V2 ×${multiplier} at ${size}×${size} (inverted residuals, linear projections) matches PyTorch`,
+      ignore: !haveTorch,
+    }, async () => {
+      await path.start();
+      const model = buildMobilenetV2({
+        numClasses: 7,
+        inputSize: size,
+        depthMultiplier: multiplier,
+        seed: 16,
+      });
+      randomiseStatistics(model, 17);
+      await compare(model, { kind: "mobilenet_v2", multiplier }, size);
     });
   }
 }

@@ -253,7 +253,48 @@ def inception_v3(spec, W, x):
     return x.flatten(1)
 
 
-NETWORKS = {"inception_v3": inception_v3, "alexnet_v2": alexnet_v2, "resnet_v2": resnet_v2, "vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
+# The MobileNetV2 paper's Table 2: expansion t, depth c, repeats n, first stride s.
+MOBILENET_V2_TABLE = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+
+
+def make_divisible(v, divisor=8):
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return new_v + divisor if new_v < 0.9 * v else new_v
+
+
+def mobilenet_v2(spec, W, x):
+    mult = spec["multiplier"]
+
+    def bn(name, x, relu6=True):
+        b = name + "/BatchNorm"
+        x = F.batch_norm(x, W[b + "/moving_mean"], W[b + "/moving_variance"], W[b + "/gamma"], W[b + "/beta"], False, 0.0, 1e-3)
+        return torch.clamp(x, 0.0, 6.0) if relu6 else x
+
+    x = bn("MobilenetV2/Conv", F.conv2d(tf_same(x, 3, 2), conv_weight(W["MobilenetV2/Conv/weights"]), stride=2))
+    i = 0
+    for t, c, n, s in MOBILENET_V2_TABLE:
+        for r in range(n):
+            stride = s if r == 0 else 1
+            name = "MobilenetV2/expanded_conv" + (f"_{i}" if i else "")
+            inp = x
+            if t > 1:
+                x = bn(name + "/expand", F.conv2d(x, conv_weight(W[name + "/expand/weights"])))
+            dw = W[name + "/depthwise/depthwise_weights"]
+            ch = dw.shape[2]
+            x = F.conv2d(tf_same(x, 3, stride), dw.permute(2, 3, 0, 1).reshape(ch, 1, 3, 3), stride=stride, groups=ch)
+            x = bn(name + "/depthwise", x)
+            x = bn(name + "/project", F.conv2d(x, conv_weight(W[name + "/project/weights"])), relu6=False)
+            assert x.shape[1] == make_divisible(c * mult), (name, x.shape)
+            if stride == 1 and inp.shape[1] == x.shape[1]:
+                x = x + inp
+            i += 1
+    x = bn("MobilenetV2/Conv_1", F.conv2d(x, conv_weight(W["MobilenetV2/Conv_1/weights"])))
+    x = x.mean(dim=(2, 3), keepdim=True)
+    name = "MobilenetV2/Logits/Conv2d_1c_1x1"
+    return F.conv2d(x, conv_weight(W[name + "/weights"]), W[name + "/biases"]).flatten(1)
+
+
+NETWORKS = {"mobilenet_v2": mobilenet_v2, "inception_v3": inception_v3, "alexnet_v2": alexnet_v2, "resnet_v2": resnet_v2, "vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
 
 
 def main():
