@@ -13,49 +13,18 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
+import { type Apply, conv2d, dropout, owning, sequential, stateless } from "./layers.ts";
 import {
-  type Apply,
-  batchNorm,
-  conv2d,
-  dropout,
-  owning,
-  type Padding,
-  sequential,
-  stateless,
-} from "./layers.ts";
+  type ConvOp,
+  convOp,
+  type InceptionBlock,
+  inceptionStack,
+  type PoolOp,
+} from "./inception_blocks.ts";
 import { classifierModel, type Model } from "./model.ts";
-import { type Initializer, VariableStore } from "./variables.ts";
+import { VariableStore } from "./variables.ts";
 
-/** A conv of a branch: scope, depth, kernel [h, w], stride, padding (default 1, SAME). */
-type ConvOp = {
-  conv: string;
-  depth: number;
-  kernel: [number, number];
-  stride?: number;
-  padding?: Padding;
-};
-/** A pool of a branch (stride 1 SAME average pools, stride 2 VALID max pools). */
-type PoolOp = { pool: "avg" | "max"; size: number; stride: number; padding: Padding };
-/** Two convs applied to the same input and concatenated (the 1×3 / 3×1 pairs of Mixed_7). */
-type SplitOp = { split: [ConvOp, ConvOp] };
-/** One step of a branch. */
-export type InceptionOp = ConvOp | PoolOp | SplitOp;
-/** A mixed block: its scope and its branches (`Branch_0`, `Branch_1`, ...). */
-export interface InceptionBlock {
-  /** E.g. `Mixed_5b`. */
-  name: string;
-  /** Each branch's ops in order. */
-  branches: InceptionOp[][];
-}
-
-const c = (
-  conv: string,
-  depth: number,
-  h: number,
-  w = h,
-  stride = 1,
-  padding: Padding = "SAME",
-): ConvOp => ({ conv, depth, kernel: [h, w], stride, padding });
+const c = convOp;
 const AVG: PoolOp = { pool: "avg", size: 3, stride: 1, padding: "SAME" };
 const MAX2: PoolOp = { pool: "max", size: 3, stride: 2, padding: "VALID" };
 
@@ -182,9 +151,6 @@ export interface InceptionV3Options {
   auxWeight?: number;
 }
 
-const out = (size: number, k: number, stride: number, padding: Padding) =>
-  padding === "SAME" ? Math.ceil(size / stride) : Math.floor((size - k) / stride) + 1;
-
 /** Builds Inception-V3 with TF-Slim's scope `InceptionV3` (and its `AuxLogits`). */
 export function buildInceptionV3(options: InceptionV3Options = {}): Model {
   const scope = "InceptionV3";
@@ -196,78 +162,22 @@ export function buildInceptionV3(options: InceptionV3Options = {}): Model {
   }
   const depth = (d: number) => Math.max(Math.trunc(d * multiplier), 16);
   const store = new VariableStore(options.seed ?? 0);
-  const convBn = (name: string, inC: number, op: ConvOp, init?: Initializer): Apply => {
-    const conv = conv2d(store, name, [inC, depth(op.depth)], {
-      kernel: op.kernel,
-      stride: op.stride ?? 1,
-      padding: op.padding ?? "SAME",
-      bias: false,
-      relu: false,
-      init: init ?? { kind: "truncated_normal", stddev: 0.1 },
-    });
-    const bn = batchNorm(store, name, depth(op.depth), {
-      decay: 0.9997,
-      epsilon: 0.001,
-      scale: false,
-      relu: true,
-    });
-    return (x, ctx) => bn(conv(x, ctx), ctx);
-  };
-  const poolOf = (p: PoolOp): Apply => (x) =>
-    p.pool === "avg"
-      ? tf.avgPool(x, p.size, p.stride, p.padding === "SAME" ? "same" : "valid")
-      : tf.maxPool(x, p.size, p.stride, p.padding === "SAME" ? "same" : "valid");
-  /** Applies ops from `channels` in; returns the layer, its output depth and the size after it. */
-  const chain = (prefix: string, ops: readonly InceptionOp[], channels: number, size: number) => {
-    const steps: Apply[] = [];
-    for (const op of ops) {
-      if ("pool" in op) {
-        steps.push(poolOf(op));
-        size = out(size, op.size, op.stride, op.padding);
-      } else if ("split" in op) {
-        const [a, b] = op.split.map((o) => convBn(`${prefix}/${o.conv}`, channels, o));
-        steps.push((x, ctx) => tf.concat([a(x, ctx), b(x, ctx)], 3) as tf.Tensor4D);
-        channels = op.split.reduce((n, o) => n + depth(o.depth), 0);
-      } else {
-        steps.push(convBn(`${prefix}/${op.conv}`, channels, op));
-        channels = depth(op.depth);
-        size = out(size, op.kernel[0], op.stride ?? 1, op.padding ?? "SAME");
-      }
-    }
-    const apply: Apply = (x, ctx) => steps.reduce((t, s) => s(t, ctx), x);
-    return { apply, channels, size };
-  };
-  const layers: Apply[] = [];
-  let channels = 3, size = inputSize;
-  for (const op of INCEPTION_V3_STEM) {
-    layers.push(owning(store, () => {
-      const r = chain(scope, [op], channels, size);
-      channels = r.channels;
-      size = r.size;
-      return r.apply;
-    }));
-  }
+  const net = inceptionStack(store, scope, { inputSize, depth, stddev: 0.1 });
+  const layers: Apply[] = INCEPTION_V3_STEM.map((op) => net.stem(op));
   let auxFrom = -1, auxChannels = 0, auxSize = 0;
   for (const block of INCEPTION_V3_BLOCKS) {
-    layers.push(owning(store, () => {
-      const branches = block.branches.map((ops, b) =>
-        chain(`${scope}/${block.name}/Branch_${b}`, ops, channels, size)
-      );
-      channels = branches.reduce((n, r) => n + r.channels, 0);
-      size = branches[0].size;
-      return (x, ctx) => tf.concat(branches.map((r) => r.apply(x, ctx)), 3) as tf.Tensor4D;
-    }));
+    layers.push(net.block(block));
     if (block.name === "Mixed_6e") {
-      [auxFrom, auxChannels, auxSize] = [layers.length, channels, size];
+      [auxFrom, auxChannels, auxSize] = [layers.length, net.channels, net.size];
     }
   }
   // Logits: average pool over the final map (8×8 at 299, less when smaller), dropout, 1×1 conv.
-  const logitsConv = conv2d(store, `${scope}/Logits/Conv2d_1c_1x1`, [channels, numClasses], {
+  const logitsConv = conv2d(store, `${scope}/Logits/Conv2d_1c_1x1`, [net.channels, numClasses], {
     kernel: 1,
     relu: false,
     init: { kind: "truncated_normal", stddev: 0.1 },
   });
-  const finalSize = size;
+  const finalSize = net.size;
   const head = sequential(
     stateless((x) => tf.avgPool(x, Math.min(finalSize, 8), 1, "valid")),
     dropout(options.dropoutKeepProb ?? 0.8, 1),
@@ -275,18 +185,18 @@ export function buildInceptionV3(options: InceptionV3Options = {}): Model {
   );
   // AuxLogits on Mixed_6e: 5×5/3 average pool, 1×1 conv to 128, a conv over the
   // map (5×5 at 299; named by its size), 1×1 conv to the classes.
-  const auxPool = out(auxSize, 5, 3, "VALID");
+  const auxPool = Math.floor((auxSize - 5) / 3) + 1;
   // The AuxLogits pool (5×5, VALID) needs a 5×5 map at Mixed_6e.
   if (auxPool < 1) {
     throw new Error(`InceptionV3: input size ${inputSize} is too small (at least 107)`);
   }
   const auxKernel = Math.min(auxPool, 5);
   const aux = owning(store, () => {
-    const a = convBn(`${scope}/AuxLogits/Conv2d_1b_1x1`, auxChannels, c("", 128, 1));
-    const b = convBn(
+    const a = net.convBn(`${scope}/AuxLogits/Conv2d_1b_1x1`, auxChannels, convOp("", 128, 1));
+    const b = net.convBn(
       `${scope}/AuxLogits/Conv2d_2a_${auxKernel}x${auxKernel}`,
       depth(128),
-      c("", 768, auxKernel, auxKernel, 1, "VALID"),
+      convOp("", 768, auxKernel, auxKernel, 1, "VALID"),
       { kind: "truncated_normal", stddev: 0.01 },
     );
     const logits = conv2d(store, `${scope}/AuxLogits/Conv2d_2b_1x1`, [depth(768), numClasses], {
