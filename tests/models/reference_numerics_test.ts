@@ -11,6 +11,7 @@ import {
   INCEPTION_V3_BLOCKS,
   INCEPTION_V3_STEM,
 } from "../../lib/models/inception_v3.ts";
+import { buildInceptionV1, INCEPTION_V1_LAYERS } from "../../lib/models/inception_v1.ts";
 import { buildResnetV2, RESNET_V2_CONFIGS } from "../../lib/models/resnet_v2.ts";
 import { buildVgg, VGG_CONFIGS } from "../../lib/models/vgg.ts";
 import { seededRandom } from "../../lib/util/random.ts";
@@ -229,6 +230,21 @@ for (const path of PATHS) {
       });
       randomiseStatistics(model, 17);
       await compare(model, { kind: "mobilenet_v2", multiplier }, size);
+    });
+  }
+}
+
+for (const path of PATHS) {
+  for (const size of [64, 71]) {
+    Deno.test({
+      name:
+        `[${path.label}] Inception-V1 at ${size}×${size} (SAME max pools, TF-Slim's 3×3 branches) matches PyTorch`,
+      ignore: !haveTorch,
+    }, async () => {
+      await path.start();
+      const model = buildInceptionV1({ numClasses: 8, inputSize: size, seed: 18 });
+      randomiseStatistics(model, 19);
+      await compare(model, { kind: "inception_v1", layers: INCEPTION_V1_LAYERS }, size);
     });
   }
 }

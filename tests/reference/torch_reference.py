@@ -220,8 +220,8 @@ def tf_avg_pool_same(x, k):
     return F.avg_pool2d(x, k, 1, padding=k // 2, count_include_pad=False)
 
 
-def inception_v3(spec, W, x):
-    depth = lambda d: max(int(d * spec.get("multiplier", 1)), 16)
+def inception_ops(scope, W, depth, ops, x):
+    """A branch (or the stem) of TF-Slim's Inception: convs with scale-free BatchNorm, pools, split pairs."""
 
     def conv_bn(name, x, op):
         w = conv_weight(W[name + "/weights"])
@@ -232,25 +232,46 @@ def inception_v3(spec, W, x):
         x = F.batch_norm(x, W[bn + "/moving_mean"], W[bn + "/moving_variance"], None, W[bn + "/beta"], False, 0.0, 1e-3)
         return F.relu(x)
 
-    def run(prefix, ops, x):
-        for op in ops:
-            if "pool" in op:
-                if op["pool"] == "avg":
-                    x = tf_avg_pool_same(x, op["size"])
-                else:
-                    x = F.max_pool2d(x, op["size"], op["stride"])
-            elif "split" in op:
-                x = torch.cat([conv_bn(f"{prefix}/{o['conv']}", x, o) for o in op["split"]], 1)
+    for op in ops:
+        if "pool" in op:
+            same = op["padding"] == "SAME"
+            if op["pool"] == "avg":
+                assert same and op["stride"] == 1
+                x = tf_avg_pool_same(x, op["size"])
+            elif same:
+                x = tf_max_pool_same(x, op["size"], op["stride"])
             else:
-                x = conv_bn(f"{prefix}/{op['conv']}", x, op)
-        return x
+                x = F.max_pool2d(x, op["size"], op["stride"])
+        elif "split" in op:
+            x = torch.cat([conv_bn(f"{scope}/{o['conv']}", x, o) for o in op["split"]], 1)
+        else:
+            x = conv_bn(f"{scope}/{op['conv']}", x, op)
+    return x
 
-    x = run("InceptionV3", spec["stem"], x)
-    for block in spec["blocks"]:
-        x = torch.cat([run(f"InceptionV3/{block['name']}/Branch_{b}", ops, x) for b, ops in enumerate(block["branches"])], 1)
-    x = F.avg_pool2d(x, min(x.shape[2], 8), 1)
-    x = F.conv2d(x, conv_weight(W["InceptionV3/Logits/Conv2d_1c_1x1/weights"]), W["InceptionV3/Logits/Conv2d_1c_1x1/biases"])
-    return x.flatten(1)
+
+def inception_layers(scope, W, depth, layers, x):
+    for layer in layers:
+        if "branches" in layer:
+            x = torch.cat([inception_ops(f"{scope}/{layer['name']}/Branch_{b}", W, depth, ops, x) for b, ops in enumerate(layer["branches"])], 1)
+        else:
+            x = inception_ops(scope, W, depth, [layer], x)
+    return x
+
+
+def inception_logits(W, name, x, window):
+    x = F.avg_pool2d(x, min(x.shape[2], window), 1)
+    return F.conv2d(x, conv_weight(W[name + "/weights"]), W[name + "/biases"]).flatten(1)
+
+
+def inception_v3(spec, W, x):
+    depth = lambda d: max(int(d * spec.get("multiplier", 1)), 16)
+    x = inception_layers("InceptionV3", W, depth, spec["stem"] + spec["blocks"], x)
+    return inception_logits(W, "InceptionV3/Logits/Conv2d_1c_1x1", x, 8)
+
+
+def inception_v1(spec, W, x):
+    x = inception_layers("InceptionV1", W, lambda d: d, spec["layers"], x)
+    return inception_logits(W, "InceptionV1/Logits/Conv2d_0c_1x1", x, 7)
 
 
 # The MobileNetV2 paper's Table 2: expansion t, depth c, repeats n, first stride s.
@@ -294,7 +315,7 @@ def mobilenet_v2(spec, W, x):
     return F.conv2d(x, conv_weight(W[name + "/weights"]), W[name + "/biases"]).flatten(1)
 
 
-NETWORKS = {"mobilenet_v2": mobilenet_v2, "inception_v3": inception_v3, "alexnet_v2": alexnet_v2, "resnet_v2": resnet_v2, "vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
+NETWORKS = {"inception_v1": inception_v1, "mobilenet_v2": mobilenet_v2, "inception_v3": inception_v3, "alexnet_v2": alexnet_v2, "resnet_v2": resnet_v2, "vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
 
 
 def main():
