@@ -1,13 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { useBackend } from "../../lib/backend/mod.ts";
-import { writeCheckpoint } from "../../lib/io/checkpoint/writer.ts";
 import { buildInceptionV3 } from "../../lib/models/inception_v3.ts";
 import { buildModel, MODEL_NAMES } from "../../lib/models/zoo.ts";
 import { createTrainStep } from "../../lib/train/step.ts";
 import { seededRandom } from "../../lib/util/random.ts";
 import { restore } from "../../lib/weights/restore_model.ts";
 import { randomiseStatistics } from "../helpers/batch_norm.ts";
+import { changedSince, snapshot, writeModelCheckpoint } from "../helpers/model_checkpoints.ts";
 
 Deno.test("Inception-V3: parameter counts match Keras' independent InceptionV3; TF-Slim's names", async () => {
   await useBackend("wasm");
@@ -52,16 +52,7 @@ Deno.test("Inception-V3: restore excluding Logits and AuxLogits; the aux head tr
   const source = buildInceptionV3(opts);
   randomiseStatistics(source, 4);
   const dir = await Deno.makeTempDir();
-  await writeCheckpoint(
-    `${dir}/inception_v3.ckpt`,
-    source.store.list().map((v) => ({
-      name: v.name,
-      dtype: "float32" as const,
-      shape: v.variable.shape,
-      data: v.variable.dataSync() as Float32Array,
-    })),
-    { format: "v1" },
-  );
+  await writeModelCheckpoint(source, `${dir}/inception_v3.ckpt`);
   const model = buildInceptionV3({ ...opts, numClasses: 4, seed: 8, dropoutKeepProb: 1 });
   await assert.rejects(
     () =>
@@ -82,21 +73,15 @@ Deno.test("Inception-V3: restore excluding Logits and AuxLogits; the aux head tr
     3,
   ]);
   const y = tf.tensor1d([0, 1, 2, 3], "int32");
-  const snapshot = () =>
-    new Map(model.store.list().map((v) => [v.name, v.variable.dataSync().slice()]));
-  const changed = (before: Map<string, Float32Array | Int32Array | Uint8Array>) =>
-    model.store.list().filter((v) =>
-      !v.variable.dataSync().every((a, i) => a === before.get(v.name)![i])
-    ).map((v) => v.name);
   // Logits only: nothing else moves (frozen BatchNorm statistics included); the aux head is not computed.
-  let before = snapshot();
+  let before = snapshot(model);
   const head = createTrainStep(model, {
     trainableScopes: ["InceptionV3/Logits"],
     optimizer: tf.train.adam(1e-3),
   });
   const losses = Array.from({ length: 5 }, () => head.run(x, y).loss);
   assert.ok(losses.at(-1)! < losses[0], losses.join(", "));
-  assert.deepEqual(changed(before).sort(), [
+  assert.deepEqual(changedSince(model, before).sort(), [
     "InceptionV3/Logits/Conv2d_1c_1x1/biases",
     "InceptionV3/Logits/Conv2d_1c_1x1/weights",
   ]);
@@ -109,7 +94,7 @@ Deno.test("Inception-V3: restore excluding Logits and AuxLogits; the aux head tr
     const out = model.auxiliary!.logits(x, ctx);
     return [ce(out.main), ce(out.aux)];
   });
-  before = snapshot();
+  before = snapshot(model);
   const both = createTrainStep(model, {
     trainableScopes: ["InceptionV3/Logits", "InceptionV3/AuxLogits"],
     optimizer: tf.train.adam(1e-2),
@@ -120,7 +105,7 @@ Deno.test("Inception-V3: restore excluding Logits and AuxLogits; the aux head tr
     Math.abs(withAux - (mainLoss + 0.4 * auxLoss)) < 1e-4 * withAux,
     `step loss ${withAux} = ${mainLoss} + 0.4 × ${auxLoss}`,
   );
-  const moved = changed(before);
+  const moved = changedSince(model, before);
   // At 107 the aux map is 1×1, so its conv is Conv2d_2a_1x1, as TF-Slim names it.
   assert.ok(moved.includes("InceptionV3/AuxLogits/Conv2d_2a_1x1/weights"), moved.join(" "));
   assert.ok(moved.includes("InceptionV3/AuxLogits/Conv2d_1b_1x1/BatchNorm/moving_mean"));
