@@ -28,9 +28,14 @@ const FLAGS = {
   preprocessing: {
     type: "string",
     default: "standardized",
-    help: "standardized (trained here) or vgg (ImageNet checkpoints)",
+    help: "standardized (trained here), model (the family's own, for ImageNet checkpoints), " +
+      "vgg or inception",
   },
   batch: { type: "string", default: "64", help: "batch size" },
+  "labels-offset": {
+    type: "string",
+    help: "model outputs before the dataset's first class: 1 for TF-Slim's 1001-class checkpoints",
+  },
   backend: { type: "string", default: "auto", help: BACKEND_CHOICES.join(", ") },
   json: { type: "boolean", help: "print JSON" },
   report: { type: "string", help: "write an HTML report here" },
@@ -56,7 +61,12 @@ async function main(args: string[]) {
   if (!values.checkpoint) throw new UsageError("--checkpoint is required");
   const { evaluation: ev, test } = await runEvalJob({
     model: choiceFlag(values, "model", MODEL_NAMES),
-    preprocessing: choiceFlag(values, "preprocessing", ["standardized", "vgg"] as const),
+    preprocessing: choiceFlag(
+      values,
+      "preprocessing",
+      ["standardized", "model", "vgg", "inception"] as const,
+    ),
+    labelsOffset: optionalNumberFlag(values, "labels-offset", { integer: true, min: 0 }),
     imageSize: numberFlag(values, "image-size", { integer: true, min: 1 }),
     batch: numberFlag(values, "batch", { integer: true, min: 1 }),
     numClasses: optionalNumberFlag(values, "num-classes", { integer: true, min: 1 }),

@@ -7,7 +7,11 @@
  */
 import { type BackendChoice, useBackend } from "../backend/select.ts";
 import type { Dataset, ResizeMode } from "../data/dataset.ts";
-import { STANDARDIZED_PREPROCESSING, VGG_PREPROCESSING } from "../data/preprocess.ts";
+import {
+  INCEPTION_PREPROCESSING,
+  STANDARDIZED_PREPROCESSING,
+  VGG_PREPROCESSING,
+} from "../data/preprocess.ts";
 import { loadDatasetSpec } from "../data/resolve.ts";
 import { buildModel } from "../models/zoo.ts";
 import { standaloneReport } from "../report/plotly.ts";
@@ -32,8 +36,14 @@ export interface EvalJob {
   splitFile?: string;
   /** Default: the dataset's. */
   numClasses?: number;
-  /** `standardized` (trained here, default) or `vgg` (ImageNet checkpoints). */
-  preprocessing?: "standardized" | "vgg";
+  /**
+   * `standardized` (trained here, default), or for ImageNet checkpoints the
+   * family's own (`model`), or a named one (`vgg`: ImageNet means;
+   * `inception`: [-1, 1]).
+   */
+  preprocessing?: "standardized" | "model" | "vgg" | "inception";
+  /** Model outputs before the dataset's first class (1 for TF-Slim's 1001-class checkpoints). */
+  labelsOffset?: number;
   /** Default 64. */
   batch?: number;
   /** Default `auto`. */
@@ -60,11 +70,19 @@ export async function runEvalJob(
   const model = buildModel(job.model ?? "small_vgg", {
     numClasses: job.numClasses ?? test.classNames.length,
     inputSize: job.imageSize ?? 32,
-    preprocessing: job.preprocessing === "vgg" ? VGG_PREPROCESSING : STANDARDIZED_PREPROCESSING,
+    preprocessing: {
+      standardized: STANDARDIZED_PREPROCESSING,
+      model: undefined,
+      vgg: VGG_PREPROCESSING,
+      inception: INCEPTION_PREPROCESSING,
+    }[job.preprocessing ?? "standardized"],
   });
   try {
     await restore(model, job.checkpoint, { log: job.log });
-    const evaluation = await evaluateAsync(model, test, { batchSize: job.batch ?? 64 });
+    const evaluation = await evaluateAsync(model, test, {
+      batchSize: job.batch ?? 64,
+      labelsOffset: job.labelsOffset,
+    });
     if (job.report) {
       const m = evaluation.metrics;
       await writeFileAtomic(

@@ -69,6 +69,11 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   "clip-norm": { type: "string", help: "clip gradients to this global norm" },
   "class-weights": { type: "string", help: "'inverse' or comma-separated weights" },
   "focal-gamma": { type: "string", default: "0", help: "focal loss gamma" },
+  "labels-offset": {
+    type: "string",
+    help: "model outputs before the dataset's first class: 1 for TF-Slim's 1001-class " +
+      "checkpoints (Inception, MobileNet, ResNet-V2) kept whole",
+  },
   sampler: { type: "string", default: "shuffle", help: "shuffle, balanced, sequential" },
   augment: { type: "boolean", help: "random crop (pad 4) and horizontal flip" },
   seed: { type: "string", default: "0", help: "seed" },
@@ -162,6 +167,7 @@ export function trainJobFromArgs(args: string[]): TrainJob {
     clipNorm: opt("clip-norm"),
     classWeights,
     focalGamma: opt("focal-gamma"),
+    labelsOffset: optInt("labels-offset", 0),
     sampler: choiceFlag(values, "sampler", ["shuffle", "balanced", "sequential"] as const),
     augment: values.augment === true,
     seed: int("seed", 0),

@@ -7,7 +7,7 @@
  * @module
  */
 import { type BackendChoice, useBackend } from "../backend/select.ts";
-import { STANDARDIZED_PREPROCESSING, VGG_PREPROCESSING } from "../data/preprocess.ts";
+import { STANDARDIZED_PREPROCESSING } from "../data/preprocess.ts";
 import { skippedImages } from "../data/batch_stream.ts";
 import { batchesPerEpoch } from "../data/batches.ts";
 import { isImageFiles, type ResizeMode } from "../data/dataset.ts";
@@ -74,6 +74,8 @@ export interface TrainJob {
   classWeights?: number[] | "inverse";
   /** Focal loss γ. */
   focalGamma?: number;
+  /** Model outputs before the dataset's first class (1 for TF-Slim's 1001-class checkpoints). */
+  labelsOffset?: number;
   /** Default `shuffle`. */
   sampler?: Sampler;
   /** Random crop (pad 4) and horizontal flip. */
@@ -148,7 +150,8 @@ export async function runTrainJob(
     numClasses,
     inputSize: imageSize,
     seed: job.seed ?? 0,
-    preprocessing: job.checkpoint ? VGG_PREPROCESSING : STANDARDIZED_PREPROCESSING,
+    // A checkpoint brings its family's preprocessing (VGG means, Inception's [-1, 1]).
+    preprocessing: job.checkpoint ? undefined : STANDARDIZED_PREPROCESSING,
   });
   const names = model.store.list().map((v) => v.name);
   for (const s of [...(job.trainable ?? []), ...(job.exclude ?? [])]) {
@@ -176,6 +179,7 @@ export async function runTrainJob(
     clipNorm: job.clipNorm,
     classWeights: job.classWeights,
     focalGamma: job.focalGamma,
+    labelsOffset: job.labelsOffset,
     sampler: job.sampler,
     augment: job.augment ? { flip: true, cropPadding: 4 } : undefined,
     seed: job.seed ?? 0,
@@ -188,7 +192,7 @@ export async function runTrainJob(
     log,
   });
   const ev = result.epochs.at(-1)?.validation ??
-    await evaluateAsync(model, test, { batchSize: batch });
+    await evaluateAsync(model, test, { batchSize: batch, labelsOffset: job.labelsOffset });
   for (const ds of [train, test]) {
     const bad = isImageFiles(ds) ? skippedImages(ds) : [];
     if (bad.length) {

@@ -11,11 +11,19 @@ import { batchStream } from "../data/batch_stream.ts";
 import type { Dataset, ImageDataset } from "../data/dataset.ts";
 import { INFERENCE, type Model } from "../models/model.ts";
 import { type ClassMetrics, metricsFromConfusion } from "./metrics.ts";
+import { checkLabelsOffset } from "./step.ts";
 
 /** Options of {@linkcode evaluate}. */
 export interface EvaluateOptions {
   /** Default 64. */
   batchSize?: number;
+  /**
+   * Model outputs before the dataset's first class (TF-Slim's
+   * `labels_offset`; 1 for the 1001-class checkpoints, whose output 0 is
+   * "background"): they are left out, and output `l + labelsOffset` is
+   * dataset class `l`. Default 0.
+   */
+  labelsOffset?: number;
 }
 
 /** Results of {@linkcode evaluate}. */
@@ -38,8 +46,10 @@ class Tally {
   count = 0;
   top1 = 0;
   top5 = 0;
-  constructor(readonly model: Model) {
-    const k = model.numClasses;
+  readonly offset: number;
+  constructor(readonly model: Model, offset = 0) {
+    this.offset = checkLabelsOffset(model, offset);
+    const k = model.numClasses - this.offset;
     this.confusion = Array.from({ length: k }, () => new Array(k).fill(0));
   }
   add(b: Batch): void {
@@ -47,8 +57,10 @@ class Tally {
     let pred: Uint8Array | Int32Array | Float32Array, inTop5: typeof pred;
     try {
       [pred, inTop5] = tf.tidy(() => {
-        const logits = model.logits(b.images, INFERENCE);
-        const { indices } = tf.topk(logits, Math.min(5, model.numClasses));
+        const all = model.logits(b.images, INFERENCE);
+        const k = model.numClasses - this.offset;
+        const logits = this.offset > 0 ? tf.slice(all, [0, this.offset], [-1, k]) : all;
+        const { indices } = tf.topk(logits, Math.min(5, k));
         const hit5 = tf.any(tf.equal(indices, tf.expandDims(b.labels, 1)), 1);
         return [tf.argMax(logits, 1).dataSync(), hit5.dataSync()];
       });
@@ -99,7 +111,7 @@ export function evaluate(
   options: EvaluateOptions = {},
 ): Evaluation {
   refuseEmpty(ds);
-  const tally = new Tally(model);
+  const tally = new Tally(model, options.labelsOffset);
   for (const b of batches(ds, order(model, options))) tally.add(b);
   return tally.result();
 }
@@ -114,7 +126,7 @@ export async function evaluateAsync(
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
   refuseEmpty(ds);
-  const tally = new Tally(model);
+  const tally = new Tally(model, options.labelsOffset);
   for await (const b of batchStream(ds, order(model, options))) tally.add(b);
   return tally.result();
 }

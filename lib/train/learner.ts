@@ -59,6 +59,8 @@ export interface LearnerOptions {
   labelSmoothing?: number;
   /** Per-class loss weights, or `inverse` for inverse class frequency. */
   classWeights?: number[] | "inverse";
+  /** See {@linkcode TrainStepOptions.labelsOffset}: 1 for TF-Slim's 1001-class checkpoints. */
+  labelsOffset?: number;
   /** Focal loss γ. */
   focalGamma?: number;
   /** Clip gradients to this global norm. */
@@ -154,6 +156,7 @@ export function createLearner(
       : options.classWeights,
     focalGamma: options.focalGamma,
     clipNorm: options.clipNorm,
+    labelsOffset: options.labelsOffset,
   });
   const stepsPerEpoch = batchesPerEpoch(data, { batchSize });
   return {

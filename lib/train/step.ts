@@ -40,6 +40,25 @@ export interface TrainStepOptions extends LossOptions {
   weightDecay?: number;
   /** Clip gradients to this global norm. */
   clipNorm?: number;
+  /**
+   * Model outputs before the dataset's first class (TF-Slim's
+   * `labels_offset`): 1 for the 1001-class Inception, MobileNet and ResNet-V2
+   * checkpoints (output 0 is "background") trained on 1000-class labels.
+   * Dataset label `l` is model class `l + labelsOffset`. Default 0.
+   */
+  labelsOffset?: number;
+}
+
+/** Checks `offset` against the model's classes; returns it (0 when unset). */
+export function checkLabelsOffset(model: Model, offset: number | undefined): number {
+  const o = offset ?? 0;
+  if (!Number.isInteger(o) || o < 0 || o >= model.numClasses) {
+    throw new Error(
+      `labelsOffset: expected an integer in [0, ${model.numClasses}) for ${model.scope}'s ` +
+        `${model.numClasses} outputs, got ${offset}`,
+    );
+  }
+  return o;
 }
 
 /** Result of one step. */
@@ -97,6 +116,11 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
   const optimizer = options.optimizer ?? new FusedAdamOptimizer(1e-3);
   // The step disposes its gradients after the update: the update may use their buffers.
   if (optimizer instanceof FusedAdamOptimizer) optimizer.consumesGradients = true;
+  const offset = checkLabelsOffset(model, options.labelsOffset);
+  // Class weights are per dataset class; the offset outputs (background) weigh 1.
+  const lossOptions = offset > 0 && options.classWeights
+    ? { ...options, classWeights: [...new Array(offset).fill(1), ...options.classWeights] }
+    : options;
   const chosen = selectTrainable(model, options.trainableScopes);
   const trainableNames = new Set(chosen.map((v) => v.name));
   const varList = chosen.map((v) => v.variable);
@@ -124,13 +148,16 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
     tf.tidy(() => {
       const ctx = contextOf(seed, !apply);
       let hits: tf.Scalar | undefined;
+      const targets = offset > 0
+        ? tf.add(labels, tf.scalar(offset, labels.dtype)) as tf.Tensor1D
+        : labels;
       const f = () => {
         const both = withAux ? model.auxiliary!.logits(images, ctx) : undefined;
         const logits = both ? both.main : model.logits(images, ctx);
-        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32")));
-        let loss = classificationLoss(logits, labels, options);
+        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), targets), "float32")));
+        let loss = classificationLoss(logits, targets, lossOptions);
         if (both) {
-          const aux = classificationLoss(both.aux, labels, options);
+          const aux = classificationLoss(both.aux, targets, lossOptions);
           loss = tf.add(loss, tf.mul(aux, model.auxiliary!.weight)) as tf.Scalar;
         }
         onForward?.();
