@@ -36,6 +36,16 @@ export function kernelFlops(kernels: KernelShapes[]): number {
       // x, dy → filter [kh,kw,cin,cout]
       const [kh, kw, cin] = out;
       flops += 2 * size(k.inputShapes[1]) * kh * kw * cin;
+    } else if (k.name === "DepthwiseConv2dNative" || k.name === "FusedDepthwiseConv2D") {
+      // Each output channel reads kh·kw inputs of one channel.
+      const [kh, kw] = k.inputShapes[1] as number[];
+      flops += 2 * size(out) * kh * kw;
+    } else if (k.name === "DepthwiseConv2dNativeBackpropInput") {
+      const [kh, kw] = k.inputShapes[1] as number[];
+      flops += 2 * size(k.inputShapes[0]) * kh * kw;
+    } else if (k.name === "DepthwiseConv2dNativeBackpropFilter") {
+      const [kh, kw] = out;
+      flops += 2 * size(k.inputShapes[1]) * kh * kw;
     } else if (k.name === "BatchMatMul" || k.name === "_FusedMatMul") {
       const a = k.inputShapes[0] as number[];
       flops += 2 * size(out) * a[a.length - 1];

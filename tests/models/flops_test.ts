@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { useBackend } from "../../lib/backend/mod.ts";
 import { forwardFlops, kernelFlops } from "../../lib/models/flops.ts";
 import { buildVgg } from "../../lib/models/vgg.ts";
+import { buildModel } from "../../lib/models/zoo.ts";
 
 Deno.test("kernel FLOPs: 2·out·k·k·cin per convolution and per gradient, 2·out·k per matmul", () => {
   const conv = {
@@ -42,4 +43,37 @@ Deno.test("forward FLOPs of a small VGG match its layer arithmetic", async () =>
       16 * 128 * 256 + 256 * 10);
   assert.equal(await forwardFlops(m), expected);
   m.store.dispose();
+});
+
+Deno.test("depthwise FLOPs: 2·out·k·k (one input channel per output); MobileNets at 224 match their papers", async () => {
+  const dw = {
+    name: "DepthwiseConv2dNative",
+    inputShapes: [[1, 8, 8, 16], [3, 3, 16, 2]],
+    outputShapes: [[1, 8, 8, 32]],
+  };
+  assert.equal(kernelFlops([dw]), 2 * 8 * 8 * 32 * 9);
+  const grads = [
+    {
+      name: "DepthwiseConv2dNativeBackpropInput",
+      inputShapes: [[1, 8, 8, 32], [3, 3, 16, 2]],
+      outputShapes: [[1, 8, 8, 16]],
+    },
+    {
+      name: "DepthwiseConv2dNativeBackpropFilter",
+      inputShapes: [[1, 8, 8, 16], [1, 8, 8, 32]],
+      outputShapes: [[3, 3, 16, 2]],
+    },
+  ];
+  for (const g of grads) assert.equal(kernelFlops([g]), kernelFlops([dw]), g.name);
+  await useBackend("wasm");
+  // MobileNet paper, Table 8: 569M mult-adds; MobileNetV2 paper, Table 4: 300M.
+  for (const [name, millions] of [["mobilenet_v1", 569], ["mobilenet_v2", 300]] as const) {
+    const model = buildModel(name, { numClasses: 1001, inputSize: 224 });
+    const macs = (await forwardFlops(model)) / 2e6;
+    assert.ok(
+      Math.abs(macs - millions) / millions < 0.01,
+      `${name}: ${macs.toFixed(1)}M mult-adds`,
+    );
+    model.store.dispose();
+  }
 });
