@@ -98,6 +98,7 @@ export {
   transferTableSections,
   transferTableText,
   vggParameters,
+  zooSummary,
 } from "./lib/lab/mod.ts";
 export {
   gridTrials,

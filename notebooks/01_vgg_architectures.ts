@@ -89,3 +89,67 @@ for (const n of [1, 2, 3]) {
   ]);
 }
 await showHtml(htmlTable(table));
+
+// %% [markdown]
+// ## The families side by side
+//
+// The lab's slide on pretrained models names TF-Slim's AlexNet, VGG, Inception, ResNet and MobileNet. Each is built here at its native input size (299 for Inception-V3 and for ResNet-V2's published evaluation, 224 otherwise) with its checkpoint's classes (1001 — a "background" class first — for Inception, MobileNet and ResNet-V2; use `labelsOffset: 1` to evaluate those on 1000-class labels), and counted: parameters, multiply-adds for one image, and depth (layers with weights). Depth and parameters are not cost: VGG-16 has 13× MobileNet's parameters and 27× its multiply-adds; Inception-V3 is deeper than VGG-19 at a quarter of the multiply-adds.
+
+// %%
+import { useBackend, zooSummary } from "../mod.ts";
+await useBackend("auto", { log: () => {} });
+const families = await zooSummary([
+  "alexnet_v2",
+  "vgg_16",
+  "vgg_19",
+  "inception_v1",
+  "inception_v3",
+  "resnet_v1_50",
+  "resnet_v2_50",
+  "mobilenet_v1",
+  "mobilenet_v1_025",
+  "mobilenet_v2",
+  "mobilenet_v2_140",
+]);
+await showHtml(htmlTable([
+  [
+    "model",
+    "input",
+    "classes",
+    "parameters",
+    "multiply-adds",
+    "layers with weights",
+    "TF-Slim checkpoint",
+  ],
+  ...families.map((f) => [
+    f.name,
+    `${f.inputSize}×${f.inputSize}`,
+    String(f.classes),
+    `${(f.parameters / 1e6).toFixed(1)}M`,
+    `${(f.multiplyAdds / 1e9).toFixed(2)}G`,
+    String(f.weightLayers),
+    f.checkpoint?.archive ?? "—",
+  ]),
+]));
+await showChart({
+  data: [{
+    x: families.map((f) => f.multiplyAdds / 1e9),
+    y: families.map((f) => f.parameters / 1e6),
+    text: families.map((f) => f.name),
+    mode: "markers+text",
+    textposition: "top center",
+    type: "scatter",
+  }],
+  layout: {
+    title: { text: "Cost per image vs size, at native input size" },
+    xaxis: { title: { text: "multiply-adds per image (G, log)" }, type: "log" },
+    yaxis: { title: { text: "parameters (M, log)" }, type: "log" },
+  },
+});
+
+// %% [markdown]
+// ## Your turn
+//
+// 1. VGG-19 (column E) instead of VGG-16 (D): how many more parameters and multiply-adds does it cost, and in which layers do they sit?
+// 2. For a lab session on a laptop CPU, which family would you fine-tune, and which column of the table above tells you so?
+// 3. Why does MobileNet-V1 ×0.25 have about 1/16 of the full network's multiply-adds but more than 1/16 of its parameters? (Hint: which layer does the multiplier not shrink?)

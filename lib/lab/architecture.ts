@@ -6,6 +6,10 @@
  * @module
  */
 import { VGG_CONFIGS, vggLayerPlan, type VggSpec } from "../models/vgg.ts";
+import { forwardFlops } from "../models/flops.ts";
+import { inScope } from "../models/variables.ts";
+import { PRETRAINED, type PretrainedCheckpoint } from "../models/pretrained.ts";
+import { buildModel } from "../models/zoo.ts";
 
 /** Parameters of a VGG configuration at an input size and class count, from the builder's own plan. */
 export function vggParameters(
@@ -74,4 +78,57 @@ export function stackVsSingle(
     stacked: n * k * k * channels * channels,
     single: field * field * channels * channels,
   };
+}
+
+/** One row of {@linkcode zooSummary}. */
+export interface ZooRow {
+  /** Zoo name. */
+  name: string;
+  /**
+   * Trainable parameters of the inference network at the checkpoint's
+   * classes (BatchNorm statistics and training-only heads such as
+   * Inception-V3's `AuxLogits` not counted, as papers count).
+   */
+  parameters: number;
+  /** Forward multiply-adds for one image at `inputSize`. */
+  multiplyAdds: number;
+  /** Layers with weights (convolutions, depthwise ones included, and fc layers). */
+  weightLayers: number;
+  /** Native input size (the checkpoint's, else 224). */
+  inputSize: number;
+  /** Classes of the published checkpoint (1000 where none is published). */
+  classes: number;
+  /** The TF-Slim checkpoint, if one is published. */
+  checkpoint?: PretrainedCheckpoint;
+}
+
+/**
+ * Builds each model at its native size and counts what the lecture compares:
+ * parameters, multiply-adds, depth (layers with weights).
+ */
+export async function zooSummary(names: string[]): Promise<ZooRow[]> {
+  const rows: ZooRow[] = [];
+  for (const name of names) {
+    const checkpoint = PRETRAINED[name];
+    const inputSize = checkpoint?.inputSize ?? 224;
+    const classes = checkpoint?.classes ?? 1000;
+    const model = buildModel(name, { numClasses: classes, inputSize });
+    try {
+      const aux = model.auxiliary?.scope;
+      const used = model.store.list().filter((v) => !aux || !inScope(v.name, aux));
+      const weights = used.filter((v) => /\/(depthwise_)?weights$/.test(v.name));
+      rows.push({
+        name,
+        parameters: used.filter((v) => !v.isStatistic).reduce((n, v) => n + v.variable.size, 0),
+        multiplyAdds: (await forwardFlops(model)) / 2,
+        weightLayers: weights.length,
+        inputSize,
+        classes,
+        checkpoint,
+      });
+    } finally {
+      model.store.dispose();
+    }
+  }
+  return rows;
 }

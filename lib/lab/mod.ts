@@ -4,7 +4,13 @@
  *
  * @module
  */
-export { stackedReceptiveField, stackVsSingle, vggParameters } from "./architecture.ts";
+export {
+  stackedReceptiveField,
+  stackVsSingle,
+  vggParameters,
+  type ZooRow,
+  zooSummary,
+} from "./architecture.ts";
 export {
   imbalancedSubset,
   makeQuickCheckpoint,

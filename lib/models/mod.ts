@@ -53,3 +53,4 @@ export {
   type MobilenetV2Options,
 } from "./mobilenet_v2.ts";
 export { buildModel, MODEL_NAMES, type ZooOptions } from "./zoo.ts";
+export { PRETRAINED, type PretrainedCheckpoint } from "./pretrained.ts";

@@ -21,7 +21,7 @@ Deno.test({
   try {
     // 01: arithmetic, a table and a chart; 06: streamed folder, three training runs, four charts.
     for (
-      const [name, charts] of [["01_vgg_architectures.ipynb", 1], [
+      const [name, charts] of [["01_vgg_architectures.ipynb", 2], [
         "06_imbalanced_classes.ipynb",
         4,
       ]] as const

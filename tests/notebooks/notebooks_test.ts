@@ -147,8 +147,21 @@ Deno.test({
   );
   assert.match(html, /<td>E<\/td><td>vgg_19<\/td><td>19<\/td><td>143\.7M<\/td>.*<td>268×268<\/td>/);
   assert.match(html, /<td>3× 3×3<\/td><td>7×7<\/td><td>1769472<\/td><td>3211264<\/td>/);
+  // The families side by side, each at its native size with its checkpoint's classes.
+  assert.match(
+    html,
+    /<td>mobilenet_v1<\/td><td>224×224<\/td><td>1001<\/td><td>4\.2M<\/td><td>0\.57G<\/td><td>28<\/td>/,
+  );
+  assert.match(
+    html,
+    /<td>inception_v3<\/td><td>299×299<\/td><td>1001<\/td><td>23\.8M<\/td><td>5\.71G<\/td>/,
+  );
+  assert.match(
+    html,
+    /<td>alexnet_v2<\/td><td>224×224<\/td><td>1000<\/td><td>50\.3M<\/td>.*<td>—<\/td>/,
+  );
   assert.equal(text(cells).trim(), "", "nothing printed besides the tables");
-  assertCharts(cells, 1, 0);
+  assertCharts(cells, 2, 0);
 });
 
 let exported: string | undefined;
@@ -328,7 +341,7 @@ Deno.test({
     }).output();
     assert.ok(r.success, new TextDecoder().decode(r.stderr));
     const nb = JSON.parse(await Deno.readTextFile(`${out}/01_vgg_architectures.ipynb`));
-    assertCharts(nb.cells, 1, 0);
+    assertCharts(nb.cells, 2, 0);
     const html = await Deno.readTextFile(`${out}/01_vgg_architectures.html`);
     assert.equal(html.split("Plotly.newPlot").length - 1, 1, `run ${run + 1}: the chart`);
     assert.ok(!/<script[^>]+src="[^"]*plot/i.test(html), "plotly.js inlined, not from a CDN");
