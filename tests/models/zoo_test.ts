@@ -2,19 +2,48 @@ import assert from "node:assert/strict";
 import { RESNET_V1_CONFIGS } from "../../lib/models/resnet.ts";
 import { VGG_CONFIGS } from "../../lib/models/vgg.ts";
 import { buildModel, MODEL_NAMES } from "../../lib/models/zoo.ts";
+import { PRETRAINED } from "../../lib/models/pretrained.ts";
 
-Deno.test("the zoo names every VGG column by its TF-Slim scope, and the ResNets", () => {
+Deno.test("the zoo: every family by its TF-Slim name, each built with its own scope and head", () => {
   const vggScopes = Object.values(VGG_CONFIGS).map((s) => s.scope);
-  assert.deepEqual(MODEL_NAMES, [...vggScopes, ...Object.keys(RESNET_V1_CONFIGS)]);
-  assert.ok(MODEL_NAMES.includes("vgg_16") && MODEL_NAMES.includes("resnet_v1_50"));
-  for (const name of ["vgg_a_lrn", "small_vgg"]) {
-    const m = buildModel(name, { numClasses: 4, inputSize: 32 });
-    assert.equal(m.scope, name);
-    assert.equal(m.headScope, `${name}/fc8`);
+  for (const name of [...vggScopes, ...Object.keys(RESNET_V1_CONFIGS)]) {
+    assert.ok(MODEL_NAMES.includes(name), name);
+  }
+  const heads: [string, number, string, string][] = [
+    ["vgg_a_lrn", 32, "vgg_a_lrn", "vgg_a_lrn/fc8"],
+    ["small_vgg", 32, "small_vgg", "small_vgg/fc8"],
+    ["alexnet_v2", 67, "alexnet_v2", "alexnet_v2/fc8"],
+    ["inception_v1", 32, "InceptionV1", "InceptionV1/Logits"],
+    ["inception_v3", 107, "InceptionV3", "InceptionV3/Logits"],
+    ["resnet_v2_50", 32, "resnet_v2_50", "resnet_v2_50/logits"],
+    ["mobilenet_v1_050", 32, "MobilenetV1", "MobilenetV1/Logits"],
+    ["mobilenet_v2_140", 32, "MobilenetV2", "MobilenetV2/Logits"],
+  ];
+  for (const [name, size, scope, head] of heads) {
+    const m = buildModel(name, { numClasses: 4, inputSize: size });
+    assert.equal(m.scope, scope, name);
+    assert.equal(m.headScope, head, name);
+    assert.ok(m.store.list().some((v) => v.name.startsWith(`${head}/`)), `${name}: ${head} exists`);
     m.store.dispose();
   }
   assert.throws(
-    () => buildModel("alexnet_v2", { numClasses: 4, inputSize: 32 }),
-    /unknown model 'alexnet_v2': expected one of vgg_a, /,
+    () => buildModel("inception_v4", { numClasses: 4, inputSize: 32 }),
+    /unknown model 'inception_v4': expected one of alexnet_v2, inception_v1, /,
   );
+});
+
+Deno.test("the README's zoo table lists every model the zoo builds, with its TF-Slim checkpoint", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const table = readme.slice(readme.indexOf("## Models and checkpoints"));
+  for (const name of MODEL_NAMES) {
+    // Rows list variants as `resnet_v1_50` / `_101` or `mobilenet_v1`, `_075`.
+    const short = name.replace(/^.*?(_\d+)$/, "$1");
+    assert.ok(table.includes(`\`${name}\``) || table.includes(`\`${short}\``), name);
+  }
+  for (const [name, c] of Object.entries(PRETRAINED)) {
+    assert.ok(MODEL_NAMES.includes(name), `${name} is in the zoo`);
+    if (name.endsWith("_50") || !/_\d+$/.test(name) || name.startsWith("vgg")) {
+      assert.ok(table.includes(c.archive) || table.includes(c.checkpoint), `${name}: ${c.archive}`);
+    }
+  }
 });
