@@ -223,8 +223,15 @@ export function buildInceptionV3(options: InceptionV3Options = {}): Model {
     scope: `${scope}/AuxLogits`,
     weight: options.auxWeight ?? 0.4,
     logits(x, ctx) {
+      // Stacks whose input carries gradients must not detach their frozen prefix.
+      const frozen = (a: Apply) => a.variables!.every((n) => ctx.isFrozen(n));
+      const after = (...before: Apply[]) =>
+        before.every(frozen) ? ctx : { ...ctx, detachFrozenPrefix: false };
       const mid = trunk(x, ctx);
-      return { main: squeeze(head(tail(mid, ctx), ctx)), aux: squeeze(aux(mid, ctx)) };
+      return {
+        main: squeeze(head(tail(mid, after(trunk)), after(trunk, tail))),
+        aux: squeeze(aux(mid, after(trunk))),
+      };
     },
   };
   return model;

@@ -338,17 +338,19 @@ function frozenPrefixLength(layers: Apply[], ctx: ForwardContext): number {
  * of its layers' variables when every layer says what it owns.
  */
 export function sequential(...layers: Apply[]): Apply {
-  const run = (x: tf.Tensor4D, ctx: ForwardContext, from: number) => {
-    let out = x;
-    for (let i = from; i < layers.length; i++) out = layers[i](out, ctx);
-    return out;
-  };
   const apply = (x: tf.Tensor4D, ctx: ForwardContext) => {
+    if (tf.engine().state.gradientDepth === 0) return layers.reduce((t, l) => l(t, ctx), x);
     const frozen = ctx.training && ctx.detachFrozenPrefix !== false
       ? frozenPrefixLength(layers, ctx)
       : 0;
-    if (frozen === 0 || tf.engine().state.gradientDepth === 0) return run(x, ctx, 0);
-    return run(offTape(layers.slice(0, frozen), x, ctx), ctx, frozen);
+    let out = frozen > 0 ? offTape(layers.slice(0, frozen), x, ctx) : x;
+    // Past the first layer that trains, inputs carry gradients: a nested stack
+    // must not detach its own frozen prefix (that would cut them off).
+    const downstream = { ...ctx, detachFrozenPrefix: false };
+    for (let i = frozen; i < layers.length; i++) {
+      out = layers[i](out, i === frozen ? ctx : downstream);
+    }
+    return out;
   };
   const known = layers.every((l) => l.variables);
   return known ? owns(apply, layers.flatMap((l) => [...l.variables!])) : apply;

@@ -115,3 +115,43 @@ Deno.test("Inception-V3: restore excluding Logits and AuxLogits; the aux head tr
   source.store.dispose();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("Inception-V3 trains a first layer through frozen later stacks (nested stacks never cut the gradient)", async () => {
+  await useBackend("wasm");
+  const model = buildInceptionV3({
+    inputSize: 107,
+    depthMultiplier: 0.25,
+    numClasses: 3,
+    dropoutKeepProb: 1,
+  });
+  const random = seededRandom(11);
+  const x = tf.tensor4d(Float32Array.from({ length: 2 * 107 * 107 * 3 }, () => random() * 2 - 1), [
+    2,
+    107,
+    107,
+    3,
+  ]);
+  const y = tf.tensor1d([0, 2], "int32");
+  for (
+    const scopes of [["InceptionV3/Conv2d_1a_3x3"], [
+      "InceptionV3/Conv2d_1a_3x3",
+      "InceptionV3/AuxLogits",
+    ], undefined]
+  ) {
+    const before = snapshot(model);
+    createTrainStep(model, { trainableScopes: scopes, optimizer: tf.train.adam(1e-2) }).run(x, y);
+    const changed = changedSince(model, before);
+    assert.ok(
+      changed.includes("InceptionV3/Conv2d_1a_3x3/weights"),
+      `${scopes}: ${changed.length} changed`,
+    );
+    if (scopes) {
+      assert.ok(changed.every((n) => scopes.some((s) => n.startsWith(s))), changed.join(" "));
+    } else {
+      assert.ok(changed.includes("InceptionV3/Mixed_7c/Branch_3/Conv2d_0b_1x1/weights"));
+      assert.ok(changed.includes("InceptionV3/AuxLogits/Conv2d_2b_1x1/weights"));
+    }
+  }
+  tf.dispose([x, y]);
+  model.store.dispose();
+});
