@@ -32,7 +32,7 @@ export interface LabCase {
 
 const VGG_FC = ["vgg_16/fc6", "vgg_16/fc7", "vgg_16/fc8"];
 
-/** The lab's four configurations. */
+/** The lab's four configurations, then MobileNet-V1 and Inception-V3 at native size. */
 export const LAB_CASES: readonly LabCase[] = [
   {
     key: "vgg_16@224/fc6-fc8/b32",
@@ -50,6 +50,21 @@ export const LAB_CASES: readonly LabCase[] = [
   },
   { key: "vgg_16@224/all/b8", model: "vgg_16", batch: 8, torch: "vgg16-all:8" },
   { key: "resnet_v1_50@224/all/b32", model: "resnet_v1_50", batch: 32, torch: "resnet50-all:32" },
+  // The other families at their native sizes. torchvision has no MobileNet-V1: its closest
+  // model, mobilenet_v2 (depthwise convolutions too), is the reference.
+  {
+    key: "mobilenet_v1@224/all/b32",
+    model: "mobilenet_v1",
+    batch: 32,
+    torch: "mobilenet_v2-all:32",
+  },
+  {
+    key: "inception_v3@299/all/b16",
+    model: "inception_v3",
+    batch: 16,
+    torch: "inception_v3-all:16:299",
+    size: 299,
+  },
 ];
 
 /** What one case measured on our side. */

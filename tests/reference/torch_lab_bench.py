@@ -3,7 +3,8 @@
 10 classes, in this process alone so that its peak RSS is the case's.
 
 usage: torch_lab_bench.py CASE SECONDS  -> JSON on stdout
-CASE: vgg16-fc | vgg16-all | resnet50-all, with the batch as a suffix: vgg16-fc:32
+CASE: vgg16-fc | vgg16-all | resnet50-all | mobilenet_v2-all | inception_v3-all, with the batch
+as a suffix and optionally the input size: vgg16-fc:32, inception_v3-all:16:299
 """
 import json
 import os
@@ -26,24 +27,35 @@ def build(kind):
             for p in model.features.parameters():
                 p.requires_grad = False
         return model
+    if kind == "mobilenet_v2-all":
+        return torchvision.models.mobilenet_v2(num_classes=10)
+    if kind == "inception_v3-all":
+        # With its auxiliary head, as TF-Slim trains it; no scipy-based init.
+        return torchvision.models.inception_v3(num_classes=10, aux_logits=True, init_weights=False)
     return torchvision.models.resnet50(num_classes=10)
 
 
 def main():
-    kind, batch = sys.argv[1].split(":")
+    kind, batch, *size = sys.argv[1].split(":")
     batch = int(batch)
+    size = int(size[0]) if size else 224
     seconds = float(sys.argv[2])
     model = build(kind)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, 1e-4)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.randn(batch, 3, 224, 224)
+    x = torch.randn(batch, 3, size, size)
     y = torch.randint(0, 10, (batch,))
     model.train()
 
     def step():
         opt.zero_grad()
-        loss_fn(model(x), y).backward()
+        out = model(x)
+        if isinstance(out, tuple):  # Inception-V3's (logits, aux_logits): TF-Slim's 0.4 weight
+            loss = loss_fn(out[0], y) + 0.4 * loss_fn(out[1], y)
+        else:
+            loss = loss_fn(out, y)
+        loss.backward()
         opt.step()
 
     step()  # warm-up: allocations, oneDNN primitives

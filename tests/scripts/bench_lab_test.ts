@@ -2,13 +2,16 @@ import assert from "node:assert/strict";
 import { LAB_CASES, measureLabCase } from "../../scripts/bench_lab.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
 
-Deno.test("the lab-size cases are the lab's four configurations, keyed @224", () => {
+Deno.test("the lab-size cases: the lab's four configurations, then MobileNet-V1 and Inception-V3 at native size", () => {
   assert.deepEqual(LAB_CASES.map((c) => c.key), [
     "vgg_16@224/fc6-fc8/b32",
     "vgg_16@224/fc6-fc8/b100",
     "vgg_16@224/all/b8",
     "resnet_v1_50@224/all/b32",
+    "mobilenet_v1@224/all/b32",
+    "inception_v3@299/all/b16",
   ]);
+  assert.equal(LAB_CASES[5].size, 299);
   assert.deepEqual(LAB_CASES[0].trainable, ["vgg_16/fc6", "vgg_16/fc7", "vgg_16/fc8"]);
   assert.equal(LAB_CASES[2].trainable, undefined);
 });
