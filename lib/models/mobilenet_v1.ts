@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
 import { type Apply, batchNorm, conv2d, dropout, owning, sequential, stateless } from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
+import { relu6 } from "./relu_ops.ts";
 import type { Initializer } from "./variables.ts";
 import { VariableStore } from "./variables.ts";
 
@@ -85,7 +86,7 @@ const BN = { decay: 0.9997, epsilon: 0.001 };
 
 function bnRelu6(store: VariableStore, scope: string, channels: number): Apply {
   const bn = batchNorm(store, scope, channels, BN);
-  return (x, ctx) => tf.relu6(bn(x, ctx));
+  return (x, ctx) => relu6(bn(x, ctx));
 }
 
 /** A depthwise 3×3 conv (multiplier 1) with `<scope>/depthwise_weights` [3, 3, in, 1]. */

@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
 import { type Apply, batchNorm, conv2d, dropout, owning, sequential, stateless } from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
+import { relu6 } from "./relu_ops.ts";
 import type { Initializer } from "./variables.ts";
 import { VariableStore } from "./variables.ts";
 
@@ -103,13 +104,13 @@ export function buildMobilenetV2(options: MobilenetV2Options = {}): Model {
     io: [number, number],
     kernel: number,
     stride: number,
-    relu6: boolean,
+    clip6: boolean,
   ) => {
     const conv = conv2d(store, name, io, { kernel, stride, bias: false, relu: false, init: INIT });
     const bn = batchNorm(store, name, io[1], BN);
     return (x: tf.Tensor4D, ctx: Parameters<Apply>[1]) => {
       const y = bn(conv(x, ctx), ctx);
-      return relu6 ? tf.relu6(y) : y;
+      return clip6 ? relu6(y) : y;
     };
   };
   const layers: Apply[] = [];
@@ -127,7 +128,7 @@ export function buildMobilenetV2(options: MobilenetV2Options = {}): Model {
       const residual = block.stride === 1 && inC === outC;
       return (x, ctx) => {
         const e = expand ? expand(x, ctx) : x;
-        const d = tf.relu6(
+        const d = relu6(
           dwBn(tf.depthwiseConv2d(e, w as tf.Tensor4D, block.stride, "same"), ctx),
         );
         const y = project(d, ctx);

@@ -5,7 +5,10 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { RELU_GRAD_KERNEL as RELU_GRAD } from "../backend/onednn/custom_kernels.ts";
+import {
+  RELU6_GRAD_KERNEL as RELU6_GRAD,
+  RELU_GRAD_KERNEL as RELU_GRAD,
+} from "../backend/onednn/custom_kernels.ts";
 
 /** dy where y > 0, else 0 (one oneDNN pass where our kernel is registered). */
 export function reluGradFromOutput(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
@@ -37,3 +40,21 @@ export const addRelu = tf.customGrad(
   a: tf.Tensor4D,
   b: tf.Tensor4D,
 ) => tf.Tensor4D;
+
+/**
+ * min(max(x, 0), 6) (MobileNet's activation). Its gradient is one oneDNN pass
+ * where our kernel is registered (tfjs' builds a mask from three kernels,
+ * per element in JS on the `onednn` backend); elsewhere tfjs' own.
+ */
+export const relu6 = tf.customGrad(
+  ((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x]);
+    return {
+      value: tf.relu6(x),
+      gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) =>
+        tf.getKernel(RELU6_GRAD, tf.getBackend())
+          ? tf.engine().runKernel(RELU6_GRAD, { dy, x: sx }) as tf.Tensor
+          : tf.mul(dy, tf.mul(tf.cast(tf.lessEqual(sx, 6), "float32"), tf.step(sx))),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0],
+) as unknown as <T extends tf.Tensor>(x: T) => T;

@@ -27,6 +27,7 @@ import {
   batchNormBackward,
   batchNormForward,
   type NormGeometry,
+  relu6Backward,
   reluBackward,
 } from "./normalization.ts";
 
@@ -37,6 +38,9 @@ export const BATCH_NORM_GRAD_KERNEL = "TLBatchNormGrad";
 
 /** Kernel name: the ReLU's gradient from its output. Inputs dy, y; dx = dy where y > 0. */
 export const RELU_GRAD_KERNEL = "TLReluGrad";
+
+/** Kernel name: ReLU6's gradient from its input. Inputs dy, x; dx = dy where 0 < x ≤ 6. */
+export const RELU6_GRAD_KERNEL = "TLRelu6Grad";
 
 /** Kernel name: Σx² over all elements, a scalar. Input x. */
 export const SUM_OF_SQUARES_KERNEL = "TLSumOfSquares";
@@ -131,6 +135,19 @@ function reluGrad(args: KernelArgs): TensorInfo {
   });
 }
 
+function relu6Grad(args: KernelArgs): TensorInfo {
+  const { dy, x } = args.inputs as Record<string, TensorInfo>;
+  if (!allFloat(dy, x)) throw new Error(`${RELU6_GRAD_KERNEL} takes float32 tensors`);
+  const backend = args.backend;
+  return output(backend, x.shape, (dx) => {
+    relu6Backward(dnn(), product(x.shape), {
+      dy: pointerOf(backend, dy),
+      x: pointerOf(backend, x),
+      dx: pointerOf(backend, dx),
+    });
+  });
+}
+
 /**
  * Σx² in one pass over x, four float64 accumulators (memory-bound: ~0.3 ns
  * an element here; oneDNN's p-norm reduction took 2.5 s for VGG-16's
@@ -163,6 +180,7 @@ export function customKernels(host: OneDnnHost): KernelConfig[] {
   return [
     { kernelName: SUM_OF_SQUARES_KERNEL, backendName: host, kernelFunc: sumOfSquares },
     { kernelName: RELU_GRAD_KERNEL, backendName: host, kernelFunc: reluGrad },
+    { kernelName: RELU6_GRAD_KERNEL, backendName: host, kernelFunc: relu6Grad },
     { kernelName: BATCH_NORM_KERNEL, backendName: host, kernelFunc: forward },
     { kernelName: BATCH_NORM_GRAD_KERNEL, backendName: host, kernelFunc: backward },
   ];

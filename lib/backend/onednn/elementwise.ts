@@ -55,17 +55,28 @@ export function binaryOp(
   ], "binary op");
 }
 
-/** out = f(x) over `size` elements; `alg` e.g. {@linkcode DNNL}.eltwiseSqrt. */
+/**
+ * out = f(x) over `size` elements; `alg` e.g. {@linkcode DNNL}.eltwiseSqrt,
+ * with its `alpha`/`beta` parameters (clip's bounds) where it has them.
+ */
 export function unaryOp(
   dnn: OneDnn,
-  op: { alg: number; size: number },
+  op: { alg: number; size: number; alpha?: number; beta?: number },
   io: { x: Deno.PointerValue; out: Deno.PointerValue },
 ): void {
-  const entry = cachedPrimitives(`eltwise|${op.alg},${op.size}`, () => {
+  const [alpha, beta] = [op.alpha ?? 0, op.beta ?? 0];
+  const entry = cachedPrimitives(`eltwise|${op.alg},${alpha},${beta},${op.size}`, () => {
     const md = memoryDesc(dnn, [op.size], DNNL.tagA);
     const desc = opDesc();
     check(
-      dnn.symbols.dnnl_eltwise_forward_desc_init(desc, DNNL.forwardInference, op.alg, md, 0, 0),
+      dnn.symbols.dnnl_eltwise_forward_desc_init(
+        desc,
+        DNNL.forwardInference,
+        op.alg,
+        md,
+        alpha,
+        beta,
+      ),
       "eltwise_forward_desc_init",
     );
     const main = bindOperation(dnn, desc, "eltwise primitive", [

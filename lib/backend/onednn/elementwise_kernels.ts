@@ -12,6 +12,7 @@ import {
   Multiply,
   RealDiv,
   Relu,
+  Relu6,
   Sqrt,
   Square,
   Sub,
@@ -63,14 +64,21 @@ function binaryKernel(name: string, alg: number, commutative: boolean): KernelFu
   };
 }
 
-function unaryKernel(name: string, alg: number): KernelFunc {
+function unaryKernel(
+  name: string,
+  alg: number,
+  params: { alpha?: number; beta?: number } = {},
+): KernelFunc {
   return (args: KernelArgs) => {
     const { x } = args.inputs as Record<string, TensorInfo>;
     const size = product(x.shape);
     if (!allFloat(x) || size < MIN_ELEMENTS) return stockFor(args, name)(args);
     const backend = args.backend;
     return output(backend, x.shape, (out) => {
-      unaryOp(dnn(), { alg, size }, { x: pointerOf(backend, x), out: pointerOf(backend, out) });
+      unaryOp(dnn(), { alg, size, ...params }, {
+        x: pointerOf(backend, x),
+        out: pointerOf(backend, out),
+      });
     });
   };
 }
@@ -86,4 +94,9 @@ export const ELEMENTWISE_KERNELS: readonly NamedKernel[] = [
   withFallback(Sqrt, unaryKernel(Sqrt, DNNL.eltwiseSqrt), stockFunc(Sqrt)),
   withFallback(Square, unaryKernel(Square, DNNL.eltwiseSquare), stockFunc(Square)),
   withFallback(Relu, unaryKernel(Relu, DNNL.eltwiseRelu), stockFunc(Relu)),
+  withFallback(
+    Relu6,
+    unaryKernel(Relu6, DNNL.eltwiseClip, { alpha: 0, beta: 6 }),
+    stockFunc(Relu6),
+  ),
 ];

@@ -30,6 +30,8 @@ export const DNNL = {
   reductionSum: 196596,
   eltwiseSquare: 79,
   eltwiseLinear: 127,
+  /** clip(x, alpha, beta); its gradient passes where alpha < x ≤ beta. */
+  eltwiseClip: 255,
   argSrc: 1,
   argSrc1: 2,
   argDst: 17,

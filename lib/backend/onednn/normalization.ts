@@ -182,3 +182,38 @@ export function reluBackward(
     [DNNL.argDiffSrc, io.dx],
   ], "relu backward");
 }
+
+/**
+ * dx = dy where 0 < x ≤ 6, else 0: ReLU6's gradient from its input (the mask
+ * tfjs' own gradient builds from LessEqual, Step and Multiply, in one pass).
+ */
+export function relu6Backward(
+  dnn: OneDnn,
+  size: number,
+  io: { dy: Deno.PointerValue; x: Deno.PointerValue; dx: Deno.PointerValue },
+): void {
+  const entry = cachedPrimitives(`eltwise backward|clip 0 6,${size}`, () => {
+    const md = memoryDesc(dnn, [size], DNNL.tagA);
+    const fwdOp = opDesc(), op = opDesc();
+    const s = dnn.symbols;
+    check(
+      s.dnnl_eltwise_forward_desc_init(fwdOp, DNNL.forwardTraining, DNNL.eltwiseClip, md, 0, 6),
+      "eltwise_forward_desc_init",
+    );
+    check(
+      s.dnnl_eltwise_backward_desc_init(op, DNNL.eltwiseClip, md, md, 0, 6),
+      "eltwise_backward_desc_init",
+    );
+    const main = bindOperation(dnn, op, "relu6 backward primitive", [
+      [DNNL.argSrc, md],
+      [DNNL.argDiffDst, md],
+      [DNNL.argDiffSrc, md],
+    ], { hint: fwdOp });
+    return { main };
+  });
+  runBound(dnn, entry.main, [
+    [DNNL.argSrc, io.x],
+    [DNNL.argDiffDst, io.dy],
+    [DNNL.argDiffSrc, io.dx],
+  ], "relu6 backward");
+}
