@@ -10,6 +10,8 @@
  * @module
  */
 import {
+  AvgPoolGrad,
+  type AvgPoolGradAttrs,
   backend_util,
   BatchMatMul,
   type BatchMatMulAttrs,
@@ -379,6 +381,56 @@ function depthwiseBackpropFilter({ inputs, backend, attrs = {} }: KernelArgs): T
 }
 
 /**
+ * Average-pool gradient with TF's semantics: each window's gradient is
+ * shared by the inputs inside it, divided by their number (padding is not
+ * counted, as in the forward pass). tfjs' kernels divide by the whole window
+ * size, which is wrong at the borders of SAME pools (Inception's).
+ */
+export function avgPoolGradInto(
+  info: backend_util.Conv2DInfo,
+  dy: Float32Array,
+  dx: Float32Array,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const { top, left } = info.padInfo;
+  dx.fill(0);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      const y0 = Math.max(0, oy * sh - top), y1 = Math.min(inHeight, oy * sh - top + fh);
+      for (let ox = 0; ox < outWidth; ox++) {
+        const x0 = Math.max(0, ox * sw - left), x1 = Math.min(inWidth, ox * sw - left + fw);
+        const count = (y1 - y0) * (x1 - x0);
+        if (count <= 0) continue;
+        const g = ((b * outHeight + oy) * outWidth + ox) * c;
+        for (let y = y0; y < y1; y++) {
+          for (let x = x0; x < x1; x++) {
+            const d = ((b * inHeight + y) * inWidth + x) * c;
+            for (let ch = 0; ch < c; ch++) dx[d + ch] += dy[g + ch] / count;
+          }
+        }
+      }
+    }
+  }
+}
+
+function avgPoolGrad({ inputs, backend, attrs = {} }: KernelArgs): TensorInfo {
+  const dy = inputs.dy!, input = inputs.input!;
+  const a = attrs as unknown as AvgPoolGradAttrs;
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+  );
+  const wasm = backend as WasmBackendLike;
+  const out = wasm.makeOutput([...input.shape], "float32");
+  avgPoolGradInto(info, wasm.typedArrayFromHeap(dy), wasm.typedArrayFromHeap(out));
+  return out;
+}
+
+/**
  * Identity shares the input's data (as the cpu backend does): the stock
  * wasm kernel copies it, and tfjs never writes a tensor's data in place.
  */
@@ -403,6 +455,7 @@ const replacements: KernelConfig[] = [
   { kernelName: Conv2DBackpropInput, backendName: "wasm", kernelFunc: conv2DBackpropInput },
   { kernelName: BatchMatMul, backendName: "wasm", kernelFunc: batchMatMul },
   { kernelName: MaxPoolGrad, backendName: "wasm", kernelFunc: maxPoolGrad },
+  { kernelName: AvgPoolGrad, backendName: "wasm", kernelFunc: avgPoolGrad },
   {
     kernelName: DepthwiseConv2dNativeBackpropInput,
     backendName: "wasm",

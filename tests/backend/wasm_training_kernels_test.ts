@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { useBackend, WASM_TRAINING_KERNELS } from "../../lib/backend/mod.ts";
+import { avgPoolGradInto } from "../../lib/backend/wasm_training_kernels.ts";
 import { primitiveImplementations } from "../../lib/backend/onednn/primitive_cache.ts";
 import { withFallback } from "../../lib/backend/onednn/fallback.ts";
 import { seededRandom } from "../../lib/util/random.ts";
@@ -134,6 +135,47 @@ for (const variant of VARIANTS) {
     });
   }
 
+  for (
+    const [shape, size, stride, pad] of [
+      [[2, 9, 9, 16], 3, 1, "same"], // Inception's branch pools: padding not counted
+      [[2, 17, 17, 8], 5, 3, "valid"], // Inception-V3's AuxLogits pool
+      [[2, 8, 8, 4], 2, 2, "valid"],
+      [[1, 7, 7, 32], 7, 1, "valid"], // a global pool
+    ] as [number[], number, number, "same" | "valid"][]
+  ) {
+    test(`avg pool matches cpu, its gradient TF's (padding not counted): ${shape} ${size}/${stride} ${pad}`, async () => {
+      const [ref, got] = await onBoth([{ shape, data: values(shape) }], (x) => {
+        const pool = (t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, size, stride, pad);
+        return [pool(x), tf.grad((t: tf.Tensor) => tf.sum(tf.square(pool(t))))(x)];
+      });
+      assertClose(ref[0], got[0], "avg pool");
+      // d/dx Σ pool(x)² = AvgPoolGrad(2·pool(x)), each window's share divided by the inputs
+      // inside it (tfjs' cpu kernel divides by the whole window: wrong at SAME borders).
+      const info = tf.backend_util.computePool2DInfo(
+        shape as [number, number, number, number],
+        size,
+        stride,
+        1,
+        pad,
+      );
+      const expected = new Float32Array(ref[1].length);
+      avgPoolGradInto(info, ref[0].map((v) => 2 * v), expected);
+      assertClose(expected, got[1], "avg pool gradient");
+    });
+  }
+
+  test("channel concat's gradient (SplitV) matches cpu", async () => {
+    const shapes = [[2, 6, 5, 3], [2, 6, 5, 7], [2, 6, 5, 2]];
+    const [ref, got] = await onBoth(
+      shapes.map((shape) => ({ shape, data: values(shape) })),
+      (a, b, c) =>
+        tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) =>
+          tf.sum(tf.square(tf.concat([p, q, r], 3)))
+        )([a, b, c]),
+    );
+    for (let i = 0; i < 3; i++) assertClose(ref[i], got[i], `gradient ${i}`);
+  });
+
   test("fused conv+bias+relu gradients match cpu", async () => {
     const [ref, got] = await onBoth(
       [
@@ -173,16 +215,11 @@ for (const variant of VARIANTS) {
   }
 
   for (const [pool, stride, pad] of [[2, 2, "valid"], [3, 2, "same"], [3, 1, "same"]] as const) {
-    test(`maxPool / avgPool gradients match cpu: ${pool}x${pool} s${stride} ${pad}`, async () => {
+    test(`maxPool and its gradient match cpu: ${pool}x${pool} s${stride} ${pad}`, async () => {
       const shape = [2, 9, 9, 3];
       const [ref, got] = await onBoth([{ shape, data: values(shape) }], (x) => [
         tf.grad((a: tf.Tensor) =>
           tf.sum(tf.square(tf.maxPool(a as tf.Tensor4D, pool, stride, pad)))
-        )(
-          x,
-        ),
-        tf.grad((a: tf.Tensor) =>
-          tf.sum(tf.square(tf.avgPool(a as tf.Tensor4D, pool, stride, pad)))
         )(
           x,
         ),
@@ -191,9 +228,8 @@ for (const variant of VARIANTS) {
         tf.maxPool(tf.tile(x, [1, 1, 1, 6]) as tf.Tensor4D, pool, stride, pad),
       ]);
       assertClose(ref[0], got[0], "MaxPoolGrad");
-      assertClose(ref[1], got[1], "AvgPoolGrad");
-      assertClose(ref[2], got[2], "MaxPool");
-      assertClose(ref[3], got[3], "MaxPool (18 channels)");
+      assertClose(ref[1], got[1], "MaxPool");
+      assertClose(ref[2], got[2], "MaxPool (18 channels)");
     });
   }
 
@@ -438,7 +474,9 @@ for (const variant of VARIANTS) {
           "conv backward data",
           "conv backward weights",
           "max pool grad",
-          "max pool forward",
+          "pool forward 511", // max
+          "pool forward 1023", // average, padding not counted
+          "avg pool grad",
           "binary",
           "eltwise",
           "reduction",

@@ -10,6 +10,8 @@
  * @module
  */
 import {
+  AvgPool,
+  AvgPoolGrad,
   type backend_util,
   BatchMatMul,
   type BatchMatMulAttrs,
@@ -56,7 +58,7 @@ import { DEPTHWISE_KERNELS } from "./depthwise_kernels.ts";
 import { rowSums } from "./elementwise.ts";
 import { ELEMENTWISE_KERNELS } from "./elementwise_kernels.ts";
 import { type NamedKernel, withFallback } from "./fallback.ts";
-import { maxPoolBackward, maxPoolForward, type PoolGeometry } from "./pooling.ts";
+import { avgPoolBackward, maxPoolBackward, maxPoolForward, type PoolGeometry } from "./pooling.ts";
 import { customKernels } from "./custom_kernels.ts";
 import { COPY_KERNELS } from "./copy_kernels.ts";
 import {
@@ -215,6 +217,27 @@ function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
   });
 }
 
+function avgPool(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x } = args.inputs as Record<string, TensorInfo>;
+  if (!allFloat(x)) return stockFor(args, AvgPool)(args);
+  const info = maxPoolGradInfo(x, args.attrs ?? {});
+  const g = poolGeometry(info);
+  const backend = args.backend;
+  return output(backend, info.outShape, (y) => {
+    maxPoolForward(dnn(), g, { x: pointerOf(backend, x), y: pointerOf(backend, y) }, true);
+  });
+}
+
+function avgPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { dy, input } = args.inputs as Record<string, TensorInfo>;
+  if (!allFloat(dy, input)) return slowerFor(args, AvgPoolGrad)(args);
+  const g = poolGeometry(maxPoolGradInfo(input, args.attrs ?? {}));
+  const backend = args.backend;
+  return output(backend, input.shape, (dx) => {
+    avgPoolBackward(dnn(), g, { dy: pointerOf(backend, dy), dx: pointerOf(backend, dx) });
+  });
+}
+
 function maxPool(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { x } = args.inputs as Record<string, TensorInfo>;
   if (!allFloat(x)) return stockFor(args, MaxPool)(args);
@@ -287,6 +310,8 @@ const replacements: readonly NamedKernel[] = [
   withFallback(BatchMatMul, batchMatMul, slower(BatchMatMul)),
   withFallback(MaxPoolGrad, maxPoolGrad, slower(MaxPoolGrad)),
   withFallback(MaxPool, maxPool, stock(MaxPool)),
+  withFallback(AvgPool, avgPool, stock(AvgPool)),
+  withFallback(AvgPoolGrad, avgPoolGrad, slower(AvgPoolGrad)),
   withFallback(Sum, sum, stock(Sum)),
   ...DEPTHWISE_KERNELS,
   ...ELEMENTWISE_KERNELS,

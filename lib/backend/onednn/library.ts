@@ -22,6 +22,8 @@ export const DNNL = {
   convolutionDirect: 1,
   eltwiseRelu: 31,
   poolingMax: 511,
+  /** Average over the window's inside part (TF's SAME average pool). */
+  poolingAvgExcludePadding: 1023,
   binaryAdd: 131056,
   binaryMul: 131057,
   binaryDiv: 131060,

@@ -125,13 +125,18 @@ export function maxPoolBackward(
   );
 }
 
-/** y = maxPool(x), NHWC, with TF's window semantics (padding never wins). */
+/**
+ * y = maxPool(x) (padding never wins) or, with `average`, avgPool(x) over
+ * the window's inside part (padding not counted, as TF), NHWC.
+ */
 export function maxPoolForward(
   dnn: OneDnn,
   g: PoolGeometry,
   io: { x: Deno.PointerValue; y: Deno.PointerValue },
+  average = false,
 ): void {
-  const entry = cachedPrimitives(`max pool forward|${Object.values(g).join(",")}`, () => {
+  const alg = average ? DNNL.poolingAvgExcludePadding : DNNL.poolingMax;
+  const entry = cachedPrimitives(`pool forward ${alg}|${Object.values(g).join(",")}`, () => {
     const src = memoryDesc(dnn, [g.batch, g.channels, g.inHeight, g.inWidth], DNNL.tagNhwc);
     const dst = memoryDesc(dnn, [g.batch, g.channels, g.outHeight, g.outWidth], DNNL.tagNhwc);
     const op = opDesc();
@@ -139,7 +144,7 @@ export function maxPoolForward(
       dnn.symbols.dnnl_pooling_forward_desc_init(
         op,
         DNNL.forwardInference,
-        DNNL.poolingMax,
+        alg,
         src,
         dst,
         dims([g.strideHeight, g.strideWidth]),
@@ -161,5 +166,50 @@ export function maxPoolForward(
       dnn.symbols.dnnl_primitive_desc_destroy(pd);
     }
   });
-  runBound(dnn, entry.main, [[DNNL.argSrc, io.x], [DNNL.argDst, io.y]], "max pooling forward");
+  runBound(dnn, entry.main, [[DNNL.argSrc, io.x], [DNNL.argDst, io.y]], "pooling forward");
+}
+
+/** dx = the gradient of the average pool (padding not counted) given dy; NHWC. */
+export function avgPoolBackward(
+  dnn: OneDnn,
+  g: PoolGeometry,
+  io: { dy: Deno.PointerValue; dx: Deno.PointerValue },
+): void {
+  const entry = cachedPrimitives(`avg pool grad|${Object.values(g).join(",")}`, () => {
+    const s = dnn.symbols;
+    const src = memoryDesc(dnn, [g.batch, g.channels, g.inHeight, g.inWidth], DNNL.tagNhwc);
+    const dst = memoryDesc(dnn, [g.batch, g.channels, g.outHeight, g.outWidth], DNNL.tagNhwc);
+    const args = [
+      src,
+      dst,
+      dims([g.strideHeight, g.strideWidth]),
+      dims([g.filterHeight, g.filterWidth]),
+      dims([g.padTop, g.padLeft]),
+      dims([g.padBottom, g.padRight]),
+    ] as const;
+    const fwdOp = opDesc(), bwdOp = opDesc();
+    const alg = DNNL.poolingAvgExcludePadding;
+    check(
+      s.dnnl_pooling_forward_desc_init(fwdOp, DNNL.forwardTraining, alg, ...args),
+      "pooling_forward_desc_init",
+    );
+    check(s.dnnl_pooling_backward_desc_init(bwdOp, alg, ...args), "pooling_backward_desc_init");
+    const fwd = primitiveDesc(dnn, fwdOp, null, null, "average pooling forward primitive");
+    try {
+      const bwd = primitiveDesc(dnn, bwdOp, null, fwd, "average pooling backward primitive");
+      try {
+        return {
+          main: bindPrimitive(dnn, bwd, [
+            [DNNL.argDiffDst, createMemory(dnn, descPointer(dst))],
+            [DNNL.argDiffSrc, createMemory(dnn, descPointer(src))],
+          ]),
+        };
+      } finally {
+        s.dnnl_primitive_desc_destroy(bwd);
+      }
+    } finally {
+      s.dnnl_primitive_desc_destroy(fwd);
+    }
+  });
+  runBound(dnn, entry.main, [[DNNL.argDiffDst, io.dy], [DNNL.argDiffSrc, io.dx]], "avg pool grad");
 }
