@@ -93,7 +93,7 @@ await showHtml(htmlTable(table));
 // %% [markdown]
 // ## The families side by side
 //
-// The lab's slide on pretrained models names TF-Slim's AlexNet, VGG, Inception, ResNet and MobileNet. Each is built here at its native input size (299 for Inception-V3 and for ResNet-V2's published evaluation, 224 otherwise) with its checkpoint's classes (1001 — a "background" class first — for Inception, MobileNet and ResNet-V2; use `labelsOffset: 1` to evaluate those on 1000-class labels), and counted: parameters, multiply-adds for one image, and depth (layers with weights). Depth and parameters are not cost: VGG-16 has 13× MobileNet's parameters and 27× its multiply-adds; Inception-V3 is deeper than VGG-19 at a quarter of the multiply-adds.
+// The lab's slide on pretrained models names TF-Slim's AlexNet, VGG, Inception, ResNet and MobileNet. Each is built here at its native input size (299 for Inception-V3 and for ResNet-V2's published evaluation, 224 otherwise) with its checkpoint's classes (1001 — a "background" class first — for Inception, MobileNet and ResNet-V2; use `labelsOffset: 1` to evaluate those on 1000-class labels), and counted: parameters, multiply-adds for one image, and depth (layers with weights). Depth and parameters are not cost: VGG-16 has 33× MobileNet-V1's parameters and 27× its multiply-adds; Inception-V3 has five times VGG-19's layers with weights at under a third of its multiply-adds.
 
 // %%
 import { useBackend, zooSummary } from "../mod.ts";
@@ -137,7 +137,12 @@ await showChart({
     y: families.map((f) => f.parameters / 1e6),
     text: families.map((f) => f.name),
     mode: "markers+text",
-    textposition: "top center",
+    // Labels above or below their point, so that neighbours (vgg_16/vgg_19, the 50-layer ResNets) stay apart.
+    textposition: families.map((f) =>
+      ["vgg_19", "inception_v3", "resnet_v2_50", "mobilenet_v1", "mobilenet_v2"].includes(f.name)
+        ? "bottom center"
+        : "top center"
+    ),
     type: "scatter",
   }],
   layout: {

@@ -57,8 +57,9 @@ const PLANS: Record<string, QuickPlan> = {
       counts,
     };
   },
-  "07": () =>
+  "07": (tmp) =>
     Promise.resolve({
+      out: `${tmp}/out`,
       sourcePerClass: 60,
       sourceEpochs: 1,
       little: 4,
@@ -68,7 +69,9 @@ const PLANS: Record<string, QuickPlan> = {
       seeds: 2,
       lrFindSteps: 12,
     }),
-  "08": () => Promise.resolve({ trials: 4, perClass: 10, testPerClass: 5, epochs: 1 }),
+  // A fresh sweep folder: quick runs never find an earlier run's finished trials.
+  "08": (tmp) =>
+    Promise.resolve({ trials: 4, perClass: 10, testPerClass: 5, epochs: 1, out: `${tmp}/sweep` }),
 };
 
 /** The exercises that have a quick variant. */
