@@ -341,7 +341,7 @@ Deno.test({
     const nb = JSON.parse(await Deno.readTextFile(`${out}/01_vgg_architectures.ipynb`));
     assertCharts(nb.cells, 2, 0);
     const html = await Deno.readTextFile(`${out}/01_vgg_architectures.html`);
-    assert.equal(html.split("Plotly.newPlot").length - 1, 1, `run ${run + 1}: the chart`);
+    assert.equal(html.split("Plotly.newPlot").length - 1, 2, `run ${run + 1}: both charts`);
     assert.ok(!/<script[^>]+src="[^"]*plot/i.test(html), "plotly.js inlined, not from a CDN");
   }
   const bad = await new Deno.Command(Deno.execPath(), {
