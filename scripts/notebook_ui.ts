@@ -249,6 +249,27 @@ export class NotebookUi {
     );
   }
 
+  /**
+   * Starts cells with `command` and makes sure they started: right after a
+   * (re)load the kernel can report connected and still drop the first
+   * request, so a run that shows no sign of starting is asked again.
+   */
+  async #execute(command: string, cell: number | undefined) {
+    const started = `Jupyter.notebook.get_cells().filter((c, i) => c.cell_type === "code" &&
+      ${
+      cell === undefined ? "true" : `i === ${cell}`
+    }).some((c) => c.input_prompt_number !== null &&
+      c.input_prompt_number !== undefined)`;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await until("the kernel", 60, () => this.#page.eval(NOTEBOOK_READY));
+      await this.#page.eval(`${command}, true`);
+      const ok = await until("the cells to start", 20, () => this.#page.eval<boolean>(started))
+        .then(() => true, () => false);
+      if (ok) return;
+    }
+    throw new Error(`cells never started after 3 tries (${command})`);
+  }
+
   /** Reloads the tab; waits for the new page (the old one answers until it is gone). */
   async #reload() {
     await this.#page.eval("window.__tlOldPage = true");
@@ -283,7 +304,7 @@ export class NotebookUi {
       await this.#open(`notebooks/${copy}`);
       step("Run All");
       const started = performance.now();
-      await this.#page.eval("Jupyter.notebook.execute_all_cells(), true");
+      await this.#execute("Jupyter.notebook.execute_all_cells()", undefined);
       await until(
         `Run All of ${name}`,
         options.timeoutSeconds ?? 900,
@@ -320,7 +341,7 @@ export class NotebookUi {
         await this.#reload();
         const before = await this.#page.eval<{ charts: number }>(COUNT_CHARTS);
         const pageHadPlotly = await this.#page.eval<boolean>("window.Plotly !== undefined");
-        await this.#page.eval(`Jupyter.notebook.get_cell(${lastChartCell}).execute(), true`);
+        await this.#execute(`Jupyter.notebook.get_cell(${lastChartCell}).execute()`, lastChartCell);
         await until(
           "the re-run cell",
           options.timeoutSeconds ?? 900,
