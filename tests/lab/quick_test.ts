@@ -120,7 +120,7 @@ Deno.test("quickExercise: refuses an unknown exercise and params that lack a key
   await withQuick("1", async () => {
     await assert.rejects(
       quickExercise("08", { trials: 8, perClass: 300, epochs: 2 }),
-      /quickExercise\('08'\): params has no 'testPerClass', which the quick variant sets/,
+      /quickExercise\('08'\): params has no 'testPerClass', 'out', which the quick variant sets/,
     );
   });
 });
