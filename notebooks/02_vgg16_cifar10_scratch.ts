@@ -68,8 +68,8 @@ import { showChart, trainingCurves } from "../mod.ts";
 await showChart(trainingCurves(result.history, result.epochs, { name: run }));
 
 // %%
-import { confusionHeatmap, evaluate } from "../mod.ts";
-const ev = evaluate(model, test);
+import { confusionHeatmap, evaluateAsync } from "../mod.ts";
+const ev = await evaluateAsync(model, test);
 console.log(
   `test accuracy: ${(ev.accuracy * 100).toFixed(2)}% (top-5 ${(ev.top5 * 100).toFixed(2)}%)`,
 );

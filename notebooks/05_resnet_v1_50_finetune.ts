@@ -75,9 +75,9 @@ console.log(
 );
 
 // %%
-import { confusionHeatmap, evaluate, showChart, trainingCurves } from "../mod.ts";
+import { confusionHeatmap, evaluateAsync, showChart, trainingCurves } from "../mod.ts";
 await showChart(trainingCurves(result.history, result.epochs, { name: run }));
-const ev = evaluate(model, test);
+const ev = await evaluateAsync(model, test);
 console.log(`test accuracy: ${(ev.accuracy * 100).toFixed(2)}%`);
 await showChart(confusionHeatmap(ev.confusion, test.classNames, { name: run }));
 

@@ -2,9 +2,10 @@
  * Picks and initialises the tfjs compute backend.
  *
  * Preference for `auto`: tfjs-node-gpu (when installed and a GPU is present),
- * then tfjs-node, then `onednn` (tensors in RAM, heavy ops on oneDNN, when
- * `libdnnl2` loads), then wasm (with our training kernels; capped at 4 GiB),
- * then cpu.
+ * then `webgpu` on a hardware adapter (Deno's WebGPU over the vendor's Vulkan
+ * driver), then tfjs-node, then `onednn` (tensors in RAM, heavy ops on
+ * oneDNN, when `libdnnl2` loads), then wasm (with our training kernels;
+ * capped at 4 GiB), then cpu. `TL_BACKEND` names the choice `auto` makes.
  *
  * @module
  */
@@ -15,17 +16,21 @@ import "@tensorflow/tfjs-backend-wasm";
 import { registerOneDnnKernels, unregisterOneDnnKernels } from "./onednn/kernels.ts";
 import { ONEDNN_BACKEND, registerOneDnnBackend } from "./onednn_backend.ts";
 import { installFrugalBackprop } from "./frugal_backprop.ts";
+import { type AdapterDescription, tryWebgpu } from "./webgpu.ts";
 
 /**
  * What a caller may ask for. `tensorflow` means tfjs-node-gpu or tfjs-node;
- * `onednn` is tensors in RAM with the heavy ops on oneDNN (needs `libdnnl2`).
+ * `webgpu` is Deno's WebGPU (any adapter, software ones included, when asked
+ * for by name); `onednn` is tensors in RAM with the heavy ops on oneDNN
+ * (needs `libdnnl2`).
  */
-export type BackendChoice = "auto" | "tensorflow" | "onednn" | "wasm" | "cpu";
+export type BackendChoice = "auto" | "tensorflow" | "webgpu" | "onednn" | "wasm" | "cpu";
 
 /** The accepted values of {@linkcode BackendChoice}, for flag validation. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = [
   "auto",
   "tensorflow",
+  "webgpu",
   "onednn",
   "wasm",
   "cpu",
@@ -33,10 +38,12 @@ export const BACKEND_CHOICES: readonly BackendChoice[] = [
 
 /** What {@linkcode useBackend} ended up with. */
 export interface BackendInfo {
-  /** The tfjs backend name now active: `tensorflow`, `onednn`, `wasm` or `cpu`. */
+  /** The tfjs backend name now active: `tensorflow`, `webgpu`, `onednn`, `wasm` or `cpu`. */
   name: string;
   /** A human description, e.g. `wasm (SIMD, 1 thread)`. */
   description: string;
+  /** On `webgpu`: the adapter (vendor, device, driver, limits, features). */
+  adapter?: AdapterDescription;
 }
 
 /** Options of {@linkcode useBackend}. */
@@ -86,11 +93,16 @@ function gpuPresent(): boolean {
   }
 }
 
-async function tryTensorflow(): Promise<BackendInfo | string> {
-  const candidates = gpuPresent() ? NODE_PACKAGES : NODE_PACKAGES.slice(1);
+async function tryTensorflow(
+  _options: UseBackendOptions,
+  packages = NODE_PACKAGES,
+): Promise<BackendInfo | string> {
+  const candidates = gpuPresent() ? packages : packages.filter((p) => !p.endsWith("-gpu"));
+  if (candidates.length === 0) return "no NVIDIA GPU (/dev/nvidia0) for tfjs-node-gpu";
   const installed = candidates.filter(nativeBindingPresent);
   if (installed.length === 0) {
-    return `tfjs-node is not installed: ${INSTALL_HINT}`;
+    const what = candidates.length === 1 ? candidates[0].replace("@tensorflow/", "") : "tfjs-node";
+    return `${what} is not installed: ${INSTALL_HINT}`;
   }
   const pkg = installed[0];
   try {
@@ -163,10 +175,21 @@ const ATTEMPTS: Record<
   (options: UseBackendOptions) => Promise<BackendInfo | string>
 > = {
   tensorflow: tryTensorflow,
+  webgpu: () => tryWebgpu({ allowSoftware: true }),
   onednn: tryOneDnn,
   wasm: tryWasm,
   cpu: tryCpu,
 };
+
+/** `auto`'s order: a GPU first (tfjs-node-gpu, then webgpu on hardware), then the CPU paths. */
+const AUTO_ORDER: ((options: UseBackendOptions) => Promise<BackendInfo | string>)[] = [
+  (options) => tryTensorflow(options, NODE_PACKAGES.slice(0, 1)),
+  () => tryWebgpu({ allowSoftware: false }),
+  (options) => tryTensorflow(options, NODE_PACKAGES.slice(1)),
+  tryOneDnn,
+  tryWasm,
+  tryCpu,
+];
 
 /**
  * Activates a backend and returns what is active. An explicit choice that
@@ -196,11 +219,23 @@ export async function useBackend(
     await tf.ready();
     return result;
   }
+  const named = Deno.env.get("TL_BACKEND");
+  if (named && named !== "auto") {
+    if (!BACKEND_CHOICES.includes(named as BackendChoice)) {
+      throw new Error(
+        `TL_BACKEND=${named}: expected one of ${BACKEND_CHOICES.join(", ")}`,
+      );
+    }
+    return await useBackend(named as BackendChoice, options);
+  }
   const reasons: string[] = [];
-  for (const name of ["tensorflow", "onednn", "wasm", "cpu"] as const) {
-    const result = await ATTEMPTS[name](options);
+  for (const attempt of AUTO_ORDER) {
+    const result = await attempt(options);
     if (typeof result !== "string") {
       await tf.ready();
+      // tfjs-node-gpu and tfjs-node are tried apart (webgpu between them): say it once.
+      const said = new Set<string>();
+      reasons.splice(0, reasons.length, ...reasons.filter((r) => !said.has(r) && said.add(r)));
       if (reasons.length > 0 && !noticeShown) {
         noticeShown = true;
         log(`backend: using ${result.description}; ${reasons.join("; ")}`);

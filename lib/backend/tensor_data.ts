@@ -16,9 +16,14 @@ interface WasmStorage {
   dataIdMap: { get(dataId: object): { refCount: number } | undefined };
 }
 
-function hosted(t: tf.Tensor): boolean {
+/** True when the active backend keeps tensors in host memory we can address (`wasm`, `onednn`). */
+export function hostedBackend(): boolean {
   const name = tf.getBackend();
-  return t.dtype === "float32" && !t.isDisposed && (name === "wasm" || name === ONEDNN_BACKEND);
+  return name === "wasm" || name === ONEDNN_BACKEND;
+}
+
+function hosted(t: tf.Tensor): boolean {
+  return t.dtype === "float32" && !t.isDisposed && hostedBackend();
 }
 
 /** The tensor's data to read (valid until the next allocation), or null off our backends. */
@@ -37,9 +42,10 @@ export function readableData(t: tf.Tensor): Float32Array | null {
  * in-place updates (fused Adam) must fall back to ops, which round
  * differently and allocate. Checkpoint saves read with this.
  */
-export function copyOfData(t: tf.Tensor): Float32Array {
+export async function copyOfData(t: tf.Tensor): Promise<Float32Array> {
   const data = readableData(t);
-  return data ? data.slice() : Float32Array.from(t.dataSync() as ArrayLike<number>);
+  // Asynchronous elsewhere: a GPU backend cannot be read synchronously.
+  return data ? data.slice() : Float32Array.from(await t.data() as ArrayLike<number>);
 }
 
 /**

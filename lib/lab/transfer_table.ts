@@ -15,7 +15,7 @@ import { STANDARDIZED_PREPROCESSING } from "../data/preprocess.ts";
 import { takePerClass } from "../data/split.ts";
 import type { Model } from "../models/model.ts";
 import { buildVgg } from "../models/vgg.ts";
-import { evaluate } from "../train/evaluate.ts";
+import { evaluateAsync } from "../train/evaluate.ts";
 import { fit } from "../train/fit.ts";
 import { createProgress } from "../util/progress.ts";
 import { permutation, seededRandom } from "../util/random.ts";
@@ -229,7 +229,8 @@ export async function transferTable(options: TransferTableOptions = {}): Promise
     progress: options.progress ? { label: "pretrain" } : false,
   });
   const sourceAccuracy =
-    evaluate(pretrained, takePerClass(classRange(fashionTest, 0), testPerClass)).accuracy;
+    (await evaluateAsync(pretrained, takePerClass(classRange(fashionTest, 0), testPerClass)))
+      .accuracy;
   const checkpoint = `${options.out ?? "out/demo"}/pretrained/model.ckpt`;
   await saveModel(pretrained, checkpoint);
   pretrained.store.dispose();
@@ -267,7 +268,7 @@ export async function transferTable(options: TransferTableOptions = {}): Promise
           progress: false,
         });
         seconds += run.seconds;
-        accuracies.push(evaluate(model, test).accuracy);
+        accuracies.push((await evaluateAsync(model, test)).accuracy);
         model.store.dispose();
         bar?.update(++done, { cell: `${spec.similarity}/${spec.data}`, strategy: s.name });
       }

@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { explainHeapFailure } from "../backend/heap_limit.ts";
+import { asyncReadsBackend } from "../backend/webgpu.ts";
 import { type Batch, batches } from "../data/batches.ts";
 import { batchStream } from "../data/batch_stream.ts";
 import type { Dataset, ImageDataset } from "../data/dataset.ts";
@@ -52,22 +53,43 @@ class Tally {
     const k = model.numClasses - this.offset;
     this.confusion = Array.from({ length: k }, () => new Array(k).fill(0));
   }
-  add(b: Batch): void {
+  /** Rows [top-1 prediction, label in the top 5, label] of a batch: one tensor, one read. */
+  private predict(b: Batch): tf.Tensor2D {
     const { model } = this;
-    let pred: Uint8Array | Int32Array | Float32Array, inTop5: typeof pred;
     try {
-      [pred, inTop5] = tf.tidy(() => {
+      return tf.tidy(() => {
         const all = model.logits(b.images, INFERENCE);
         const k = model.numClasses - this.offset;
         const logits = this.offset > 0 ? tf.slice(all, [0, this.offset], [-1, k]) : all;
         const { indices } = tf.topk(logits, Math.min(5, k));
         const hit5 = tf.any(tf.equal(indices, tf.expandDims(b.labels, 1)), 1);
-        return [tf.argMax(logits, 1).dataSync(), hit5.dataSync()];
+        return tf.stack([
+          tf.argMax(logits, 1),
+          tf.cast(hit5, "int32"),
+          tf.cast(b.labels, "int32"),
+        ]) as tf.Tensor2D;
       });
     } catch (err) {
       throw explainHeapFailure(err, `evaluation (batch ${b.labels.shape[0]}, ${model.scope})`);
     }
-    const labels = b.labels.dataSync();
+  }
+  /** Counts a batch, reading synchronously (CPU backends). */
+  add(b: Batch): void {
+    const both = this.predict(b);
+    this.tallyRows(both.dataSync() as Int32Array, b);
+    both.dispose();
+  }
+  /** Counts a batch, reading asynchronously (every backend, a GPU included). */
+  async addAsync(b: Batch): Promise<void> {
+    const both = this.predict(b);
+    this.tallyRows(await both.data() as Int32Array, b);
+    both.dispose();
+  }
+  /** Counts rows [predictions, top-5 hits, labels] of `b`, then frees the batch. */
+  private tallyRows(rows: Int32Array, b: Batch): void {
+    const n = b.labels.shape[0];
+    const pred = rows.subarray(0, n), inTop5 = rows.subarray(n, 2 * n);
+    const labels = rows.subarray(2 * n, 3 * n);
     for (let i = 0; i < labels.length; i++) {
       this.confusion[labels[i]][pred[i]]++;
       if (labels[i] === pred[i]) this.top1++;
@@ -111,6 +133,12 @@ export function evaluate(
   options: EvaluateOptions = {},
 ): Evaluation {
   refuseEmpty(ds);
+  if (asyncReadsBackend()) {
+    throw new Error(
+      `evaluate() reads its results synchronously, which the ${tf.getBackend()} backend ` +
+        `cannot: use \`await evaluateAsync(model, data)\``,
+    );
+  }
   const tally = new Tally(model, options.labelsOffset);
   for (const b of batches(ds, order(model, options))) tally.add(b);
   return tally.result();
@@ -127,6 +155,6 @@ export async function evaluateAsync(
 ): Promise<Evaluation> {
   refuseEmpty(ds);
   const tally = new Tally(model, options.labelsOffset);
-  for await (const b of batchStream(ds, order(model, options))) tally.add(b);
+  for await (const b of batchStream(ds, order(model, options))) await tally.addAsync(b);
   return tally.result();
 }

@@ -83,7 +83,13 @@ export function fitCallbacks(options: FitOptions = {}): Callback[] {
   return [
     scheduleCallback(typeof rate === "function" ? rate : constant(rate ?? 1e-3)),
     nanGuardCallback(),
-    ...(onStep ? [{ name: "onStep", afterStep: (l: Learner) => onStep(l.history.at(-1)!) }] : []),
+    ...(onStep
+      ? [{
+        name: "onStep",
+        wantsValues: () => true,
+        afterStep: (l: Learner) => onStep(l.history.at(-1)!),
+      }]
+      : []),
     logCallback(options.logEvery ?? 0),
     ...(options.progress === false ? [] : [progressCallback(options.progress)]),
     ...(options.validation ? [validationCallback(options.validation)] : []),

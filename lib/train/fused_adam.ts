@@ -15,7 +15,13 @@ import * as tf from "@tensorflow/tfjs";
 import { adamUpdate } from "../backend/onednn/adam.ts";
 import { SUM_OF_SQUARES_KERNEL } from "../backend/onednn/custom_kernels.ts";
 import { dnn } from "../backend/onednn/memory.ts";
-import { oneDnnActive, readableData, scratchTensor, writableData } from "../backend/tensor_data.ts";
+import {
+  hostedBackend,
+  oneDnnActive,
+  readableData,
+  scratchTensor,
+  writableData,
+} from "../backend/tensor_data.ts";
 
 const f = Math.fround;
 
@@ -79,15 +85,28 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     const names = Array.isArray(grads) ? grads.map((g) => g.name) : Object.keys(grads);
     const gradientOf = (i: number, name: string) =>
       Array.isArray(grads) ? grads[i].tensor : grads[name];
+    const corrections = tf.tidy(() => [tf.sub(1, s.accBeta1), tf.sub(1, s.accBeta2)]) as [
+      tf.Scalar,
+      tf.Scalar,
+    ];
+    // Off our CPU backends (a GPU) every update is tfjs ops: nothing is read back.
+    if (!hostedBackend()) {
+      names.forEach((name, i) => {
+        const value = tf.engine().registeredVariables[name];
+        s.accumulatedFirstMoment[i] ??= slot(`${name}/m`, value);
+        s.accumulatedSecondMoment[i] ??= slot(`${name}/v`, value);
+        const g = gradientOf(i, name);
+        const [m, v] = [s.accumulatedFirstMoment[i], s.accumulatedSecondMoment[i]];
+        if (g != null) updateWithOps(s, { value, g, m: m.variable, v: v.variable }, corrections);
+      });
+      this.finishStep(s, corrections);
+      return;
+    }
     const acc1 = s.accBeta1.dataSync()[0], acc2 = s.accBeta2.dataSync()[0];
     // The scalars tfjs would make: each a float32.
     const c1 = f(1 - acc1), c2 = f(1 - acc2);
     const b1 = f(s.beta1), b2 = f(s.beta2), ob1 = f(1 - s.beta1), ob2 = f(1 - s.beta2);
     const eps = f(s.epsilon), nlr = f(-s.learningRate);
-    const corrections = tf.tidy(() => [tf.sub(1, s.accBeta1), tf.sub(1, s.accBeta2)]) as [
-      tf.Scalar,
-      tf.Scalar,
-    ];
     const fast = oneDnnActive();
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name];
@@ -134,6 +153,11 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
         w[j] = f(step + w[j]);
       }
     });
+    this.finishStep(s, corrections);
+  }
+
+  /** Frees the step's bias corrections and advances β^t and the iteration count. */
+  private finishStep(s: AdamState, corrections: tf.Scalar[]): void {
     tf.dispose(corrections);
     tf.tidy(() => {
       s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1));

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { asyncReadsBackend } from "../backend/webgpu.ts";
 import { checkBatchFits } from "./memory_check.ts";
 import { batchesPerEpoch, type Sampler } from "../data/batches.ts";
 import { classCounts, type Dataset } from "../data/dataset.ts";
@@ -75,6 +76,14 @@ export interface LearnerOptions {
   maxSteps?: number;
   /** Where log lines go; default console.log. */
   log?: (line: string) => void;
+  /**
+   * Launch steps without reading their loss until a callback needs it
+   * (see `Callback.wantsValues`). Default: on backends whose reads wait for
+   * a GPU (`webgpu`); elsewhere reading is free and happens every step.
+   */
+  lazyReads?: boolean;
+  /** With lazy reads, read at least this often (ms; default 1000): the progress display's pace. */
+  readIntervalMs?: number;
 }
 
 /** A training run's shared state; callbacks read it and may change what they own. */
@@ -127,6 +136,13 @@ export interface Learner {
   lastCheckpoint?: string;
   /** Writes a log line (console by default). */
   log(line: string): void;
+  /**
+   * Steps are launched without reading their results until needed, so
+   * `history` may lag `step` by a few records between reads.
+   */
+  readonly lazyReads: boolean;
+  /** With lazy reads, the longest time between two reads (ms). */
+  readonly readIntervalMs: number;
 }
 
 /** Builds the optimizer and train step for `model` and wraps them with the run's state. */
@@ -181,5 +197,7 @@ export function createLearner(
     stepSeconds: 0,
     startTime: performance.now(),
     log: options.log ?? ((line) => console.log(line)),
+    lazyReads: options.lazyReads ?? asyncReadsBackend(),
+    readIntervalMs: options.readIntervalMs ?? 1000,
   };
 }

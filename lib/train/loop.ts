@@ -23,7 +23,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchStream } from "../data/batch_stream.ts";
-import type { Learner } from "./learner.ts";
+import type { Learner, StepRecord } from "./learner.ts";
+import { type PendingStep, readSteps } from "./step.ts";
 
 /** The events of a run, in the order they first fire. */
 export const EVENTS = [
@@ -52,7 +53,17 @@ export type Callback =
     /** Callbacks run in ascending order (default 0; ties keep the given order). */
     order?: number;
   }
-  & { [E in LoopEvent]?: (learner: Learner) => void | Promise<void> };
+  & { [E in LoopEvent]?: (learner: Learner) => void | Promise<void> }
+  & {
+    /**
+     * Whether this callback's `afterStep` needs the step's loss and accuracy
+     * (`learner.history` up to the current step). Where reads are
+     * asynchronous (a GPU), the loop reads only when a callback asks, at
+     * the end of an epoch, and at least every `readIntervalMs`; otherwise
+     * every step.
+     */
+    wantsValues?: (learner: Learner) => boolean;
+  };
 
 /** Mixes the base seed with the global step, so dropout differs per step but resumes exactly. */
 export function stepSeed(seed: number, step: number): number {
@@ -69,6 +80,20 @@ export async function runLoop(learner: Learner, callbacks: Callback[]): Promise<
   };
   const l = learner;
   l.startTime = performance.now();
+  // Steps launched but not yet read (lazy reads only), and when values were last read.
+  const pending: { record: StepRecord; result: PendingStep }[] = [];
+  let lastRead = performance.now();
+  const settle = async () => {
+    if (pending.length === 0) return;
+    const batch = pending.splice(0);
+    const values = await readSteps(batch.map((p) => p.result));
+    batch.forEach((p, i) => l.history.push(Object.assign(p.record, values[i])));
+    lastRead = performance.now();
+  };
+  const dueForRead = () =>
+    l.stopReason !== undefined || l.step >= l.totalSteps || l.step % l.stepsPerEpoch === 0 ||
+    performance.now() - lastRead >= l.readIntervalMs || pending.length >= 256 ||
+    sorted.some((c) => c.wantsValues?.(l));
   try {
     await fire("beforeFit");
     const perEpoch = l.stepsPerEpoch;
@@ -88,21 +113,30 @@ export async function runLoop(learner: Learner, callbacks: Callback[]): Promise<
       for await (const b of epochBatches) {
         await fire("beforeStep");
         const t0 = performance.now();
-        const r = l.trainStep.run(b.images, b.labels, stepSeed(l.seed, l.step));
+        const seed = stepSeed(l.seed, l.step);
+        const record = { step: l.step + 1, epoch: l.epoch + 1, learningRate: l.learningRate };
+        if (l.lazyReads) {
+          const result = l.trainStep.launch(b.images, b.labels, seed);
+          pending.push({ record: { ...record, loss: NaN, accuracy: NaN }, result });
+        } else {
+          l.history.push({ ...record, ...l.trainStep.run(b.images, b.labels, seed) });
+        }
         l.stepSeconds += (performance.now() - t0) / 1000;
         l.images += b.labels.shape[0];
         tf.dispose([b.images, b.labels]);
         l.step++;
-        const record = { step: l.step, epoch: l.epoch + 1, learningRate: l.learningRate, ...r };
-        l.history.push(record);
+        if (pending.length > 0 && dueForRead()) await settle();
         await fire("afterStep");
         if (l.stopReason || l.step >= l.totalSteps) break;
       }
+      await settle();
       if (l.stopReason) break;
       await fire("afterEpoch");
     }
+    await settle();
     await fire("afterFit");
   } finally {
+    tf.dispose(pending.splice(0).flatMap((p) => [p.result.loss, p.result.correct]));
     await fire("cleanup");
   }
 }

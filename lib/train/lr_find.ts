@@ -82,6 +82,7 @@ export async function lrFind(
   let average = 0, best = Infinity;
   const record: Callback = {
     name: "lr finder",
+    wantsValues: () => true,
     afterStep(l) {
       const { loss, learningRate } = l.history.at(-1)!;
       average = beta * average + (1 - beta) * loss;

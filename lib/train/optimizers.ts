@@ -88,18 +88,21 @@ export async function optimizerSlots(opt: NamedOptimizer, names: string[]): Prom
       `optimizer ${opt.kind} holds ${body.length} slot tensors for ${names.length} variables`,
     );
   }
-  const tensors: NamedTensor[] = body.map((w, i) => ({
-    name: `${names[i % names.length]}/${slots[Math.floor(i / names.length)]}`,
-    dtype: "float32" as const,
-    shape: w.tensor.shape,
-    data: copyOfData(w.tensor),
-  }));
+  const tensors: NamedTensor[] = [];
+  for (const [i, w] of body.entries()) {
+    tensors.push({
+      name: `${names[i % names.length]}/${slots[Math.floor(i / names.length)]}`,
+      dtype: "float32",
+      shape: w.tensor.shape,
+      data: await copyOfData(w.tensor),
+    });
+  }
   // Adam's bias corrections as TF1 saves them: the running products β^t, not t (recomputing
   // pow(β, t) on resume rounds differently from multiplying step by step).
   const powers = adamPowers(opt);
   if (powers) {
     for (const [name, v] of [["beta1_power", powers[0]], ["beta2_power", powers[1]]] as const) {
-      tensors.push({ name, dtype: "float32", shape: [], data: copyOfData(v) });
+      tensors.push({ name, dtype: "float32", shape: [], data: await copyOfData(v) });
     }
   }
   return tensors;

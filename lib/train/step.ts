@@ -69,10 +69,43 @@ export interface StepResult {
   accuracy: number;
 }
 
+/**
+ * A step whose results are still tensors: on a GPU the step may not have run
+ * yet. Read them with {@linkcode readSteps} (which disposes them).
+ */
+export interface PendingStep {
+  /** Mean loss plus weight decay (kept). */
+  loss: tf.Scalar;
+  /** Images predicted correctly (kept). */
+  correct: tf.Scalar;
+  /** Images in the batch. */
+  count: number;
+}
+
+/**
+ * Reads pending steps' results with one download (a GPU is read once, not
+ * once per step) and disposes their tensors.
+ */
+export async function readSteps(pending: PendingStep[]): Promise<StepResult[]> {
+  if (pending.length === 0) return [];
+  const both = tf.tidy(() => tf.stack(pending.flatMap((p) => [p.loss, p.correct])));
+  const values = await both.data();
+  tf.dispose([both, ...pending.flatMap((p) => [p.loss, p.correct])]);
+  return pending.map((p, i) => ({ loss: values[2 * i], accuracy: values[2 * i + 1] / p.count }));
+}
+
 /** A compiled training step. */
 export interface TrainStep {
-  /** Runs forward, backward and the update on one batch; `seed` fixes dropout. */
+  /**
+   * Runs forward, backward and the update on one batch and reads the loss
+   * (on a GPU this waits for the step); `seed` fixes dropout.
+   */
   run(images: tf.Tensor4D, labels: tf.Tensor1D, seed?: number): StepResult;
+  /**
+   * The same step without reading anything: a GPU runs it while the caller
+   * prepares the next batch. The caller reads (and frees) the result.
+   */
+  launch(images: tf.Tensor4D, labels: tf.Tensor1D, seed?: number): PendingStep;
   /** Names of the variables this step trains, in update order. */
   trainable: string[];
   /** The optimizer (for its state in checkpoints). */
@@ -222,22 +255,27 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
     const plan = planMemory(probe);
     if (!plan.fits) throw memoryError(what, probe, plan);
   };
+  const launch = (images: tf.Tensor4D, labels: tf.Tensor1D, seed?: number): PendingStep => {
+    const what = `training step (batch ${images.shape[0]}, ${model.scope} at ${images.shape[1]}×${
+      images.shape[2]
+    })`;
+    if (!checked) {
+      checked = true;
+      checkMemory(what, images, labels);
+    }
+    const [loss, correct] = guardHeap(what, () => compute(images, labels, seed, true));
+    collectGarbage();
+    return { loss, correct, count: labels.shape[0] };
+  };
   return {
     trainable: [...trainableNames],
     optimizer,
+    launch,
     run(images, labels, seed) {
-      const what = `training step (batch ${images.shape[0]}, ${model.scope} at ${images.shape[1]}×${
-        images.shape[2]
-      })`;
-      if (!checked) {
-        checked = true;
-        checkMemory(what, images, labels);
-      }
-      const [loss, correct] = guardHeap(what, () => compute(images, labels, seed, true));
+      const { loss, correct, count } = launch(images, labels, seed);
       const lossValue = loss.dataSync()[0];
-      const accuracy = correct.dataSync()[0] / labels.shape[0];
+      const accuracy = correct.dataSync()[0] / count;
       tf.dispose([loss, correct]);
-      collectGarbage();
       return { loss: lossValue, accuracy };
     },
   };

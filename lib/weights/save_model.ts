@@ -20,13 +20,17 @@ export interface SaveModelOptions extends WriteCheckpointOptions {
 }
 
 /** The model's variables as tensors ready for {@linkcode writeCheckpoint}. */
-export function modelTensors(model: Model): NamedTensor[] {
-  return model.store.list().map((v) => ({
-    name: v.name,
-    dtype: "float32" as const,
-    shape: v.variable.shape,
-    data: copyOfData(v.variable),
-  }));
+export async function modelTensors(model: Model): Promise<NamedTensor[]> {
+  const out: NamedTensor[] = [];
+  for (const v of model.store.list()) {
+    out.push({
+      name: v.name,
+      dtype: "float32",
+      shape: v.variable.shape,
+      data: await copyOfData(v.variable),
+    });
+  }
+  return out;
 }
 
 /** Writes `model` to `prefix` (V2 by default, with the `checkpoint` state file). */
@@ -35,7 +39,7 @@ export async function saveModel(
   prefix: string,
   options: SaveModelOptions = {},
 ): Promise<void> {
-  const tensors = [...modelTensors(model), ...(options.extra ?? [])];
+  const tensors = [...await modelTensors(model), ...(options.extra ?? [])];
   if (options.globalStep !== undefined) {
     tensors.push({
       name: "global_step",

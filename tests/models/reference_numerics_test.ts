@@ -17,6 +17,7 @@ import { buildVgg, VGG_CONFIGS } from "../../lib/models/vgg.ts";
 import { seededRandom } from "../../lib/util/random.ts";
 import { writeSafetensors } from "../../lib/io/safetensors.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
+import { startWebgpu, webgpuOr } from "../helpers/webgpu.ts";
 import { randomiseStatistics } from "../helpers/batch_norm.ts";
 
 const SCRIPT = new URL("../reference/torch_reference.py", import.meta.url).pathname;
@@ -44,20 +45,34 @@ const PATHS = [
   ...(oneDnnOr() ? [{ label: "onednn", start: () => useBackend("onednn") }] : []),
 ];
 
+/**
+ * webgpu (software Vulkan in CI: slow) checks the lab's models only: small
+ * VGG, VGG-16 and ResNet-V1-50.
+ */
+const GPU_PATH = { label: "webgpu", start: startWebgpu };
+const LAB_PATHS = webgpuOr() ? [...PATHS, GPU_PATH] : PATHS;
+
+/** Reads a float32 tensor (asynchronously: GPU backends cannot read synchronously). */
+async function read(t: tf.Tensor): Promise<Float32Array> {
+  const data = await t.data() as Float32Array;
+  t.dispose();
+  return data;
+}
+
 async function compare(model: Model, spec: Record<string, unknown>, size: number) {
   const random = seededRandom(5);
   const input = Float32Array.from({ length: 2 * size * size * 3 }, () => random() * 2 - 1);
-  const ours = tf.tidy(() =>
-    model.logits(tf.tensor4d(input, [2, size, size, 3]), INFERENCE).dataSync()
+  const ours = await read(
+    tf.tidy(() => model.logits(tf.tensor4d(input, [2, size, size, 3]), INFERENCE)),
   );
+  const weights = [];
+  for (const v of model.store.list()) {
+    const data = await v.variable.data() as Float32Array;
+    weights.push({ name: v.name, dtype: "float32" as const, shape: v.variable.shape, data });
+  }
   const dir = await Deno.makeTempDir();
   await writeSafetensors(`${dir}/w.safetensors`, [
-    ...model.store.list().map((v) => ({
-      name: v.name,
-      dtype: "float32" as const,
-      shape: v.variable.shape,
-      data: v.variable.dataSync() as Float32Array,
-    })),
+    ...weights,
     { name: "input", dtype: "float32", shape: [2, size, size, 3], data: input },
   ]);
   await Deno.writeTextFile(`${dir}/spec.json`, JSON.stringify(spec));
@@ -84,7 +99,7 @@ for (
     32,
   ]] as const
 ) {
-  for (const path of PATHS) {
+  for (const path of name === "D" || name === "small" ? LAB_PATHS : PATHS) {
     Deno.test(
       {
         name: `[${path.label}] VGG ${name} at ${size}×${size} matches PyTorch`,
@@ -104,7 +119,7 @@ const RESNET_CASES = [
   { size: 45, classes: 3, seed: 6, statistics: 12, what: "odd size: asymmetric SAME pooling" },
 ];
 
-for (const path of PATHS) {
+for (const path of LAB_PATHS) {
   for (const c of RESNET_CASES) {
     Deno.test({
       name: `[${path.label}] ResNet-V1-50 at ${c.size}×${c.size} (${c.what}) matches PyTorch`,
@@ -152,7 +167,7 @@ for (const path of PATHS) {
   }
 }
 
-for (const path of PATHS) {
+for (const path of LAB_PATHS) {
   for (const c of RESNET_CASES) {
     Deno.test({
       name:

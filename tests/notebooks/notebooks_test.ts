@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { webgpuOr } from "../helpers/webgpu.ts";
 import { loadOneDnn } from "../../lib/backend/onednn/library.ts";
 import { available, PYTHON } from "../helpers/tools.ts";
 
@@ -52,13 +53,17 @@ function kernel(): Promise<string> {
   return kernelReady;
 }
 
-async function runNotebook(name: string): Promise<{ cells: Cell[]; path: string }> {
-  return await runNotebookFile(`${ROOT}notebooks/${name}`, name);
+async function runNotebook(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<{ cells: Cell[]; path: string }> {
+  return await runNotebookFile(`${ROOT}notebooks/${name}`, name, env);
 }
 
 async function runNotebookFile(
   source: string,
   name: string,
+  env: Record<string, string> = {},
 ): Promise<{ cells: Cell[]; path: string }> {
   const jupyterPath = await kernel();
   const path = `${await Deno.makeTempDir()}/${name}`;
@@ -67,7 +72,7 @@ async function runNotebookFile(
     // attributed to the request the kernel labelled it with, so a misplaced output fails the
     // checks on its cell.
     args: [RUNNER, source, path, "tl-lab-deno", "600", "--run-all"],
-    env: { JUPYTER_PATH: jupyterPath, TL_QUICK: "1", NO_COLOR: "1" },
+    env: { JUPYTER_PATH: jupyterPath, TL_QUICK: "1", NO_COLOR: "1", ...env },
   }).output();
   assert.ok(res.success, `${name}: ${new TextDecoder().decode(res.stderr).slice(-2000)}`);
   return { cells: JSON.parse(await Deno.readTextFile(path)).cells, path };
@@ -222,6 +227,20 @@ for (
     }
   });
 }
+
+Deno.test({
+  name: "notebook 03 on the webgpu backend (software Vulkan in CI): trains, evaluates, charts",
+  ...opts,
+  ignore: opts.ignore || !webgpuOr(),
+}, async () => {
+  const { cells } = await runNotebook("03_vgg16_finetune_fc8.ipynb", { TL_BACKEND: "webgpu" });
+  const t = text(cells);
+  assert.match(t, /backend: webgpu on /);
+  assert.match(t, /restored 30 variables of vgg_16/);
+  assert.match(t, /step 3: loss \d+\.\d+/);
+  assert.match(t, /test accuracy: \d+\.\d+%/);
+  assertCharts(cells, 2, 1, ["VGG-16, fc6–fc8 fine-tuned"]);
+});
 
 Deno.test({
   name: "notebook 06: imbalanced classes — plain vs class weights vs balanced sampling",

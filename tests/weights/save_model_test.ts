@@ -17,7 +17,7 @@ Deno.test("saveModel writes every variable, global_step and extra tensors; resto
   );
   const ckpt = await openCheckpoint(dir);
   const names = new Set(ckpt.list().map((t) => t.name));
-  for (const t of modelTensors(a)) assert.ok(names.has(t.name), t.name);
+  for (const t of await modelTensors(a)) assert.ok(names.has(t.name), t.name);
   assert.equal(Number((await ckpt.read("global_step")).data[0]), 7);
   assert.deepEqual(Array.from((await ckpt.read("extra/t")).data as Float32Array), [1, 2]);
   ckpt.close();

@@ -42,6 +42,8 @@ export function checkpointCallback(dir: string, options: CheckpointCallbackOptio
       }
       lastSaved = l.step;
     },
+    // Values are read before a save, so that the NaN guard sees them first.
+    wantsValues: (l) => options.every !== undefined && l.step % options.every === 0,
     async afterStep(l) {
       if (options.every && l.step % options.every === 0) await save(l);
     },

@@ -17,8 +17,10 @@ export function logCallback(every: number): Callback {
   return {
     name: "log",
     order: 10,
+    wantsValues: (l) => every > 0 && l.step % every === 0,
     afterStep(l) {
-      if (every > 0 && l.step % every === 0) l.log(stepLine(l.history.at(-1)!));
+      const last = l.history.at(-1);
+      if (every > 0 && l.step % every === 0 && last?.step === l.step) l.log(stepLine(last));
     },
   };
 }

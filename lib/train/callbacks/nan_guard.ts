@@ -4,22 +4,36 @@
  *
  * @module
  */
+import type { Learner } from "../learner.ts";
 import type { Callback } from "../loop.ts";
 
-/** Throws on a non-finite loss; runs first after each step. */
+/**
+ * Throws on a non-finite loss; runs first after each step, epoch and run,
+ * over every record read since it last looked (with lazy reads several
+ * arrive at once, and the loop reads before anything saves).
+ */
 export function nanGuardCallback(): Callback {
-  return {
-    name: "nan guard",
-    order: -100,
-    afterStep(l) {
-      const loss = l.history.at(-1)!.loss;
-      if (Number.isFinite(loss)) return;
+  let checked = 0;
+  const check = (l: Learner) => {
+    for (; checked < l.history.length; checked++) {
+      const { loss, step, epoch } = l.history[checked];
+      if (Number.isFinite(loss)) continue;
       const lastGood = l.lastCheckpoint ?? l.resumedCheckpoint;
       throw new Error(
-        `loss is ${loss} at step ${l.step} (epoch ${l.epoch + 1}): training diverged; ` +
+        `loss is ${loss} at step ${step} (epoch ${epoch}): training diverged; ` +
           `nothing was saved` + (lastGood ? `, the last good checkpoint is ${lastGood}` : "") +
           ` (lower the learning rate or clip gradients)`,
       );
+    }
+  };
+  return {
+    name: "nan guard",
+    order: -100,
+    beforeFit(l) {
+      checked = l.history.length;
     },
+    afterStep: check,
+    afterEpoch: check,
+    afterFit: check,
   };
 }

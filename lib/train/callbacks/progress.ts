@@ -7,6 +7,11 @@
 import { createProgress, type Progress, type ProgressOptions } from "../../util/progress.ts";
 import type { Callback } from "../loop.ts";
 
+/** Images/s to show: whole numbers from 10 up, two significant digits below (not a bare 0). */
+function rate(perSecond: number): number {
+  return perSecond >= 10 ? Math.round(perSecond) : Number(perSecond.toPrecision(2));
+}
+
 /** Shows the run's progress; the display is finished even when the run fails. */
 export function progressCallback(options: ProgressOptions = {}): Callback {
   let bar: Progress | undefined;
@@ -17,12 +22,12 @@ export function progressCallback(options: ProgressOptions = {}): Callback {
       bar = createProgress(l.totalSteps, { label: "train", ...options });
     },
     afterStep(l) {
-      const r = l.history.at(-1)!;
+      // With lazy reads (a GPU) the newest values may be a few steps old.
+      const r = l.history.at(-1);
       bar?.update(l.step, {
-        epoch: r.epoch,
-        loss: r.loss,
-        acc: r.accuracy,
-        "img/s": Math.round(l.images / ((performance.now() - l.startTime) / 1000)),
+        epoch: l.epoch + 1,
+        ...(r ? { loss: r.loss, acc: r.accuracy } : {}),
+        "img/s": rate(l.images / ((performance.now() - l.startTime) / 1000)),
       });
     },
     cleanup() {
