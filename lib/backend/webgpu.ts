@@ -102,6 +102,35 @@ function ensureRuntimeDir(): void {
   } catch { /* no env or temp permission: the warning lines stay */ }
 }
 
+/**
+ * With an adapter in the process, oneDNN's OpenMP threads still spinning at
+ * exit crash the teardown (SIGSEGV after the last line, seen with llvmpipe):
+ * threads that sleep at once (set before oneDNN loads), and a short pause
+ * at exit for those that already spin, avoid it.
+ */
+function calmOpenMpAtExit(): void {
+  try {
+    if (!Deno.env.get("OMP_WAIT_POLICY")) Deno.env.set("OMP_WAIT_POLICY", "passive");
+  } catch { /* no env permission */ }
+  globalThis.addEventListener("unload", () => {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  });
+}
+
+/** A GPU's device node exists (NVIDIA, AMD's compute node, or any DRM render node). */
+export function gpuDeviceNodePresent(): boolean {
+  for (const path of ["/dev/nvidia0", "/dev/kfd"]) {
+    try {
+      Deno.statSync(path);
+      return true;
+    } catch { /* look further */ }
+  }
+  try {
+    for (const e of Deno.readDirSync("/dev/dri")) if (e.name.startsWith("renderD")) return true;
+  } catch { /* no DRM */ }
+  return Deno.build.os !== "linux"; // elsewhere we cannot tell: ask WebGPU
+}
+
 let adapterRequest: Promise<GPUAdapter | null> | undefined;
 
 /**
@@ -112,6 +141,7 @@ let adapterRequest: Promise<GPUAdapter | null> | undefined;
 function requestAdapter(): Promise<GPUAdapter | null> {
   if (!adapterRequest) {
     ensureRuntimeDir();
+    calmOpenMpAtExit();
     const gpu = (navigator as { gpu?: GPU }).gpu;
     adapterRequest = gpu
       ? gpu.requestAdapter({ powerPreference: "high-performance" }).catch(() => null)
@@ -201,7 +231,10 @@ async function register(adapter: GPUAdapter): Promise<void> {
 
 /** Options of {@linkcode tryWebgpu}. */
 export interface TryWebgpuOptions {
-  /** Accept a software adapter (an explicit `webgpu` does; `auto` does not). */
+  /**
+   * Accept a software adapter (an explicit `webgpu` does; `auto` does not,
+   * and on Linux asks WebGPU only where a GPU device node exists).
+   */
   allowSoftware: boolean;
 }
 
@@ -209,6 +242,9 @@ export interface TryWebgpuOptions {
 export async function tryWebgpu(
   options: TryWebgpuOptions,
 ): Promise<{ name: string; description: string; adapter: AdapterDescription } | string> {
+  if (!options.allowSoftware && !gpuDeviceNodePresent()) {
+    return "no GPU device (/dev/nvidia0, /dev/kfd or /dev/dri/renderD*) for webgpu";
+  }
   const probe = await probeWebgpu();
   if (typeof probe === "string") return probe;
   if (probe.software && !options.allowSoftware) {

@@ -45,7 +45,7 @@ Deno.test("explicit cpu and wasm choices are honoured; unknown names are rejecte
   assert.equal((await useBackend("wasm")).name, "wasm");
   await assert.rejects(
     () => useBackend("webgl" as BackendChoice),
-    /unknown backend 'webgl'.*auto, tensorflow, onednn, wasm, cpu/,
+    /unknown backend 'webgl'.*auto, tensorflow, webgpu, onednn, wasm, cpu/,
   );
 });
 
@@ -92,7 +92,7 @@ async function wasmInChild(
       stderr: "piped",
     }).output();
     const stderr = new TextDecoder().decode(out.stderr);
-    assert.ok(out.success, stderr);
+    assert.ok(out.success, `exit ${out.code} ${out.signal}: ${stderr}`);
     return JSON.parse(new TextDecoder().decode(out.stdout)) as { description: string; dw: number };
   } finally {
     await Deno.remove(file);
