@@ -15,8 +15,9 @@ import type { Callback } from "../loop.ts";
 export function nanGuardCallback(): Callback {
   let checked = 0;
   const check = (l: Learner) => {
-    for (; checked < l.history.length; checked++) {
-      const { loss, step, epoch } = l.history[checked];
+    while (checked < l.history.length) {
+      // Past the record before throwing: each bad record is reported once.
+      const { loss, step, epoch } = l.history[checked++];
       if (Number.isFinite(loss)) continue;
       const lastGood = l.lastCheckpoint ?? l.resumedCheckpoint;
       throw new Error(
