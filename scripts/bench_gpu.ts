@@ -19,6 +19,7 @@ import { createTrainStep, readSteps } from "../lib/train/step.ts";
 import { choiceFlag, numberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 import { writeFileAtomic } from "../lib/util/atomic.ts";
 import { BACKEND_CHOICES } from "../lib/backend/mod.ts";
+import { jsonOf } from "./bench_lab.ts";
 
 /** One GPU case: model, input size, batch, and the PyTorch reference's name. */
 interface GpuCase {
@@ -116,21 +117,6 @@ async function measure(c: GpuCase, backend: BackendChoice, seconds: number) {
     topKernels: top,
     lastLoss: losses.at(-1)?.loss,
   };
-}
-
-/** Runs `cmd` and parses the JSON it prints last; an error message on failure. */
-async function jsonOf(cmd: string, args: string[]): Promise<Record<string, unknown>> {
-  try {
-    const out = await new Deno.Command(cmd, { args, stderr: "piped" }).output();
-    const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
-    if (!out.success) {
-      const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-4).join(" ");
-      return { error: err || `exit ${out.code}` };
-    }
-    return JSON.parse(text);
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
 }
 
 function peakTflops(flag: string, device: string | undefined): number | undefined {

@@ -142,7 +142,7 @@ export async function measureLabCase(c: LabCase, seconds: number): Promise<LabRe
 }
 
 /** Runs `cmd` and parses the JSON it prints last; an error message on failure. */
-async function jsonOf(cmd: string, args: string[]): Promise<Record<string, unknown>> {
+export async function jsonOf(cmd: string, args: string[]): Promise<Record<string, unknown>> {
   try {
     const out = await new Deno.Command(cmd, { args, stderr: "piped" }).output();
     const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";

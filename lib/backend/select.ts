@@ -93,10 +93,7 @@ function gpuPresent(): boolean {
   }
 }
 
-async function tryTensorflow(
-  _options: UseBackendOptions,
-  packages = NODE_PACKAGES,
-): Promise<BackendInfo | string> {
+async function tryTensorflow(packages = NODE_PACKAGES): Promise<BackendInfo | string> {
   const candidates = gpuPresent() ? packages : packages.filter((p) => !p.endsWith("-gpu"));
   if (candidates.length === 0) return "no NVIDIA GPU (/dev/nvidia0) for tfjs-node-gpu";
   const installed = candidates.filter(nativeBindingPresent);
@@ -174,7 +171,7 @@ const ATTEMPTS: Record<
   Exclude<BackendChoice, "auto">,
   (options: UseBackendOptions) => Promise<BackendInfo | string>
 > = {
-  tensorflow: tryTensorflow,
+  tensorflow: () => tryTensorflow(),
   webgpu: () => tryWebgpu({ allowSoftware: true }),
   onednn: tryOneDnn,
   wasm: tryWasm,
@@ -183,9 +180,9 @@ const ATTEMPTS: Record<
 
 /** `auto`'s order: a GPU first (tfjs-node-gpu, then webgpu on hardware), then the CPU paths. */
 const AUTO_ORDER: ((options: UseBackendOptions) => Promise<BackendInfo | string>)[] = [
-  (options) => tryTensorflow(options, NODE_PACKAGES.slice(0, 1)),
+  () => tryTensorflow(NODE_PACKAGES.slice(0, 1)),
   () => tryWebgpu({ allowSoftware: false }),
-  (options) => tryTensorflow(options, NODE_PACKAGES.slice(1)),
+  () => tryTensorflow(NODE_PACKAGES.slice(1)),
   tryOneDnn,
   tryWasm,
   tryCpu,
@@ -233,9 +230,6 @@ export async function useBackend(
     const result = await attempt(options);
     if (typeof result !== "string") {
       await tf.ready();
-      // tfjs-node-gpu and tfjs-node are tried apart (webgpu between them): say it once.
-      const said = new Set<string>();
-      reasons.splice(0, reasons.length, ...reasons.filter((r) => !said.has(r) && said.add(r)));
       if (reasons.length > 0 && !noticeShown) {
         noticeShown = true;
         log(`backend: using ${result.description}; ${reasons.join("; ")}`);

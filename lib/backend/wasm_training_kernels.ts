@@ -11,7 +11,6 @@
  */
 import {
   AvgPoolGrad,
-  type AvgPoolGradAttrs,
   backend_util,
   BatchMatMul,
   type BatchMatMulAttrs,
@@ -237,8 +236,8 @@ function batchMatMul(
   });
 }
 
-/** The pooling geometry of a `MaxPoolGrad` call (its input and attributes). */
-export function maxPoolGradInfo(input: TensorInfo, attrs: NamedAttrMap): backend_util.Conv2DInfo {
+/** The pooling geometry of a pooling kernel or its gradient (its input and attributes). */
+export function poolGradInfo(input: TensorInfo, attrs: NamedAttrMap): backend_util.Conv2DInfo {
   const a = attrs as unknown as MaxPoolGradAttrs;
   return backend_util.computePool2DInfo(
     input.shape as [number, number, number, number],
@@ -258,7 +257,7 @@ export function maxPoolGradInfo(input: TensorInfo, attrs: NamedAttrMap): backend
  */
 function maxPoolGrad({ inputs, backend, attrs = {} }: KernelArgs): TensorInfo {
   const dy = inputs.dy!, input = inputs.input!;
-  const info = maxPoolGradInfo(input, attrs);
+  const info = poolGradInfo(input, attrs);
   const wasm = backend as WasmBackendLike;
   // Allocate first: growing the wasm heap would detach earlier views.
   const out = wasm.makeOutput(input.shape, "float32");
@@ -416,14 +415,7 @@ export function avgPoolGradInto(
 
 function avgPoolGrad({ inputs, backend, attrs = {} }: KernelArgs): TensorInfo {
   const dy = inputs.dy!, input = inputs.input!;
-  const a = attrs as unknown as AvgPoolGradAttrs;
-  const info = backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    a.filterSize,
-    a.strides,
-    1,
-    a.pad,
-  );
+  const info = poolGradInfo(input, attrs);
   const wasm = backend as WasmBackendLike;
   const out = wasm.makeOutput([...input.shape], "float32");
   avgPoolGradInto(info, wasm.typedArrayFromHeap(dy), wasm.typedArrayFromHeap(out));

@@ -82,7 +82,7 @@ export function describeAdapter(adapter: GPUAdapter): AdapterDescription {
     vendor,
     device: info.description || `device ${info.device ?? "?"}`,
     driver: vendor === "NVIDIA" ? nvidiaDriver() : undefined,
-    software: isSoftwareAdapter({ ...info, isFallbackAdapter: info.isFallbackAdapter }),
+    software: isSoftwareAdapter(info),
     maxBindingBytes: adapter.limits.maxStorageBufferBindingSize,
     features: [...adapter.features].sort(),
   };

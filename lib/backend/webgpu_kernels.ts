@@ -10,15 +10,15 @@
  *
  * @module
  */
-import {
-  type AvgPoolGradAttrs,
+import type {
   backend_util,
-  type KernelBackend,
-  type KernelFunc,
-  type NamedAttrMap,
-  type TensorInfo,
+  KernelBackend,
+  KernelFunc,
+  NamedAttrMap,
+  TensorInfo,
 } from "@tensorflow/tfjs";
 import { installKernel, stockKernel } from "./kernel_registry.ts";
+import { poolGradInfo } from "./wasm_training_kernels.ts";
 
 const BACKEND = "webgpu";
 
@@ -51,14 +51,7 @@ function avgPoolGrad(
   },
 ): TensorInfo {
   const { dy, input } = inputs;
-  const a = attrs as unknown as AvgPoolGradAttrs;
-  const info = backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    a.filterSize,
-    a.strides,
-    1,
-    a.pad,
-  );
+  const info = poolGradInfo(input, attrs ?? {});
   const gpu = backend as WebGpuBackendLike;
   const scale = gpu.makeTensorInfo(
     [1, info.outHeight, info.outWidth, 1],

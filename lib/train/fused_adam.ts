@@ -85,28 +85,19 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     const names = Array.isArray(grads) ? grads.map((g) => g.name) : Object.keys(grads);
     const gradientOf = (i: number, name: string) =>
       Array.isArray(grads) ? grads[i].tensor : grads[name];
-    const corrections = tf.tidy(() => [tf.sub(1, s.accBeta1), tf.sub(1, s.accBeta2)]) as [
-      tf.Scalar,
-      tf.Scalar,
-    ];
-    // Off our CPU backends (a GPU) every update is tfjs ops: nothing is read back.
-    if (!hostedBackend()) {
-      names.forEach((name, i) => {
-        const value = tf.engine().registeredVariables[name];
-        s.accumulatedFirstMoment[i] ??= slot(`${name}/m`, value);
-        s.accumulatedSecondMoment[i] ??= slot(`${name}/v`, value);
-        const g = gradientOf(i, name);
-        const [m, v] = [s.accumulatedFirstMoment[i], s.accumulatedSecondMoment[i]];
-        if (g != null) updateWithOps(s, { value, g, m: m.variable, v: v.variable }, corrections);
-      });
-      this.finishStep(s, corrections);
-      return;
-    }
-    const acc1 = s.accBeta1.dataSync()[0], acc2 = s.accBeta2.dataSync()[0];
+    // Only the in-place paths use β^t, and they run only where tensors are in host memory
+    // (elsewhere writableData is null and every update is tfjs ops): a GPU is never read.
+    const [acc1, acc2] = hostedBackend()
+      ? [s.accBeta1.dataSync()[0], s.accBeta2.dataSync()[0]]
+      : [NaN, NaN];
     // The scalars tfjs would make: each a float32.
     const c1 = f(1 - acc1), c2 = f(1 - acc2);
     const b1 = f(s.beta1), b2 = f(s.beta2), ob1 = f(1 - s.beta1), ob2 = f(1 - s.beta2);
     const eps = f(s.epsilon), nlr = f(-s.learningRate);
+    const corrections = tf.tidy(() => [tf.sub(1, s.accBeta1), tf.sub(1, s.accBeta2)]) as [
+      tf.Scalar,
+      tf.Scalar,
+    ];
     const fast = oneDnnActive();
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name];
@@ -153,11 +144,6 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
         w[j] = f(step + w[j]);
       }
     });
-    this.finishStep(s, corrections);
-  }
-
-  /** Frees the step's bias corrections and advances β^t and the iteration count. */
-  private finishStep(s: AdamState, corrections: tf.Scalar[]): void {
     tf.dispose(corrections);
     tf.tidy(() => {
       s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1));

@@ -33,7 +33,7 @@ import {
 } from "@tensorflow/tfjs";
 import { installKernel, removeKernel, restoreStockKernel } from "../kernel_registry.ts";
 import {
-  maxPoolGradInfo,
+  poolGradInfo,
   registerWasmTrainingKernels,
   WASM_TRAINING_KERNELS,
   wasmTrainingKernel,
@@ -205,7 +205,7 @@ function poolGeometry(info: backend_util.Conv2DInfo): PoolGeometry {
 function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { dy, input } = args.inputs as Record<string, TensorInfo>;
   if (!allFloat(dy, input)) return slowerFor(args, MaxPoolGrad)(args);
-  const g = poolGeometry(maxPoolGradInfo(input, args.attrs ?? {}));
+  const g = poolGeometry(poolGradInfo(input, args.attrs ?? {}));
   const backend = args.backend;
   return output(backend, input.shape, (dx) => {
     const io = {
@@ -220,7 +220,7 @@ function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
 function avgPool(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { x } = args.inputs as Record<string, TensorInfo>;
   if (!allFloat(x)) return stockFor(args, AvgPool)(args);
-  const info = maxPoolGradInfo(x, args.attrs ?? {});
+  const info = poolGradInfo(x, args.attrs ?? {});
   const g = poolGeometry(info);
   const backend = args.backend;
   return output(backend, info.outShape, (y) => {
@@ -231,7 +231,7 @@ function avgPool(args: KernelArgs): TensorInfo | TensorInfo[] {
 function avgPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { dy, input } = args.inputs as Record<string, TensorInfo>;
   if (!allFloat(dy, input)) return slowerFor(args, AvgPoolGrad)(args);
-  const g = poolGeometry(maxPoolGradInfo(input, args.attrs ?? {}));
+  const g = poolGeometry(poolGradInfo(input, args.attrs ?? {}));
   const backend = args.backend;
   return output(backend, input.shape, (dx) => {
     avgPoolBackward(dnn(), g, { dy: pointerOf(backend, dy), dx: pointerOf(backend, dx) });
@@ -241,7 +241,7 @@ function avgPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
 function maxPool(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { x } = args.inputs as Record<string, TensorInfo>;
   if (!allFloat(x)) return stockFor(args, MaxPool)(args);
-  const info = maxPoolGradInfo(x, args.attrs ?? {});
+  const info = poolGradInfo(x, args.attrs ?? {});
   if (
     info.filterWidth === 1 && info.filterHeight === 1 &&
     util.arraysEqual(info.inShape, info.outShape)
