@@ -12,6 +12,8 @@
  *   with a message that says to `await tensor.data()`.
  * - a tensor larger than the adapter can bind would fail validation
  *   asynchronously and leave zeros: it is refused when its buffer is made.
+ * - any other command that fails validation is reported (once per message)
+ *   on stderr: WebGPU says nothing otherwise, and the results are wrong.
  *
  * @module
  */
@@ -172,8 +174,20 @@ interface WebGpuBackendLike {
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
+const reported = new Set<string>();
+
+/** Writes a GPU validation error once per message (WebGPU drops them silently otherwise). */
+function reportGpuError(message: string): void {
+  if (reported.has(message)) return;
+  reported.add(message);
+  console.error(`webgpu: a GPU command failed, its results are wrong: ${message}`);
+}
+
 /** The guards of the module's notes, on one backend instance. */
 function guard(backend: WebGpuBackendLike): void {
+  backend.device.addEventListener("uncapturederror", (e) => {
+    reportGpuError((e as GPUUncapturedErrorEvent).error.message);
+  });
   const readSync = backend.readSync.bind(backend);
   backend.readSync = (dataId) => {
     const data = backend.tensorMap.get(dataId);

@@ -58,6 +58,36 @@ test("ReLU6 and the residual add+ReLU keep their gradients on webgpu", async () 
   for (let i = 0; i < 4; i++) assertClose(ref[i], got[i], `gradient ${i}`);
 });
 
+test("addN of more tensors than one shader can bind is exact (weight decay sums 53 parts)", async () => {
+  await startWebgpu();
+  for (const n of [2, 7, 8, 40, 53]) {
+    const sum = tf.tidy(() => tf.addN(Array.from({ length: n }, (_, i) => tf.fill([2048], i + 1))));
+    const values = await sum.data();
+    sum.dispose();
+    assert.equal(values[0], (n * (n + 1)) / 2, `${n} inputs`);
+    assert.equal(values[2047], (n * (n + 1)) / 2, `${n} inputs, last element`);
+  }
+});
+
+test("a GPU command that fails validation is reported on stderr, not silently wrong", async () => {
+  const r = await fresh(`
+    import * as tf from "@tensorflow/tfjs";
+    import { useBackend } from "ROOT/lib/backend/mod.ts";
+    import { restoreStockKernel } from "ROOT/lib/backend/kernel_registry.ts";
+    await useBackend("webgpu", { log: () => {} });
+    restoreStockKernel("AddN", "webgpu"); // tfjs' own: 20 inputs are more than a shader binds
+    const s = tf.addN(Array.from({ length: 20 }, (_, i) => tf.fill([2048], i)));
+    console.log((await s.data())[0]);
+    await new Promise((r) => setTimeout(r, 300));
+  `);
+  assert.equal(r.code, 0, r.stderr);
+  assert.notEqual(r.stdout.trim().split("\n").at(-1), "190", "tfjs' AddN is wrong here");
+  assert.match(
+    r.stderr,
+    /webgpu: a GPU command failed, its results are wrong: .*AddNPackedProgram/,
+  );
+});
+
 test("an explicit webgpu names its adapter, software ones included", async () => {
   const info = await startWebgpu();
   assert.equal(info.name, "webgpu");
