@@ -103,6 +103,7 @@ const families = await zooSummary([
   "vgg_16",
   "vgg_19",
   "inception_v1",
+  "inception_v2",
   "inception_v3",
   "resnet_v1_50",
   "resnet_v2_50",
@@ -131,18 +132,23 @@ await showHtml(htmlTable([
     f.checkpoint?.archive ?? "—",
   ]),
 ]));
+const LABEL_AT: Record<string, string> = {
+  vgg_19: "bottom center",
+  inception_v3: "bottom left",
+  resnet_v2_50: "middle right",
+  mobilenet_v1: "bottom center",
+  mobilenet_v2: "bottom center",
+  mobilenet_v1_025: "middle right",
+};
 await showChart({
   data: [{
     x: families.map((f) => f.multiplyAdds / 1e9),
     y: families.map((f) => f.parameters / 1e6),
     text: families.map((f) => f.name),
     mode: "markers+text",
-    // Labels above or below their point, so that neighbours (vgg_16/vgg_19, the 50-layer ResNets) stay apart.
-    textposition: families.map((f) =>
-      ["vgg_19", "inception_v3", "resnet_v2_50", "mobilenet_v1", "mobilenet_v2"].includes(f.name)
-        ? "bottom center"
-        : "top center"
-    ),
+    // Labels placed so that neighbours (vgg_16/vgg_19, inception_v3/resnet_v2_50) stay apart and the
+    // leftmost one is not cut off.
+    textposition: families.map((f) => LABEL_AT[f.name] ?? "top center"),
     type: "scatter",
   }],
   layout: {

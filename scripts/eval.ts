@@ -22,7 +22,10 @@ import {
 const FLAGS = {
   model: { type: "string", default: "small_vgg", help: MODEL_NAMES.join(", ") },
   dataset: { type: "string", default: "fashion-mnist", help: "as for train" },
-  checkpoint: { type: "string", help: "checkpoint file, prefix or folder (latest) — required" },
+  checkpoint: {
+    type: "string",
+    help: "checkpoint file, prefix, folder (latest) or a training run's --out folder — required",
+  },
   "image-size": { type: "string", default: "32", help: "model input size" },
   "num-classes": { type: "string", help: "default: the dataset's" },
   preprocessing: {

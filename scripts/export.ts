@@ -16,7 +16,10 @@ import { useBackend } from "../lib/backend/select.ts";
 import { choiceFlag, numberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 
 const FLAGS = {
-  checkpoint: { type: "string", help: "checkpoint file, prefix or folder (latest) — required" },
+  checkpoint: {
+    type: "string",
+    help: "checkpoint file, prefix, folder (latest) or a training run's --out folder — required",
+  },
   model: { type: "string", default: "small_vgg", help: MODEL_NAMES.join(", ") },
   "num-classes": { type: "string", default: "10", help: "classes of the checkpoint's head" },
   "image-size": { type: "string", default: "32", help: "model input size" },

@@ -48,7 +48,10 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   },
   "per-class": { type: "string", help: "use at most this many training images per class" },
   "test-per-class": { type: "string", help: "evaluate on at most this many test images per class" },
-  checkpoint: { type: "string", help: "restore from this checkpoint (file, prefix or folder)" },
+  checkpoint: {
+    type: "string",
+    help: "restore from this checkpoint (file, prefix, folder, or a training run's --out folder)",
+  },
   exclude: { type: "string", help: "comma-separated scopes not restored, e.g. vgg_16/fc8" },
   trainable: { type: "string", help: "comma-separated scopes to train (default: all)" },
   optimizer: { type: "string", default: "adam", help: OPTIMIZERS.join(", ") },

@@ -24,6 +24,8 @@ export interface ConvOp {
   stride?: number;
   /** Default SAME. */
   padding?: Padding;
+  /** Its own initializer (TF-Slim's per-layer `trunc_normal(0.09)`); default the stack's. */
+  init?: Initializer;
 }
 /** A pool of a branch. */
 export interface PoolOp {
@@ -82,12 +84,12 @@ export interface InceptionStack {
 
 /**
  * Starts an Inception stack at a 3-channel input of `inputSize`; `depth`
- * applies the depth multiplier, `stddev` is the arg scope's weight init.
+ * applies the depth multiplier, `init` is the arg scope's weight init.
  */
 export function inceptionStack(
   store: VariableStore,
   scope: string,
-  options: { inputSize: number; depth: (d: number) => number; stddev: number },
+  options: { inputSize: number; depth: (d: number) => number; init: Initializer },
 ): InceptionStack {
   const { depth } = options;
   const convBn = (name: string, inC: number, op: ConvOp, init?: Initializer): Apply => {
@@ -97,7 +99,7 @@ export function inceptionStack(
       padding: op.padding ?? "SAME",
       bias: false,
       relu: false,
-      init: init ?? { kind: "truncated_normal", stddev: options.stddev },
+      init: init ?? op.init ?? options.init,
     });
     const bn = batchNorm(store, name, depth(op.depth), {
       decay: 0.9997,

@@ -81,7 +81,11 @@ export function buildInceptionV1(options: InceptionV1Options = {}): Model {
   const inputSize = options.inputSize ?? 224;
   const numClasses = options.numClasses ?? 1001;
   const store = new VariableStore(options.seed ?? 0);
-  const net = inceptionStack(store, scope, { inputSize, depth: (d) => d, stddev: 0.01 });
+  const net = inceptionStack(store, scope, {
+    inputSize,
+    depth: (d) => d,
+    init: { kind: "truncated_normal", stddev: 0.01 },
+  });
   const layers = INCEPTION_V1_LAYERS.map((l) => "branches" in l ? net.block(l) : net.stem(l));
   const size = net.size;
   const logits = conv2d(store, `${scope}/Logits/Conv2d_0c_1x1`, [net.channels, numClasses], {

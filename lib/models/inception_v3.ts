@@ -23,6 +23,7 @@ import {
 } from "./inception_blocks.ts";
 import { classifierModel, type Model } from "./model.ts";
 import { VariableStore } from "./variables.ts";
+import { slimDepth } from "./depth_multiplier.ts";
 
 const c = convOp;
 const AVG: PoolOp = { pool: "avg", size: 3, stride: 1, padding: "SAME" };
@@ -156,13 +157,13 @@ export function buildInceptionV3(options: InceptionV3Options = {}): Model {
   const scope = "InceptionV3";
   const inputSize = options.inputSize ?? 299;
   const numClasses = options.numClasses ?? 1001;
-  const multiplier = options.depthMultiplier ?? 1;
-  if (!(multiplier > 0)) {
-    throw new Error(`InceptionV3: depthMultiplier must be > 0, got ${multiplier}`);
-  }
-  const depth = (d: number) => Math.max(Math.trunc(d * multiplier), 16);
+  const depth = slimDepth(scope, { multiplier: options.depthMultiplier ?? 1, minDepth: 16 });
   const store = new VariableStore(options.seed ?? 0);
-  const net = inceptionStack(store, scope, { inputSize, depth, stddev: 0.1 });
+  const net = inceptionStack(store, scope, {
+    inputSize,
+    depth,
+    init: { kind: "truncated_normal", stddev: 0.1 },
+  });
   const layers: Apply[] = INCEPTION_V3_STEM.map((op) => net.stem(op));
   let auxFrom = -1, auxChannels = 0, auxSize = 0;
   for (const block of INCEPTION_V3_BLOCKS) {

@@ -89,6 +89,8 @@ export interface Conv2dOptions {
   init?: Initializer;
   /** Biases initializer; default zeros. */
   biasInit?: Initializer;
+  /** The weights' name in the scope; default `weights` (`pointwise_weights` in a separable conv). */
+  weightsName?: string;
 }
 
 /**
@@ -104,8 +106,9 @@ export function conv2d(
   const [kh, kw] = typeof options.kernel === "number"
     ? [options.kernel, options.kernel]
     : options.kernel;
+  const weightsName = `${scope}/${options.weightsName ?? "weights"}`;
   const weights = store.create(
-    `${scope}/weights`,
+    weightsName,
     [kh, kw, channels[0], channels[1]],
     options.init ?? { kind: "glorot_uniform" },
   );
@@ -116,7 +119,7 @@ export function conv2d(
   const padding = options.padding ?? "SAME";
   const pad = typeof padding !== "string" ? padding : padding === "SAME" ? "same" : "valid";
   const activation = options.relu === false ? "linear" : "relu";
-  const names = [`${scope}/weights`, ...(biases ? [`${scope}/biases`] : [])];
+  const names = [weightsName, ...(biases ? [`${scope}/biases`] : [])];
   const fusedGrad = activation === "relu" && biases !== undefined;
   return owns((x) => {
     // While gradients are recorded tfjs would unfuse conv, bias and ReLU.

@@ -17,6 +17,7 @@ import { classifierModel, type Model } from "./model.ts";
 import { relu6 } from "./relu_ops.ts";
 import type { Initializer } from "./variables.ts";
 import { VariableStore } from "./variables.ts";
+import { slimDepth } from "./depth_multiplier.ts";
 
 /** One entry of TF-Slim's `MOBILENETV1_CONV_DEFS`. */
 export interface MobilenetV1Layer {
@@ -97,12 +98,10 @@ function depthwise(store: VariableStore, scope: string, channels: number, stride
 
 /** Builds MobileNet-V1 (TF-Slim's `mobilenet_v1`, with `depthMultiplier` its `_075`, ...). */
 export function buildMobilenetV1(options: MobilenetV1Options = {}): Model {
-  const multiplier = options.depthMultiplier ?? 1;
-  if (!(multiplier > 0)) {
-    throw new Error(`MobileNet-V1: depthMultiplier must be > 0, got ${multiplier}`);
-  }
-  const minDepth = options.minDepth ?? 8;
-  const depth = (d: number) => Math.max(Math.trunc(d * multiplier), minDepth);
+  const depth = slimDepth("MobileNet-V1", {
+    multiplier: options.depthMultiplier ?? 1,
+    minDepth: options.minDepth ?? 8,
+  });
   const scope = "MobilenetV1";
   const numClasses = options.numClasses ?? 1001;
   const inputSize = options.inputSize ?? 224;

@@ -17,6 +17,7 @@ import { classifierModel, type Model } from "./model.ts";
 import { relu6 } from "./relu_ops.ts";
 import type { Initializer } from "./variables.ts";
 import { VariableStore } from "./variables.ts";
+import { checkDepthMultiplier } from "./depth_multiplier.ts";
 
 /** One inverted-residual block of `V2_DEF`: stride and output depth (before the multiplier). */
 export interface MobilenetV2Block {
@@ -90,10 +91,7 @@ const BN = { decay: 0.997, epsilon: 0.001 };
 
 /** Builds MobileNet-V2 (TF-Slim's `mobilenet_v2`, `mobilenet_v2_140`). */
 export function buildMobilenetV2(options: MobilenetV2Options = {}): Model {
-  const multiplier = options.depthMultiplier ?? 1;
-  if (!(multiplier > 0)) {
-    throw new Error(`MobileNet-V2: depthMultiplier must be > 0, got ${multiplier}`);
-  }
+  const multiplier = checkDepthMultiplier("MobileNet-V2", options.depthMultiplier ?? 1);
   const depth = (d: number) => makeDivisible(d * multiplier);
   const scope = "MobilenetV2";
   const numClasses = options.numClasses ?? 1001;

@@ -32,6 +32,7 @@ const row = (
 /** Zoo name → its checkpoint in TF-Slim's table (models without one are absent). */
 export const PRETRAINED: Record<string, PretrainedCheckpoint> = {
   inception_v1: row("inception_v1_2016_08_28.tar.gz", "inception_v1.ckpt", 224, 1001, "inception"),
+  inception_v2: row("inception_v2_2016_08_28.tar.gz", "inception_v2.ckpt", 224, 1001, "inception"),
   inception_v3: row("inception_v3_2016_08_28.tar.gz", "inception_v3.ckpt", 299, 1001, "inception"),
   resnet_v1_50: row("resnet_v1_50_2016_08_28.tar.gz", "resnet_v1_50.ckpt", 224, 1000, "vgg"),
   resnet_v1_101: row("resnet_v1_101_2016_08_28.tar.gz", "resnet_v1_101.ckpt", 224, 1000, "vgg"),

@@ -7,6 +7,7 @@ import type { Preprocessing } from "../data/preprocess.ts";
 import type { Model } from "./model.ts";
 import { buildAlexnetV2 } from "./alexnet.ts";
 import { buildInceptionV1 } from "./inception_v1.ts";
+import { buildInceptionV2 } from "./inception_v2.ts";
 import { buildInceptionV3 } from "./inception_v3.ts";
 import { buildMobilenetV1, MOBILENET_V1_MULTIPLIERS } from "./mobilenet_v1.ts";
 import { buildMobilenetV2, MOBILENET_V2_MULTIPLIERS } from "./mobilenet_v2.ts";
@@ -23,6 +24,7 @@ const VGG_NAMES: Record<string, string> = Object.fromEntries(
 export const MODEL_NAMES: string[] = [
   "alexnet_v2",
   "inception_v1",
+  "inception_v2",
   "inception_v3",
   ...Object.keys(VGG_NAMES),
   ...Object.keys(RESNET_V1_CONFIGS),
@@ -47,6 +49,7 @@ export interface ZooOptions {
 export function buildModel(name: string, options: ZooOptions): Model {
   if (name === "alexnet_v2") return buildAlexnetV2(options);
   if (name === "inception_v1") return buildInceptionV1(options);
+  if (name === "inception_v2") return buildInceptionV2(options);
   if (name === "inception_v3") return buildInceptionV3(options);
   if (VGG_NAMES[name]) return buildVgg(VGG_NAMES[name], options);
   if (RESNET_V1_CONFIGS[name]) return buildResnetV1(name, options);

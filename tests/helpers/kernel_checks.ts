@@ -56,6 +56,8 @@ export const DEPTHWISE_CASES: [number[], number[], number, "same" | "valid"][] =
   // Odd size, stride 2, SAME: TF's asymmetric padding (one more at the bottom/right).
   [[1, 11, 11, 16], [3, 3, 16, 1], 2, "same"],
   [[2, 10, 10, 32], [5, 5, 32, 2], 2, "same"],
+  // Inception-V2's separable stem: 7×7, multiplier 8 on RGB, stride 2, odd size.
+  [[2, 15, 15, 3], [7, 7, 3, 8], 2, "same"],
 ];
 
 /** Runs `f` on cpu and on the backend under test with the same inputs. */

@@ -1,9 +1,12 @@
 /**
  * Test helpers for restore-and-fine-tune checks: a model's variables as a
- * TF-Slim-named V1 checkpoint, and which variables a step changed.
+ * TF-Slim-named V1 checkpoint, which variables a step changed, and a
+ * random input batch.
  */
+import * as tf from "@tensorflow/tfjs";
 import { writeCheckpoint } from "../../lib/io/checkpoint/writer.ts";
 import type { Model } from "../../lib/models/model.ts";
+import { seededRandom } from "../../lib/util/random.ts";
 
 /** Writes every variable of `model` to a V1 checkpoint at `path` (as a TF-Slim release would hold them). */
 export async function writeModelCheckpoint(model: Model, path: string): Promise<void> {
@@ -30,4 +33,11 @@ export function changedSince(model: Model, before: Map<string, ArrayLike<number>
     const old = before.get(v.name)!;
     return !v.variable.dataSync().every((a, i) => Object.is(a, old[i]));
   }).map((v) => v.name);
+}
+
+/** A batch of images with values uniform in [-1, 1), from `seed`. */
+export function randomImages(shape: [number, number, number, number], seed: number): tf.Tensor4D {
+  const random = seededRandom(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor4d(Float32Array.from({ length: n }, () => random() * 2 - 1), shape);
 }

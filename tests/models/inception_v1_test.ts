@@ -5,10 +5,14 @@ import { buildInceptionV1 } from "../../lib/models/inception_v1.ts";
 import { parameterCount } from "../../lib/models/model.ts";
 import { MODEL_NAMES } from "../../lib/models/zoo.ts";
 import { createTrainStep } from "../../lib/train/step.ts";
-import { seededRandom } from "../../lib/util/random.ts";
 import { restore } from "../../lib/weights/restore_model.ts";
 import { randomiseStatistics } from "../helpers/batch_norm.ts";
-import { changedSince, snapshot, writeModelCheckpoint } from "../helpers/model_checkpoints.ts";
+import {
+  changedSince,
+  randomImages,
+  snapshot,
+  writeModelCheckpoint,
+} from "../helpers/model_checkpoints.ts";
 
 /**
  * Trainable parameters from GoogLeNet's Table 1 (#1×1, #3×3 reduce, #3×3,
@@ -75,13 +79,7 @@ Deno.test("Inception-V1 restores with Logits excluded; head-only training keeps 
     log: false,
   });
   assert.equal(report.restored.length, source.store.list().length - 2);
-  const random = seededRandom(2);
-  const x = tf.tensor4d(Float32Array.from({ length: 3 * 64 * 64 * 3 }, () => random() * 2 - 1), [
-    3,
-    64,
-    64,
-    3,
-  ]);
+  const x = randomImages([3, 64, 64, 3], 2);
   const y = tf.tensor1d([0, 1, 2], "int32");
   const before = snapshot(model);
   createTrainStep(model, {

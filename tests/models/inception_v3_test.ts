@@ -4,10 +4,14 @@ import { useBackend } from "../../lib/backend/mod.ts";
 import { buildInceptionV3 } from "../../lib/models/inception_v3.ts";
 import { buildModel, MODEL_NAMES } from "../../lib/models/zoo.ts";
 import { createTrainStep } from "../../lib/train/step.ts";
-import { seededRandom } from "../../lib/util/random.ts";
 import { restore } from "../../lib/weights/restore_model.ts";
 import { randomiseStatistics } from "../helpers/batch_norm.ts";
-import { changedSince, snapshot, writeModelCheckpoint } from "../helpers/model_checkpoints.ts";
+import {
+  changedSince,
+  randomImages,
+  snapshot,
+  writeModelCheckpoint,
+} from "../helpers/model_checkpoints.ts";
 
 Deno.test("Inception-V3: parameter counts match Keras' independent InceptionV3; TF-Slim's names", async () => {
   await useBackend("wasm");
@@ -65,13 +69,7 @@ Deno.test("Inception-V3: restore excluding Logits and AuxLogits; the aux head tr
   });
   const heads = source.store.list().filter((v) => /\/(Aux)?Logits\//.test(v.name)).length;
   assert.equal(report.restored.length, source.store.list().length - heads);
-  const random = seededRandom(6);
-  const x = tf.tensor4d(Float32Array.from({ length: 4 * 107 * 107 * 3 }, () => random() * 2 - 1), [
-    4,
-    107,
-    107,
-    3,
-  ]);
+  const x = randomImages([4, 107, 107, 3], 6);
   const y = tf.tensor1d([0, 1, 2, 3], "int32");
   // Logits only: nothing else moves (frozen BatchNorm statistics included); the aux head is not computed.
   let before = snapshot(model);
@@ -124,13 +122,7 @@ Deno.test("Inception-V3 trains a first layer through frozen later stacks (nested
     numClasses: 3,
     dropoutKeepProb: 1,
   });
-  const random = seededRandom(11);
-  const x = tf.tensor4d(Float32Array.from({ length: 2 * 107 * 107 * 3 }, () => random() * 2 - 1), [
-    2,
-    107,
-    107,
-    3,
-  ]);
+  const x = randomImages([2, 107, 107, 3], 11);
   const y = tf.tensor1d([0, 2], "int32");
   for (
     const scopes of [["InceptionV3/Conv2d_1a_3x3"], [

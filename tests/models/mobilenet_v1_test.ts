@@ -5,10 +5,14 @@ import { buildMobilenetV1 } from "../../lib/models/mobilenet_v1.ts";
 import { INFERENCE, parameterCount } from "../../lib/models/model.ts";
 import { buildModel, MODEL_NAMES } from "../../lib/models/zoo.ts";
 import { createTrainStep } from "../../lib/train/step.ts";
-import { seededRandom } from "../../lib/util/random.ts";
 import { restore } from "../../lib/weights/restore_model.ts";
 import { randomiseStatistics } from "../helpers/batch_norm.ts";
-import { changedSince, snapshot, writeModelCheckpoint } from "../helpers/model_checkpoints.ts";
+import {
+  changedSince,
+  randomImages,
+  snapshot,
+  writeModelCheckpoint,
+} from "../helpers/model_checkpoints.ts";
 
 /**
  * Trainable parameters from the paper's Table 1, written out here rather
@@ -103,13 +107,7 @@ Deno.test("MobileNet-V1 restores from a TF-Slim-shaped checkpoint with Logits ex
     /MobilenetV1\/Logits\/Conv2d_1c_1x1\/weights: model \[1,1,256,10\] vs .*\[1,1,256,1001\]/,
   );
   // Fine-tune the head: it changes; every other variable, BatchNorm statistics included, stays bit-identical.
-  const random = seededRandom(4);
-  const x = tf.tensor4d(Float32Array.from({ length: 8 * 32 * 32 * 3 }, () => random() * 2 - 1), [
-    8,
-    32,
-    32,
-    3,
-  ]);
+  const x = randomImages([8, 32, 32, 3], 4);
   const y = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], "int32");
   const before = snapshot(model);
   const step = createTrainStep(model, {

@@ -5,10 +5,14 @@ import { buildMobilenetV2, makeDivisible } from "../../lib/models/mobilenet_v2.t
 import { parameterCount } from "../../lib/models/model.ts";
 import { buildModel, MODEL_NAMES } from "../../lib/models/zoo.ts";
 import { createTrainStep } from "../../lib/train/step.ts";
-import { seededRandom } from "../../lib/util/random.ts";
 import { restore } from "../../lib/weights/restore_model.ts";
 import { randomiseStatistics } from "../helpers/batch_norm.ts";
-import { changedSince, snapshot, writeModelCheckpoint } from "../helpers/model_checkpoints.ts";
+import {
+  changedSince,
+  randomImages,
+  snapshot,
+  writeModelCheckpoint,
+} from "../helpers/model_checkpoints.ts";
 
 Deno.test("MobileNet-V2 1.0 and 1.4: parameter counts equal Keras' MobileNetV2; TF-Slim's names", async () => {
   await useBackend("wasm");
@@ -67,13 +71,7 @@ Deno.test("MobileNet-V2 restores with Logits excluded and trains the head only, 
     log: false,
   });
   assert.equal(report.restored.length, source.store.list().length - 2);
-  const random = seededRandom(9);
-  const x = tf.tensor4d(Float32Array.from({ length: 5 * 32 * 32 * 3 }, () => random() * 2 - 1), [
-    5,
-    32,
-    32,
-    3,
-  ]);
+  const x = randomImages([5, 32, 32, 3], 9);
   const y = tf.tensor1d([0, 1, 2, 3, 4], "int32");
   const before = snapshot(model);
   const step = createTrainStep(model, {

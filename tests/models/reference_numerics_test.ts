@@ -12,6 +12,7 @@ import {
   INCEPTION_V3_STEM,
 } from "../../lib/models/inception_v3.ts";
 import { buildInceptionV1, INCEPTION_V1_LAYERS } from "../../lib/models/inception_v1.ts";
+import { buildInceptionV2, INCEPTION_V2_LAYERS } from "../../lib/models/inception_v2.ts";
 import { buildResnetV2, RESNET_V2_CONFIGS } from "../../lib/models/resnet_v2.ts";
 import { buildVgg, VGG_CONFIGS } from "../../lib/models/vgg.ts";
 import { seededRandom } from "../../lib/util/random.ts";
@@ -260,6 +261,27 @@ for (const path of PATHS) {
       const model = buildInceptionV1({ numClasses: 8, inputSize: size, seed: 18 });
       randomiseStatistics(model, 19);
       await compare(model, { kind: "inception_v1", layers: INCEPTION_V1_LAYERS }, size);
+    });
+  }
+}
+
+for (const path of PATHS) {
+  // ×0.25 makes the stem's depthwise multiplier 5 (16 / 3), as TF-Slim computes it.
+  for (const [size, multiplier] of [[64, 1], [45, 0.25]] as const) {
+    Deno.test({
+      name:
+        `[${path.label}] Inception-V2 ×${multiplier} at ${size}×${size} (separable stem with biases, SAME pools) matches PyTorch`,
+      ignore: !haveTorch,
+    }, async () => {
+      await path.start();
+      const model = buildInceptionV2({
+        numClasses: 8,
+        inputSize: size,
+        depthMultiplier: multiplier,
+        seed: 20,
+      });
+      randomiseStatistics(model, 21);
+      await compare(model, { kind: "inception_v2", multiplier, layers: INCEPTION_V2_LAYERS }, size);
     });
   }
 }

@@ -5,10 +5,14 @@ import { parameterCount } from "../../lib/models/model.ts";
 import { buildResnetV2 } from "../../lib/models/resnet_v2.ts";
 import { buildModel, MODEL_NAMES } from "../../lib/models/zoo.ts";
 import { createTrainStep } from "../../lib/train/step.ts";
-import { seededRandom } from "../../lib/util/random.ts";
 import { restore } from "../../lib/weights/restore_model.ts";
 import { randomiseStatistics } from "../helpers/batch_norm.ts";
-import { changedSince, snapshot, writeModelCheckpoint } from "../helpers/model_checkpoints.ts";
+import {
+  changedSince,
+  randomImages,
+  snapshot,
+  writeModelCheckpoint,
+} from "../helpers/model_checkpoints.ts";
 
 /**
  * Parameters of a pre-activation bottleneck ResNet, written out from the
@@ -84,13 +88,7 @@ Deno.test("ResNet-V2 restores with logits excluded; head-only training leaves ev
     () => restore(model, `${dir}/resnet_v2.ckpt`, { log: false }),
     /resnet_v2\/logits\/weights: model \[1,1,32,3\] vs .*\[1,1,32,1001\]/,
   );
-  const random = seededRandom(3);
-  const x = tf.tensor4d(Float32Array.from({ length: 6 * 16 * 16 * 3 }, () => random() * 2 - 1), [
-    6,
-    16,
-    16,
-    3,
-  ]);
+  const x = randomImages([6, 16, 16, 3], 3);
   const y = tf.tensor1d([0, 1, 2, 0, 1, 2], "int32");
   const before = snapshot(model);
   const step = createTrainStep(model, {

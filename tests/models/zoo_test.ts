@@ -14,6 +14,7 @@ Deno.test("the zoo: every family by its TF-Slim name, each built with its own sc
     ["small_vgg", 32, "small_vgg", "small_vgg/fc8"],
     ["alexnet_v2", 67, "alexnet_v2", "alexnet_v2/fc8"],
     ["inception_v1", 32, "InceptionV1", "InceptionV1/Logits"],
+    ["inception_v2", 32, "InceptionV2", "InceptionV2/Logits"],
     ["inception_v3", 107, "InceptionV3", "InceptionV3/Logits"],
     ["resnet_v2_50", 32, "resnet_v2_50", "resnet_v2_50/logits"],
     ["mobilenet_v1_050", 32, "MobilenetV1", "MobilenetV1/Logits"],

@@ -274,6 +274,23 @@ def inception_v1(spec, W, x):
     return inception_logits(W, "InceptionV1/Logits/Conv2d_0c_1x1", x, 7)
 
 
+def inception_v2(spec, W, x):
+    """TF-Slim's Inception-V2: a separable 7x7/2 stem with biases and ReLU (no BatchNorm), then the table."""
+    depth = lambda d: max(int(d * spec.get("multiplier", 1)), 16)
+    stem = "InceptionV2/Conv2d_1a_7x7"
+    dw, pw = W[stem + "/depthwise_weights"], W[stem + "/pointwise_weights"]
+    assert list(dw.shape) == [7, 7, 3, min(depth(64) // 3, 8)] and pw.shape[3] == depth(64), (dw.shape, pw.shape)
+    assert stem + "/BatchNorm/beta" not in W
+    # TF's depthwise filter [h, w, in, m] feeds output channel c*m + j from input c.
+    ch, m = dw.shape[2], dw.shape[3]
+    x = F.conv2d(tf_same(x, 7, 2), dw.permute(2, 3, 0, 1).reshape(ch * m, 1, 7, 7), stride=2, groups=ch)
+    x = F.relu(F.conv2d(x, conv_weight(pw), W[stem + "/biases"]))
+    x = inception_layers("InceptionV2", W, depth, spec["layers"], x)
+    if not spec.get("global_pool"):
+        assert x.shape[2] <= 7
+    return inception_logits(W, "InceptionV2/Logits/Conv2d_1c_1x1", x, x.shape[2])
+
+
 # The MobileNetV2 paper's Table 2: expansion t, depth c, repeats n, first stride s.
 MOBILENET_V2_TABLE = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
 
@@ -315,7 +332,7 @@ def mobilenet_v2(spec, W, x):
     return F.conv2d(x, conv_weight(W[name + "/weights"]), W[name + "/biases"]).flatten(1)
 
 
-NETWORKS = {"inception_v1": inception_v1, "mobilenet_v2": mobilenet_v2, "inception_v3": inception_v3, "alexnet_v2": alexnet_v2, "resnet_v2": resnet_v2, "vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
+NETWORKS = {"inception_v1": inception_v1, "inception_v2": inception_v2, "mobilenet_v2": mobilenet_v2, "inception_v3": inception_v3, "alexnet_v2": alexnet_v2, "resnet_v2": resnet_v2, "vgg": vgg, "resnet": resnet, "mobilenet_v1": mobilenet_v1}
 
 
 def main():

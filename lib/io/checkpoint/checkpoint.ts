@@ -79,7 +79,11 @@ async function resolveFrom(
         }): model_checkpoint_path must name a checkpoint prefix, not a folder`,
       );
     }
-    const latest = await latestCheckpoint(p);
+    // A training run's --out folder keeps its checkpoints in `checkpoints/`: take that run's latest.
+    const latest = await latestCheckpoint(p) ??
+      (chain.length === 0 && await isDir(`${p}/checkpoints`)
+        ? await latestCheckpoint(`${p}/checkpoints`)
+        : undefined);
     if (!latest) {
       throw new Error(`${p}: folder has no 'checkpoint' state file naming a model_checkpoint_path`);
     }

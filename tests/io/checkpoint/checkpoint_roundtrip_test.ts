@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { latestCheckpoint, openCheckpoint } from "../../../lib/io/checkpoint/checkpoint.ts";
+import {
+  latestCheckpoint,
+  openCheckpoint,
+  resolveCheckpoint,
+} from "../../../lib/io/checkpoint/checkpoint.ts";
 import { TableReader } from "../../../lib/io/checkpoint/table.ts";
 import { type NamedTensor, writeCheckpoint } from "../../../lib/io/checkpoint/writer.ts";
 import { seededRandom } from "../../../lib/util/random.ts";
@@ -110,6 +114,26 @@ Deno.test("the state file tracks the latest checkpoint and keeps the last K", as
   assert.ok(!files.some((f) => f.startsWith("model.ckpt-10")), `old checkpoint deleted: ${files}`);
   assert.equal(((await (await openCheckpoint(dir)).read("w")).data as Float32Array)[0], 30);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a training run's --out folder opens as its latest checkpoint (in checkpoints/)", async () => {
+  const outer = await Deno.makeTempDir();
+  const run = `${outer}/run`;
+  const w = (v: number): NamedTensor[] => [
+    { name: "w", dtype: "float32", shape: [1], data: new Float32Array([v]) },
+  ];
+  await writeCheckpoint(`${run}/checkpoints/model.ckpt-4`, w(4));
+  await writeCheckpoint(`${run}/checkpoints/model.ckpt-8`, w(8));
+  assert.deepEqual(await resolveCheckpoint(run), {
+    kind: "v2",
+    path: `${run}/checkpoints/model.ckpt-8`,
+  });
+  const c = await openCheckpoint(`${run}/`);
+  assert.equal(((await c.read("w")).data as Float32Array)[0], 8);
+  c.close();
+  // One level only: the folder above the run is still "no state file".
+  await assert.rejects(() => openCheckpoint(outer), /folder has no 'checkpoint' state file/);
+  await Deno.remove(outer, { recursive: true });
 });
 
 Deno.test("a write that fails midway leaves no checkpoint, no temp file, and the state unchanged", async () => {
