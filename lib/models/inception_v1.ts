@@ -7,9 +7,8 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
-import { conv2d, dropout, sequential, stateless } from "./layers.ts";
+import { sequential } from "./layers.ts";
 import {
   type ConvOp,
   convOp as c,
@@ -19,6 +18,7 @@ import {
 } from "./inception_blocks.ts";
 import { classifierModel, type Model } from "./model.ts";
 import { VariableStore } from "./variables.ts";
+import { logitsHead } from "./logits_head.ts";
 
 const MAX2: PoolOp = { pool: "max", size: 3, stride: 2, padding: "SAME" };
 
@@ -87,10 +87,12 @@ export function buildInceptionV1(options: InceptionV1Options = {}): Model {
     init: { kind: "truncated_normal", stddev: 0.01 },
   });
   const layers = INCEPTION_V1_LAYERS.map((l) => "branches" in l ? net.block(l) : net.stem(l));
-  const size = net.size;
-  const logits = conv2d(store, `${scope}/Logits/Conv2d_0c_1x1`, [net.channels, numClasses], {
-    kernel: 1,
-    relu: false,
+  // AvgPool_0a_7x7: the whole 7×7 map at 224 (the whole map at any size here).
+  const head = logitsHead(store, `${scope}/Logits/Conv2d_0c_1x1`, {
+    channels: net.channels,
+    numClasses,
+    poolSize: net.size,
+    keepProb: options.dropoutKeepProb ?? 0.8,
     init: { kind: "truncated_normal", stddev: 0.01 },
   });
   return classifierModel({
@@ -101,12 +103,6 @@ export function buildInceptionV1(options: InceptionV1Options = {}): Model {
     preprocessing: options.preprocessing ?? INCEPTION_PREPROCESSING,
     weightDecay: options.weightDecay ?? 4e-5,
     store,
-    forward: sequential(
-      ...layers,
-      // AvgPool_0a_7x7: the whole 7×7 map at 224 (the whole map at any size here).
-      stateless((x) => tf.avgPool(x, size, 1, "valid")),
-      dropout(options.dropoutKeepProb ?? 0.8, 1),
-      logits,
-    ),
+    forward: sequential(...layers, head),
   });
 }

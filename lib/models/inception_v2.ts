@@ -13,7 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
-import { type Apply, conv2d, dropout, owning, sequential, stateless } from "./layers.ts";
+import { type Apply, conv2d, owning, sequential } from "./layers.ts";
 import {
   type ConvOp,
   convOp as c,
@@ -24,6 +24,7 @@ import {
 import { classifierModel, type Model } from "./model.ts";
 import { type Initializer, VariableStore } from "./variables.ts";
 import { slimDepth } from "./depth_multiplier.ts";
+import { logitsHead } from "./logits_head.ts";
 
 const AVG: PoolOp = { pool: "avg", size: 3, stride: 1, padding: "SAME" };
 const MAX: PoolOp = { pool: "max", size: 3, stride: 1, padding: "SAME" };
@@ -155,6 +156,7 @@ export function buildInceptionV2(options: InceptionV2Options = {}): Model {
     // TF-Slim: at most 8, and in_channels × multiplier ≤ out_channels.
     const dwMultiplier = Math.min(Math.trunc(depth(64) / 3), 8);
     stem = separableStem(store, `${scope}/Conv2d_1a_7x7`, [dwMultiplier, depth(64)]);
+    // Built outside the stack: tell it where the stem leaves the map (7×7/2, SAME).
     [net.channels, net.size] = [depth(64), Math.ceil(inputSize / 2)];
   } else {
     stem = net.stem({ ...c("Conv2d_1a_7x7", 64, 7, 7, 2), init: normal(1) });
@@ -168,10 +170,11 @@ export function buildInceptionV2(options: InceptionV2Options = {}): Model {
     );
   }
   // AvgPool_1a: 7×7, or the whole map when smaller (`_reduced_kernel_size_for_small_input`).
-  const pool = stateless((x) => tf.avgPool(x, size, 1, "valid"));
-  const logits = conv2d(store, `${scope}/Logits/Conv2d_1c_1x1`, [net.channels, numClasses], {
-    kernel: 1,
-    relu: false,
+  const head = logitsHead(store, `${scope}/Logits/Conv2d_1c_1x1`, {
+    channels: net.channels,
+    numClasses,
+    poolSize: size,
+    keepProb: options.dropoutKeepProb ?? 0.8,
     init: { kind: "variance_scaling" },
   });
   return classifierModel({
@@ -182,6 +185,6 @@ export function buildInceptionV2(options: InceptionV2Options = {}): Model {
     preprocessing: options.preprocessing ?? INCEPTION_PREPROCESSING,
     weightDecay: options.weightDecay ?? 4e-5,
     store,
-    forward: sequential(stem, ...layers, pool, dropout(options.dropoutKeepProb ?? 0.8, 1), logits),
+    forward: sequential(stem, ...layers, head),
   });
 }

@@ -13,7 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
-import { type Apply, conv2d, dropout, owning, sequential, stateless } from "./layers.ts";
+import { type Apply, conv2d, owning, sequential } from "./layers.ts";
 import {
   type ConvOp,
   convOp,
@@ -24,6 +24,7 @@ import {
 import { classifierModel, type Model } from "./model.ts";
 import { VariableStore } from "./variables.ts";
 import { slimDepth } from "./depth_multiplier.ts";
+import { logitsHead } from "./logits_head.ts";
 
 const c = convOp;
 const AVG: PoolOp = { pool: "avg", size: 3, stride: 1, padding: "SAME" };
@@ -173,17 +174,13 @@ export function buildInceptionV3(options: InceptionV3Options = {}): Model {
     }
   }
   // Logits: average pool over the final map (8×8 at 299, less when smaller), dropout, 1×1 conv.
-  const logitsConv = conv2d(store, `${scope}/Logits/Conv2d_1c_1x1`, [net.channels, numClasses], {
-    kernel: 1,
-    relu: false,
+  const head = logitsHead(store, `${scope}/Logits/Conv2d_1c_1x1`, {
+    channels: net.channels,
+    numClasses,
+    poolSize: Math.min(net.size, 8),
+    keepProb: options.dropoutKeepProb ?? 0.8,
     init: { kind: "truncated_normal", stddev: 0.1 },
   });
-  const finalSize = net.size;
-  const head = sequential(
-    stateless((x) => tf.avgPool(x, Math.min(finalSize, 8), 1, "valid")),
-    dropout(options.dropoutKeepProb ?? 0.8, 1),
-    logitsConv,
-  );
   // AuxLogits on Mixed_6e: 5×5/3 average pool, 1×1 conv to 128, a conv over the
   // map (5×5 at 299; named by its size), 1×1 conv to the classes.
   const auxPool = Math.floor((auxSize - 5) / 3) + 1;

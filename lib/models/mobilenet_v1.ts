@@ -12,12 +12,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
-import { type Apply, batchNorm, conv2d, dropout, owning, sequential, stateless } from "./layers.ts";
+import { type Apply, batchNorm, conv2d, owning, sequential } from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
 import { relu6 } from "./relu_ops.ts";
 import type { Initializer } from "./variables.ts";
 import { VariableStore } from "./variables.ts";
 import { slimDepth } from "./depth_multiplier.ts";
+import { logitsHead } from "./logits_head.ts";
 
 /** One entry of TF-Slim's `MOBILENETV1_CONV_DEFS`. */
 export interface MobilenetV1Layer {
@@ -143,18 +144,14 @@ export function buildMobilenetV1(options: MobilenetV1Options = {}): Model {
   });
   // AvgPool_1a: TF-Slim's 7×7 at 224 (`_reduced_kernel_size_for_small_input`
   // makes it the whole map when smaller); the whole map at any size here.
-  const pool = stateless((x) => tf.avgPool(x, [size, size], 1, "valid"));
-  const logits = conv2d(store, `${scope}/Logits/Conv2d_1c_1x1`, [channels, numClasses], {
-    kernel: 1,
-    relu: false,
+  const head = logitsHead(store, `${scope}/Logits/Conv2d_1c_1x1`, {
+    channels,
+    numClasses,
+    poolSize: size,
+    keepProb: options.dropoutKeepProb ?? 0.999,
     init: INIT,
   });
-  const forward = sequential(
-    ...layers,
-    pool,
-    dropout(options.dropoutKeepProb ?? 0.999, 1),
-    logits,
-  );
+  const forward = sequential(...layers, head);
   return classifierModel({
     scope,
     inputSize,

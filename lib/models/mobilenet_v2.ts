@@ -12,12 +12,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
-import { type Apply, batchNorm, conv2d, dropout, owning, sequential, stateless } from "./layers.ts";
+import { type Apply, batchNorm, conv2d, owning, sequential } from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
 import { relu6 } from "./relu_ops.ts";
 import type { Initializer } from "./variables.ts";
 import { VariableStore } from "./variables.ts";
 import { checkDepthMultiplier } from "./depth_multiplier.ts";
+import { logitsHead } from "./logits_head.ts";
 
 /** One inverted-residual block of `V2_DEF`: stride and output depth (before the multiplier). */
 export interface MobilenetV2Block {
@@ -139,18 +140,14 @@ export function buildMobilenetV2(options: MobilenetV2Options = {}): Model {
   // Conv_1 keeps 1280 below multiplier 1 only in finegrain mode (the 0.5/0.35 variants).
   const last = depth(1280);
   layers.push(owning(store, () => convBn(`${scope}/Conv_1`, [channels, last], 1, 1, true)));
-  const logits = conv2d(store, `${scope}/Logits/Conv2d_1c_1x1`, [last, numClasses], {
-    kernel: 1,
-    relu: false,
+  const head = logitsHead(store, `${scope}/Logits/Conv2d_1c_1x1`, {
+    channels: last,
+    numClasses,
+    poolSize: size,
+    keepProb: options.dropoutKeepProb ?? 0.8,
     init: INIT,
   });
-  const pooledSize = size;
-  const forward = sequential(
-    ...layers,
-    stateless((x) => tf.avgPool(x, pooledSize, 1, "valid")),
-    dropout(options.dropoutKeepProb ?? 0.8, 1),
-    logits,
-  );
+  const forward = sequential(...layers, head);
   return classifierModel({
     scope,
     inputSize,

@@ -286,8 +286,7 @@ def inception_v2(spec, W, x):
     x = F.conv2d(tf_same(x, 7, 2), dw.permute(2, 3, 0, 1).reshape(ch * m, 1, 7, 7), stride=2, groups=ch)
     x = F.relu(F.conv2d(x, conv_weight(pw), W[stem + "/biases"]))
     x = inception_layers("InceptionV2", W, depth, spec["layers"], x)
-    if not spec.get("global_pool"):
-        assert x.shape[2] <= 7
+    assert x.shape[2] <= 7, x.shape
     return inception_logits(W, "InceptionV2/Logits/Conv2d_1c_1x1", x, x.shape[2])
 
 

@@ -81,9 +81,7 @@ async function resolveFrom(
     }
     // A training run's --out folder keeps its checkpoints in `checkpoints/`: take that run's latest.
     const latest = await latestCheckpoint(p) ??
-      (chain.length === 0 && await isDir(`${p}/checkpoints`)
-        ? await latestCheckpoint(`${p}/checkpoints`)
-        : undefined);
+      (chain.length === 0 ? await latestCheckpoint(`${p}/checkpoints`) : undefined);
     if (!latest) {
       throw new Error(`${p}: folder has no 'checkpoint' state file naming a model_checkpoint_path`);
     }
