@@ -93,6 +93,7 @@ export {
   quickExercise,
   quickMode,
   requireFile,
+  runFolder,
   stackVsSingle,
   transferTable,
   transferTableSections,

@@ -3,7 +3,7 @@
 //
 // The VGG paper's Table 1 has six columns. Our builder reads the same configuration table (`VGG_CONFIGS`) and names every variable as TF-Slim does. Here we compute, rather than assert, what the paper says: the parameter counts, and why three stacked 3×3 convolutions beat one 7×7.
 //
-// Set `TL_QUICK=1` before starting Jupyter for the quick variant CI runs (small real-format stand-ins, a few steps).
+// Nothing here trains: every cell is arithmetic on the configuration table, so the notebook runs in seconds on any machine and has no quick variant.
 
 // %%
 // Parameters

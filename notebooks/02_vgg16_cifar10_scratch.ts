@@ -1,19 +1,20 @@
 // %% [markdown]
 // # Exercise 2 — VGG-16 on CIFAR-10 from scratch
 //
-// CIFAR-10 images (32×32) are resized to the network's input size batch by batch, as the lab does (32→224). The learning rate follows the lab's schedule: 0.001, ×0.1 every 5 epochs (staircase).
+// CIFAR-10 images (32×32) are resized to the network's input size batch by batch, as the lab does (32→224). The learning rate here is the lab's recipe (as `deno task train --schedule exponential --decay-epochs 5 --staircase`): 0.001, ×0.1 every 5 epochs, for 10 epochs. "Your turn" 2 compares it with a longer schedule for training from scratch: 50 epochs, ×0.2 every 10.
 //
-// **What it costs:** from scratch every layer trains: on this project's 2-core CPU (oneDNN backend) ~2–3 images/s at 224 and batch 8–32, hours per epoch; at `imageSize: 32` ~50 images/s (VGG-16 layout, batch 64). Memory at 224: ~2.0 GiB of weights, gradients and Adam slots plus ~62 MiB per image of the batch.
+// **Data:** `cifar: "cifar10"` is the shared data folder's copy (`TL_DATA_DIR`, else your cache): `deno task download` fetches it once, for every notebook; a path to your own copy works too.
 //
-// **What to expect at full size** (ballpark figures from published transfer studies and common reports, not measured by this project: CIFAR-10 and the ImageNet checkpoints cannot be downloaded on its machines): VGG-16 has no BatchNorm, and from scratch with Adam at 0.001 the loss often sits at ln 10 ≈ 2.30 (chance, 10 %) for the first few hundred steps; if it is still there after ~1,000 steps, restart with `learningRate: 0.0001`. Once it moves, expect roughly 75–85 % test accuracy after 10 epochs without data augmentation, well below the 90 %+ of the fine-tuned networks of exercises 3–5 after one epoch. CPU: the 10 epochs are days at 224 (run `imageSize: 32` for a curve in an hour). On a GPU, from arithmetic rather than measurement: a VGG-16 training step costs ~90 GFLOP per 224×224 image (forward ~31, backward twice that), so at a sustained 10–20 TFLOP/s an all-layer epoch of CIFAR-10 is ~4–8 minutes, and fc6–fc8 only (the frozen convolutions run forward only) ~2–3 minutes.
+// **What it costs** (measured by `deno task bench` on a {{fig:cpu}}, oneDNN backend, {{fig:date}}; your machine's rates differ, the progress bar shows them): from scratch every layer trains: {{fig:all8}} images/s at 224 and batch 8 (PyTorch 1.13 on the same machine: {{fig:all8.torch}} images/s), so one epoch of CIFAR-10 takes ~{{fig:all8.epoch}}; at `imageSize: 32` {{fig:vgg32}} images/s (VGG-16 layout, batch 64). Memory at 224: ~2.0 GiB of weights, gradients and Adam slots plus ~62 MiB per image of the batch.
+//
+// **What to expect at full size** (ballpark figures from published transfer studies and common reports, not measured by this project: CIFAR-10 and the ImageNet checkpoints cannot be downloaded on its machines): VGG-16 has no BatchNorm, and from scratch with Adam at 0.001 the loss often sits at ln 10 ≈ 2.30 (chance, 10 %) for the first few hundred steps; if it is still there after ~1,000 steps, restart with `learningRate: 0.0001`. Once it moves, expect roughly 75–85 % test accuracy after 10 epochs without data augmentation: below what the fine-tuned networks of exercises 3–5 reach (see their notebooks), and after ten times the epochs. CPU: the 10 epochs are days at 224 (run `imageSize: 32` for a curve in about an hour). On a GPU, from arithmetic rather than measurement: a VGG-16 training step costs ~90 GFLOP per 224×224 image (forward ~31, backward twice that), so at a sustained 10–20 TFLOP/s an all-layer epoch of CIFAR-10 is ~4–8 minutes, and fc6–fc8 only (the frozen convolutions run forward only) ~2–3 minutes.
 //
 // Set `TL_QUICK=1` before starting Jupyter for the quick variant CI runs (small real-format stand-ins, a few steps).
 
 // %%
 // Parameters
 const params = {
-  // binary version: https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz
-  cifar: "../data/cifar-10-binary.tar.gz",
+  cifar: "cifar10", // the shared data folder's (deno task download), or a path
   epochs: 10,
   imageSize: 224,
   batchSize: 32,
@@ -21,7 +22,7 @@ const params = {
   backend: "auto",
   maxSteps: undefined as number | undefined,
   logEvery: 100, // a log line every N steps, as the lab prints
-  out: "../out/exercise2",
+  out: "../out/02", // each setting gets its own folder below (runFolder)
 };
 
 // %%
@@ -32,7 +33,7 @@ await quickExercise("02", params);
 // %%
 import { loadCifar, requireFile, useBackend } from "../mod.ts";
 const backend = await useBackend(params.backend as "auto");
-const source = await requireFile(params.cifar, "cifar10");
+const source = await requireFile(params.cifar);
 const train = await loadCifar(source);
 const test = await loadCifar(source, { split: "test" });
 console.log(
@@ -40,7 +41,13 @@ console.log(
 );
 
 // %%
-import { buildModel, exponentialDecay, fit, STANDARDIZED_PREPROCESSING } from "../mod.ts";
+import {
+  buildModel,
+  exponentialDecay,
+  fit,
+  runFolder,
+  STANDARDIZED_PREPROCESSING,
+} from "../mod.ts";
 const run = "VGG-16 from scratch"; // names the progress bar and the charts
 const model = buildModel("vgg_16", {
   numClasses: 10,
@@ -48,6 +55,13 @@ const model = buildModel("vgg_16", {
   preprocessing: STANDARDIZED_PREPROCESSING,
 });
 const stepsPerEpoch = Math.ceil(train.labels.length / params.batchSize);
+// A variant (another size, batch or rate) trains into its own folder instead of resuming this one.
+const out = runFolder(params.out, {
+  size: params.imageSize,
+  batch: params.batchSize,
+  lr: params.learningRate,
+});
+console.log(`checkpoints: ${out}/checkpoints`);
 const result = await fit(model, train, {
   epochs: params.epochs,
   batchSize: params.batchSize,
@@ -57,7 +71,7 @@ const result = await fit(model, train, {
     decayRate: 0.1,
     staircase: true,
   }),
-  checkpointDir: `${params.out}/checkpoints`,
+  checkpointDir: `${out}/checkpoints`,
   logEvery: params.logEvery,
   progress: { label: run },
 });
@@ -79,5 +93,5 @@ await showChart(confusionHeatmap(ev.confusion, test.classNames, { name: run }));
 // ## Your turn
 //
 // 1. Train **VGG-19** instead of VGG-16 (`buildModel("vgg_19", ...)`): how many more parameters (see notebook 01), and how much slower is a step?
-// 2. The lab's schedule: 50 epochs, the rate ×0.2 every 10 epochs (`learningRate: piecewiseConstant(...)` or `deno task train --schedule piecewise --boundaries 10,20,30,40 --values 1e-3,2e-4,4e-5,8e-6,1.6e-6`). Compare the training curves with a constant rate.
+// 2. A longer schedule for training from scratch: 50 epochs, the rate ×0.2 every 10 epochs (`learningRate: piecewiseConstant(...)` or `deno task train --schedule piecewise --boundaries 10,20,30,40 --values 1e-3,2e-4,4e-5,8e-6,1.6e-6`). Compare the training curves with a constant rate.
 // 3. Why does a network trained from scratch need far more epochs than the fine-tuned ones of exercises 3–5?

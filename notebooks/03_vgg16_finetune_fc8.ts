@@ -1,24 +1,25 @@
 // %% [markdown]
-// # Exercise 3 — VGG-16 from ImageNet, fine-tune the classifier (fc6–fc8)
+// # Exercise 3 — VGG-16 from ImageNet, fine-tune only the new fc8
 //
-// Start from TF-Slim's ImageNet checkpoint `vgg_16.ckpt` (V1, from `vgg_16_2016_08_28.tar.gz`), replace the 1000-class `fc8` by a 10-class one, and train the lab's first stage: `fc6`–`fc8` with `conv1`–`conv5` frozen, batch 100, Adam. The frozen convolutions run once per batch off the gradient tape; only the classifier gets gradients and optimizer state. For the narrowest variant train only `["vgg_16/fc8"]`.
+// Start from TF-Slim's ImageNet checkpoint `vgg_16.ckpt` (V1, from `vgg_16_2016_08_28.tar.gz`), replace the 1000-class `fc8` by a 10-class one, and train only that new `fc8` with everything below it frozen, batch 100, Adam: a linear classifier on the ImageNet features. The frozen layers run once per batch off the gradient tape; only `fc8` gets gradients and optimizer state. "Your turn" 1 widens it to the lab's fc layers (`fc6`–`fc8`); exercise 4 trains every layer.
 //
-// **What it costs (CPU, this project's 2-core AVX-512 machine, oneDNN backend):** fc6–fc8 training at 224×224 runs at ~7–9 images/s (batch 32–100), so one epoch of CIFAR-10 (50,000 images) takes ~1.5–2 hours; PyTorch 1.13 on the same machine: ~2.5–2.8 images/s. Tensor memory is RAM: batch 32 needs ~2.2 GiB, batch 100 ~3.9 GiB (peak RSS ~2.8 and ~4.5 GiB; PyTorch: 3.3 and 5.8 GiB). A step that cannot fit in the free RAM stops before it starts and names the largest batch that fits. On a GPU (tfjs-node-gpu, where it installs) an epoch takes minutes; not measured on this project's machines yet.
+// **Data:** `cifar: "cifar10"` and `checkpoint: "vgg_16"` are the shared data folder's copies (`TL_DATA_DIR`, else your cache): `deno task download` fetches them once for every notebook; paths to your own copies work too.
 //
-// **What to expect at full size** (ballpark figures from published transfer studies and common reports, not measured by this project: CIFAR-10 and the ImageNet checkpoints cannot be downloaded on its machines): with conv1–conv5 frozen the ImageNet features do most of the work: roughly 80–86 % test accuracy after the first epoch and 86–90 % after 5, training `fc8` only a few points lower. CPU: ~1.5–2 hours per epoch (above). On a GPU, from arithmetic rather than measurement: a VGG-16 training step costs ~90 GFLOP per 224×224 image (forward ~31, backward twice that), so at a sustained 10–20 TFLOP/s an all-layer epoch of CIFAR-10 is ~4–8 minutes, and fc6–fc8 only (the frozen convolutions run forward only) ~2–3 minutes.
+// **What it costs** (measured by `deno task bench` on a {{fig:cpu}}, oneDNN backend, {{fig:date}}; your machine's rates differ, the progress bar shows them): fc6–fc8 at 224×224 trains at {{fig:fc100}} images/s at batch 100 and {{fig:fc32}} images/s at batch 32 (PyTorch 1.13 on the same machine: {{fig:fc100.torch}} and {{fig:fc32.torch}} images/s), so one epoch of CIFAR-10 (50,000 images) takes ~{{fig:fc100.epoch}}; `fc8` alone is at most ~20 % faster, since the frozen `conv1`–`conv5` forward is most of a step. Peak RSS: ~{{fig:fc100.rss}} GiB at batch 100, ~{{fig:fc32.rss}} GiB at batch 32 (PyTorch: {{fig:fc100.torchRss}} and {{fig:fc32.torchRss}} GiB). A step that cannot fit in the free RAM stops before it starts and names the largest batch that fits. On a GPU (tfjs-node-gpu, where it installs) an epoch takes minutes; not measured on this project's machines yet.
+//
+// **What to expect at full size** (ballpark figures from published transfer studies and common reports, not measured by this project: CIFAR-10 and the ImageNet checkpoints cannot be downloaded on its machines): with the ImageNet features frozen, a new `fc8` alone reaches roughly 75–85 % test accuracy after the first epoch; training `fc6`–`fc8` adds a few points (roughly 80–86 % after one epoch, 86–90 % after 5). CPU: ~{{fig:fc100.epoch}} per epoch (above). On a GPU, from arithmetic rather than measurement: a VGG-16 training step costs ~90 GFLOP per 224×224 image (forward ~31, backward twice that), so at a sustained 10–20 TFLOP/s an all-layer epoch of CIFAR-10 is ~4–8 minutes, and the fc layers only (the frozen convolutions run forward only) ~2–3 minutes.
 //
 // Set `TL_QUICK=1` before starting Jupyter for the quick variant CI runs (small real-format stand-ins, a few steps).
 
 // %%
 // Parameters
 const params = {
-  // https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz
-  cifar: "../data/cifar-10-binary.tar.gz",
-  // from http://download.tensorflow.org/models/vgg_16_2016_08_28.tar.gz (extract it)
-  checkpoint: "../checkpoints/vgg_16.ckpt",
+  // Lab files by name come from the shared data folder (deno task download); paths work too.
+  cifar: "cifar10",
+  checkpoint: "vgg_16", // TF-Slim's ImageNet checkpoint
   exclude: ["vgg_16/fc8"], // scopes not restored (new or reshaped layers)
-  // conv1–conv5 frozen; ["vgg_16/fc8"] for fc8 only
-  trainable: ["vgg_16/fc6", "vgg_16/fc7", "vgg_16/fc8"] as string[] | undefined,
+  // only the new head; ["vgg_16/fc6", "vgg_16/fc7", "vgg_16/fc8"] for the fc layers
+  trainable: ["vgg_16/fc8"] as string[] | undefined,
   epochs: 5,
   imageSize: 224,
   batchSize: 100,
@@ -37,8 +38,8 @@ await quickExercise("03", params);
 // %%
 import { loadCifar, requireFile, useBackend } from "../mod.ts";
 const backend = await useBackend(params.backend as "auto");
-const cifar = await requireFile(params.cifar, "cifar10");
-const checkpoint = await requireFile(params.checkpoint, "vgg_16");
+const cifar = await requireFile(params.cifar);
+const checkpoint = await requireFile(params.checkpoint);
 const train = await loadCifar(cifar);
 const test = await loadCifar(cifar, { split: "test" });
 console.log(
@@ -58,15 +59,25 @@ const model = buildModel("vgg_16", {
 const report = await restore(model, checkpoint, { exclude: params.exclude, listRestored: true });
 
 // %%
-import { fit } from "../mod.ts";
-const run = "VGG-16, fc6–fc8 fine-tuned"; // names the progress bar and the charts
+import { fit, runFolder } from "../mod.ts";
+// Each variant (scopes, rate, size, batch) trains into its own folder instead of resuming another.
+const out = runFolder(params.out, {
+  trainable: params.trainable,
+  lr: params.learningRate,
+  size: params.imageSize,
+  batch: params.batchSize,
+});
+console.log(`checkpoints: ${out}/checkpoints`);
+const run = `VGG-16, ${
+  params.trainable?.map((s) => s.split("/").pop()).join("+") ?? "all layers"
+} fine-tuned`; // names the progress bar and the charts
 const result = await fit(model, train, {
   epochs: params.epochs,
   batchSize: params.batchSize,
   maxSteps: params.maxSteps,
   learningRate: params.learningRate,
   trainableScopes: params.trainable,
-  checkpointDir: `${params.out}/checkpoints`,
+  checkpointDir: `${out}/checkpoints`,
   logEvery: params.logEvery,
   progress: { label: run },
 });
@@ -84,6 +95,6 @@ await showChart(confusionHeatmap(ev.confusion, test.classNames, { name: run }));
 // %% [markdown]
 // ## Your turn
 //
-// 1. Train only `fc8` (`trainable: ["vgg_16/fc8"]`): how much faster is a step, and how much lower is the test accuracy after the same number of steps?
+// 1. Train the fc layers, as the lab's first stage does (`trainable: ["vgg_16/fc6", "vgg_16/fc7", "vgg_16/fc8"]`; it trains into its own folder): how much slower is a step, and how much higher is the test accuracy after the same number of steps?
 // 2. Why is `fc8` excluded when restoring but `fc6` and `fc7` are not? What would happen if you excluded `vgg_16/fc7` too?
 // 3. The frozen `conv1`–`conv5` run off the gradient tape: compare the memory and step time with `trainable: undefined` (all layers, exercise 4).

@@ -3,19 +3,20 @@
 //
 // TF-Slim's `resnet_v1_50.ckpt` (from `resnet_v1_50_2016_08_28.tar.gz`): restore everything but `resnet_v1_50/logits`, then train the new logits. BatchNorm of the frozen scopes runs in inference mode: its moving statistics are used and never updated.
 //
-// **What it costs (CPU, this project's 2-core AVX-512 machine, oneDNN backend):** training only the new logits is fast (the frozen blocks run once, off the gradient tape); all layers at 224×224 train at ~8–9 images/s at batch 32 (PyTorch 1.13 on the same machine: ~3.8), ~1.6–2 hours per CIFAR-10 epoch, with ~3.1 GiB of tensors (peak RSS ~3.6 GiB, PyTorch ~4 GiB; ~0.3 GiB + ~81 MiB per image). Set `trainable: undefined` to train every layer.
+// **Data:** `cifar: "cifar10"` and `checkpoint: "resnet_v1_50"` are the shared data folder's copies (`TL_DATA_DIR`, else your cache): `deno task download` fetches them once for every notebook.
 //
-// **What to expect at full size** (ballpark figures from published transfer studies and common reports, not measured by this project: CIFAR-10 and the ImageNet checkpoints cannot be downloaded on its machines): the new logits alone on frozen ResNet-V1-50 features give roughly 85–90 % after a few epochs; training every layer (`trainable: undefined`, learning rate 0.0001) typically reaches 95 % or more. CPU: a logits-only step takes about half as long as an all-layers step (measured side by side at batch 32: the frozen blocks run forward only), so ~50–60 minutes per epoch; all layers ~1.6–2 hours (above). On a GPU, from arithmetic rather than measurement: ~25 GFLOP per 224×224 training image, so a whole-network epoch is ~1–2 minutes at a sustained 10–20 TFLOP/s.
+// **What it costs** (measured by `deno task bench` on a {{fig:cpu}}, oneDNN backend, {{fig:date}}; your machine's rates differ, the progress bar shows them): training only the new logits is fast (the frozen blocks run once, off the gradient tape); all layers at 224×224 train at {{fig:resnet32}} images/s at batch 32 (PyTorch 1.13 on the same machine: {{fig:resnet32.torch}} images/s), ~{{fig:resnet32.epoch}} per CIFAR-10 epoch, peak RSS ~{{fig:resnet32.rss}} GiB (PyTorch {{fig:resnet32.torchRss}} GiB; ~0.3 GiB + ~81 MiB per image of tensors). Set `trainable: undefined` to train every layer.
+//
+// **What to expect at full size** (ballpark figures from published transfer studies and common reports, not measured by this project: CIFAR-10 and the ImageNet checkpoints cannot be downloaded on its machines): the new logits alone on frozen ResNet-V1-50 features give roughly 85–90 % after a few epochs; training every layer (`trainable: undefined`, learning rate 0.0001) typically reaches 95 % or more. CPU: a logits-only step takes about half as long as an all-layers step (measured side by side at batch 32: the frozen blocks run forward only), so roughly half an all-layers epoch; all layers ~{{fig:resnet32.epoch}} (above). On a GPU, from arithmetic rather than measurement: ~25 GFLOP per 224×224 training image, so a whole-network epoch is ~1–2 minutes at a sustained 10–20 TFLOP/s.
 //
 // Set `TL_QUICK=1` before starting Jupyter for the quick variant CI runs (small real-format stand-ins, a few steps).
 
 // %%
 // Parameters
 const params = {
-  // https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz
-  cifar: "../data/cifar-10-binary.tar.gz",
-  // from http://download.tensorflow.org/models/resnet_v1_50_2016_08_28.tar.gz (extract it)
-  checkpoint: "../checkpoints/resnet_v1_50.ckpt",
+  // Lab files by name come from the shared data folder (deno task download); paths work too.
+  cifar: "cifar10",
+  checkpoint: "resnet_v1_50", // TF-Slim's ImageNet checkpoint
   exclude: ["resnet_v1_50/logits"], // scopes not restored (new or reshaped layers)
   // the new head; undefined trains every layer
   trainable: ["resnet_v1_50/logits"] as string[] | undefined,
@@ -37,8 +38,8 @@ await quickExercise("05", params);
 // %%
 import { loadCifar, requireFile, useBackend } from "../mod.ts";
 const backend = await useBackend(params.backend as "auto");
-const cifar = await requireFile(params.cifar, "cifar10");
-const checkpoint = await requireFile(params.checkpoint, "resnet_v1_50");
+const cifar = await requireFile(params.cifar);
+const checkpoint = await requireFile(params.checkpoint);
 const train = await loadCifar(cifar);
 const test = await loadCifar(cifar, { split: "test" });
 console.log(
@@ -58,7 +59,15 @@ const model = buildModel("resnet_v1_50", {
 const report = await restore(model, checkpoint, { exclude: params.exclude, listRestored: true });
 
 // %%
-import { fit } from "../mod.ts";
+import { fit, runFolder } from "../mod.ts";
+// Each variant (scopes, rate, size, batch) trains into its own folder instead of resuming another.
+const out = runFolder(params.out, {
+  trainable: params.trainable,
+  lr: params.learningRate,
+  size: params.imageSize,
+  batch: params.batchSize,
+});
+console.log(`checkpoints: ${out}/checkpoints`);
 const run = "ResNet-V1-50, logits fine-tuned"; // names the progress bar and the charts
 const result = await fit(model, train, {
   epochs: params.epochs,
@@ -66,7 +75,7 @@ const result = await fit(model, train, {
   maxSteps: params.maxSteps,
   learningRate: params.learningRate,
   trainableScopes: params.trainable,
-  checkpointDir: `${params.out}/checkpoints`,
+  checkpointDir: `${out}/checkpoints`,
   logEvery: params.logEvery,
   progress: { label: run },
 });
@@ -84,5 +93,5 @@ await showChart(confusionHeatmap(ev.confusion, test.classNames, { name: run }));
 // %% [markdown]
 // ## Your turn
 //
-// 1. Fine-tune only the logits (`trainable: ["resnet_v1_50/logits"]`) and compare with VGG-16's fc8-only run: which network transfers better with a linear head?
+// 1. The run above trains only the new logits. Train every layer too (`trainable: undefined, learningRate: 0.0001`; it trains into its own folder): how much accuracy does it add per epoch, at what cost per step? And compare the logits-only run with VGG-16's fc8-only run of exercise 3: which network transfers better with a linear head?
 // 2. ResNet's BatchNorm in frozen scopes runs on its moving statistics: what would go wrong if frozen layers updated them on 10-class CIFAR batches?

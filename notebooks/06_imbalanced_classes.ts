@@ -5,7 +5,7 @@
 //
 // The folder is **streamed**: only its file list stays in memory, and each batch is decoded and resized on the fly, a few batches ahead of training (100,000 images at 224×224 would be 15 GB decoded). The train/validation split is saved as a file, so a rerun uses the same images.
 //
-// **What to expect at full size:** with the real WBC folder (tens of thousands of images, some classes under 200), the plain classifier's accuracy looks high because it follows the prior, while the rare classes' recall stays near 0; class weights and balanced sampling trade some accuracy for recall on the rare classes, which is what balanced accuracy shows. Time: `small_vgg` at 64×64 trains at ~40 images/s on this project's 2-core machine (measured at batch 32 on a slow day; oneDNN), so an epoch of 100,000 images is ~40 minutes per variant, three variants per run.
+// **What to expect at full size:** with the real WBC folder (tens of thousands of images, some classes under 200), the plain classifier's accuracy looks high because it follows the prior, while the rare classes' recall stays near 0; class weights and balanced sampling trade some accuracy for recall on the rare classes, which is what balanced accuracy shows. Time: `small_vgg` trains at {{fig:smallvgg}} images/s at 32×32 (batch 64, oneDNN, measured by `deno task bench` on a {{fig:cpu}}); at 64×64 each image costs about 4× the multiply-adds, and decoding the files adds to that. The rate depends on your machine and disk: the progress bar shows it, and an epoch of 100,000 images runs three times per run (one per variant).
 //
 // Set `TL_QUICK=1` before starting Jupyter for the quick variant CI runs (a small folder of Fashion-MNIST PNGs in the same layout, a few steps).
 

@@ -89,13 +89,14 @@ await showHtml(table.html!);
 // %% [markdown]
 // ## From the command line, and on a real cluster
 //
-// The same sweep as a command (random search, 16 trials, 4 at once, one GPU each):
+// The lab's version as a command: the learning rate of exercise 3's head, fine-tuned from the ImageNet checkpoint (random search, 16 trials, 4 at once, one GPU each). `--dataset cifar10` and `--checkpoint vgg_16` are the shared data folder's files (`deno task download`); every trial restores the checkpoint, trains only `fc8`, and resumes its own run when requeued:
 //
 // ```sh
 // deno task sweep --search random --trials 16 --seed 1 \
 //   --range lr=loguniform:1e-4:3e-2 --range batch=choice:32,64 \
 //   --engine slurm --jobs 4 --partition gpu --gpus 1 --cpus-per-task 8 --mem 32G --time 2:00:00 \
-//   --out ~/sweeps/lr -- --model vgg_16 --image-size 224 --dataset cifar10:~/data/cifar-10-binary.tar.gz
+//   --out ~/sweeps/lr -- --model vgg_16 --image-size 224 --dataset cifar10 \
+//   --checkpoint vgg_16 --exclude vgg_16/fc8 --trainable vgg_16/fc8
 // ```
 //
 // `--detach` returns after submitting; run the same command later to wait for what is left and collect. `scancel` a trial (or let Slurm preempt it) and the next run submits only that one again; it resumes from its last checkpoint because `train` saves when it receives SIGTERM.

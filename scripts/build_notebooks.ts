@@ -3,6 +3,8 @@
  * (percent format: `// %%` starts a code cell, `// %% [markdown]` a markdown
  * cell whose lines are `// ` comments). The sources are what `deno check`,
  * `deno lint` and `deno fmt` cover; edit them, not the `.ipynb` files.
+ * `{{fig:NAME}}` in markdown is filled from the committed benchmark baseline
+ * (`docs/bench-baseline.json`, see `lib/lab/bench_figures.ts`).
  *
  *   deno task build-notebooks           # rewrite the .ipynb files
  *   deno task build-notebooks --check   # exit 1 if any .ipynb is stale
@@ -10,7 +12,25 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { benchFigures, fillFigures } from "../lib/lab/bench_figures.ts";
 import { writeFileAtomic } from "../lib/util/atomic.ts";
+
+/** The figures of the committed benchmark baseline. */
+export async function baselineFigures(): Promise<Record<string, string>> {
+  const path = new URL("../docs/bench-baseline.json", import.meta.url).pathname;
+  return benchFigures(JSON.parse(await Deno.readTextFile(path)));
+}
+
+/** `cells` with their markdown's `{{fig:NAME}}` filled in; `file` names it in errors. */
+export function withFigures(
+  cells: SourceCell[],
+  figures: Record<string, string>,
+  file: string,
+): SourceCell[] {
+  return cells.map((c) =>
+    c.type === "markdown" ? { ...c, text: fillFigures(c.text, figures, file) } : c
+  );
+}
 
 /** One notebook cell read from a source file. */
 export interface SourceCell {
@@ -108,9 +128,11 @@ if (import.meta.main) {
   });
   const dir = values.dir ?? new URL("../notebooks", import.meta.url).pathname;
   const stale: string[] = [];
+  const figures = await baselineFigures();
   for (const source of await notebookSources(dir)) {
     const target = source.replace(/\.ts$/, ".ipynb");
-    const json = notebookJson(parseNotebookSource(await Deno.readTextFile(source), source));
+    const cells = parseNotebookSource(await Deno.readTextFile(source), source);
+    const json = notebookJson(withFigures(cells, figures, source));
     const current = await Deno.readTextFile(target).catch(() => undefined);
     if (current === json) continue;
     if (values.check) stale.push(target);

@@ -11,6 +11,7 @@ import { transferTableSections } from "../lib/lab/transfer_report.ts";
 import { transferTable, transferTableText } from "../lib/lab/transfer_table.ts";
 import { standaloneReport } from "../lib/report/plotly.ts";
 import { writeFileAtomic } from "../lib/util/atomic.ts";
+import { machineInfo, machineSummary } from "../lib/util/machine.ts";
 import { choiceFlag, numberFlag, parseFlags, runMain, usage } from "../lib/util/cli.ts";
 import { BACKEND_CHOICES } from "../lib/backend/select.ts";
 
@@ -46,13 +47,14 @@ async function main(args: string[]) {
     out: String(values.out),
   };
   const backend = await useBackend(choiceFlag(values, "backend", BACKEND_CHOICES) as BackendChoice);
+  console.log(`machine: ${machineSummary()}`);
   console.log(`backend: ${backend.description}`);
   const table = await transferTable({ ...options, progress: true });
   for (const line of transferTableText(table)) console.log(line);
   console.log(`\nwall time ${table.seconds.toFixed(0)} s`);
   await writeFileAtomic(
     `${options.out}/results.json`,
-    JSON.stringify({ backend: backend.name, ...table }, null, 2),
+    JSON.stringify({ backend: backend.name, machine: machineInfo(), ...table }, null, 2),
   );
   await writeFileAtomic(
     `${options.out}/report.html`,

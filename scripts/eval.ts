@@ -20,19 +20,21 @@ import {
 } from "../lib/util/cli.ts";
 
 const FLAGS = {
-  model: { type: "string", default: "small_vgg", help: MODEL_NAMES.join(", ") },
-  dataset: { type: "string", default: "fashion-mnist", help: "as for train" },
+  model: {
+    type: "string",
+    help: `${MODEL_NAMES.join(", ")} (default: the run's, else small_vgg)`,
+  },
+  dataset: { type: "string", help: "as for train (default: the run's, else fashion-mnist)" },
   checkpoint: {
     type: "string",
     help: "checkpoint file, prefix, folder (latest) or a training run's --out folder — required",
   },
-  "image-size": { type: "string", default: "32", help: "model input size" },
-  "num-classes": { type: "string", help: "default: the dataset's" },
+  "image-size": { type: "string", help: "model input size (default: the run's, else 32)" },
+  "num-classes": { type: "string", help: "default: the run's, else the dataset's" },
   preprocessing: {
     type: "string",
-    default: "standardized",
     help: "standardized (trained here), model (the family's own, for ImageNet checkpoints), " +
-      "vgg or inception",
+      "vgg or inception (default: the run's, else standardized)",
   },
   batch: { type: "string", default: "64", help: "batch size" },
   "labels-offset": {
@@ -44,40 +46,42 @@ const FLAGS = {
   report: { type: "string", help: "write an HTML report here" },
   resize: {
     type: "string",
-    default: "stretch",
-    help: "image folders: stretch, center-crop, random-crop",
+    help: "image folders: stretch, center-crop, random-crop (default: the run's, else stretch)",
   },
   "split-file": {
     type: "string",
-    help: "image folders: the split training saved (<out>/split.json), to test on the same images",
+    help: "image folders: the split training saved (default: the run's <out>/split.json)",
   },
 } as const;
 
 const HELP = usage(
   "deno task eval --checkpoint <path> [options]",
-  "Evaluate a checkpoint on a test split.",
+  "Evaluate a checkpoint on a test split. Given a training run's --out folder, the model, " +
+    "dataset, image size, classes, labels offset and preprocessing come from its record; " +
+    "flags override them.",
   FLAGS,
 );
 
 async function main(args: string[]) {
   const { values } = parseFlags(args, FLAGS);
   if (!values.checkpoint) throw new UsageError("--checkpoint is required");
+  const given = (name: string) => values[name] !== undefined;
   const { evaluation: ev, test } = await runEvalJob({
-    model: choiceFlag(values, "model", MODEL_NAMES),
-    preprocessing: choiceFlag(
-      values,
-      "preprocessing",
-      ["standardized", "model", "vgg", "inception"] as const,
-    ),
+    model: given("model") ? choiceFlag(values, "model", MODEL_NAMES) : undefined,
+    preprocessing: given("preprocessing")
+      ? choiceFlag(values, "preprocessing", ["standardized", "model", "vgg", "inception"] as const)
+      : undefined,
     labelsOffset: optionalNumberFlag(values, "labels-offset", { integer: true, min: 0 }),
-    imageSize: numberFlag(values, "image-size", { integer: true, min: 1 }),
+    imageSize: optionalNumberFlag(values, "image-size", { integer: true, min: 1 }),
     batch: numberFlag(values, "batch", { integer: true, min: 1 }),
     numClasses: optionalNumberFlag(values, "num-classes", { integer: true, min: 1 }),
     backend: choiceFlag(values, "backend", BACKEND_CHOICES),
-    dataset: String(values.dataset),
+    dataset: given("dataset") ? String(values.dataset) : undefined,
     checkpoint: String(values.checkpoint),
     report: values.report === undefined ? undefined : String(values.report),
-    resize: choiceFlag(values, "resize", ["stretch", "center-crop", "random-crop"] as const),
+    resize: given("resize")
+      ? choiceFlag(values, "resize", ["stretch", "center-crop", "random-crop"] as const)
+      : undefined,
     splitFile: values["split-file"] === undefined ? undefined : String(values["split-file"]),
     log: values.json ? false : undefined,
   });

@@ -8,7 +8,12 @@
  *
  * @module
  */
-import { STANDARDIZED_PREPROCESSING, VGG_PREPROCESSING } from "../lib/data/preprocess.ts";
+import {
+  INCEPTION_PREPROCESSING,
+  STANDARDIZED_PREPROCESSING,
+  VGG_PREPROCESSING,
+} from "../lib/data/preprocess.ts";
+import { readRunInfo } from "../lib/jobs/run_info.ts";
 import { buildModel, MODEL_NAMES } from "../lib/models/zoo.ts";
 import { exportModel } from "../lib/weights/export_tfjs.ts";
 import { restore } from "../lib/weights/restore_model.ts";
@@ -20,13 +25,19 @@ const FLAGS = {
     type: "string",
     help: "checkpoint file, prefix, folder (latest) or a training run's --out folder — required",
   },
-  model: { type: "string", default: "small_vgg", help: MODEL_NAMES.join(", ") },
-  "num-classes": { type: "string", default: "10", help: "classes of the checkpoint's head" },
-  "image-size": { type: "string", default: "32", help: "model input size" },
+  model: {
+    type: "string",
+    help: `${MODEL_NAMES.join(", ")} (default: the run's, else small_vgg)`,
+  },
+  "num-classes": {
+    type: "string",
+    help: "classes of the checkpoint's head (default: the run's, else 10)",
+  },
+  "image-size": { type: "string", help: "model input size (default: the run's, else 32)" },
   preprocessing: {
     type: "string",
-    default: "standardized",
-    help: "standardized (trained here from scratch) or vgg (ImageNet checkpoints)",
+    help: "standardized (trained here from scratch), model (the family's own), vgg or " +
+      "inception (default: the run's, else standardized)",
   },
   out: { type: "string", default: "out/web-model", help: "output folder" },
 } as const;
@@ -42,13 +53,30 @@ async function main(args: string[]) {
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (!values.checkpoint) throw new UsageError("--checkpoint is required");
   await useBackend("auto", { log: () => {} });
-  const model = buildModel(choiceFlag(values, "model", MODEL_NAMES), {
-    numClasses: numberFlag(values, "num-classes", { integer: true, min: 1 }),
-    inputSize: numberFlag(values, "image-size", { integer: true, min: 1 }),
-    preprocessing: choiceFlag(values, "preprocessing", ["standardized", "vgg"] as const) === "vgg"
-      ? VGG_PREPROCESSING
-      : STANDARDIZED_PREPROCESSING,
-  });
+  // A training run's folder says what it trained; flags override.
+  const run = await readRunInfo(String(values.checkpoint));
+  if (run) console.error(`run settings from ${run.source}`);
+  const given = (name: string) => values[name] !== undefined;
+  const preprocessing = given("preprocessing")
+    ? choiceFlag(values, "preprocessing", ["standardized", "model", "vgg", "inception"] as const)
+    : run?.preprocessing ?? "standardized";
+  const model = buildModel(
+    given("model") ? choiceFlag(values, "model", MODEL_NAMES) : run?.model ?? "small_vgg",
+    {
+      numClasses: given("num-classes")
+        ? numberFlag(values, "num-classes", { integer: true, min: 1 })
+        : run?.numClasses ?? 10,
+      inputSize: given("image-size")
+        ? numberFlag(values, "image-size", { integer: true, min: 1 })
+        : run?.imageSize ?? 32,
+      preprocessing: {
+        standardized: STANDARDIZED_PREPROCESSING,
+        model: undefined,
+        vgg: VGG_PREPROCESSING,
+        inception: INCEPTION_PREPROCESSING,
+      }[preprocessing],
+    },
+  );
   await restore(model, String(values.checkpoint));
   const out = String(values.out);
   const r = await exportModel(model, out);

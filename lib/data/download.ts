@@ -21,7 +21,7 @@ export interface DownloadSpec {
   sha256?: string;
 }
 
-/** The official archives the lab uses, with their published sums. */
+/** The official dataset archives the lab uses, with their published sums (checkpoints: `lab`). */
 export const KNOWN_DOWNLOADS: Record<string, DownloadSpec> = {
   "cifar10": {
     url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
@@ -39,10 +39,6 @@ export const KNOWN_DOWNLOADS: Record<string, DownloadSpec> = {
     url: "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
     md5: "eb9058c3a382ffc7106e4002c42a8d85",
   },
-  // TF-Slim's pretrained ImageNet checkpoints (no sums were published).
-  "vgg_16": { url: "http://download.tensorflow.org/models/vgg_16_2016_08_28.tar.gz" },
-  "vgg_19": { url: "http://download.tensorflow.org/models/vgg_19_2016_08_28.tar.gz" },
-  "resnet_v1_50": { url: "http://download.tensorflow.org/models/resnet_v1_50_2016_08_28.tar.gz" },
 };
 
 /** Options of {@linkcode download}. */
@@ -57,7 +53,8 @@ export interface DownloadOptions {
   timeoutMs?: number;
 }
 
-function fileNameOf(spec: DownloadSpec): string {
+/** The file name a download is saved under. */
+export function downloadFileName(spec: DownloadSpec): string {
   return spec.fileName ?? new URL(spec.url).pathname.split("/").pop()!;
 }
 
@@ -165,7 +162,7 @@ export async function download(
   }
   const dir = options.dir ?? cacheDir();
   await Deno.mkdir(dir, { recursive: true });
-  const dest = `${dir}/${fileNameOf(s)}`;
+  const dest = `${dir}/${downloadFileName(s)}`;
   const part = `${dest}.part`;
   if ((await fileSize(dest)) > 0) {
     const bad = await checkSums(dest, s);
@@ -177,7 +174,7 @@ export async function download(
   for (let attempt = 0; attempt < attempts; attempt++) {
     const bar = options.progress === false
       ? undefined
-      : createProgress(undefined, { label: `download ${fileNameOf(s)}` });
+      : createProgress(undefined, { label: `download ${downloadFileName(s)}` });
     try {
       await fetchInto(s, part, options, bar);
       bar?.finish();

@@ -99,6 +99,36 @@ function checkEntry(name: string, raw: unknown, dataSize: number, fail: Fail) {
 }
 
 /** An opened safetensors file. */
+/** Offset of the first byte sequence that is not UTF-8 in `b` (its length when none). */
+function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length;) {
+    const c = b[i];
+    // Lead byte → sequence length and the allowed range of the second byte (RFC 3629).
+    const [n, lo, hi] = c < 0x80
+      ? [1, 0, 0]
+      : c >= 0xc2 && c <= 0xdf
+      ? [2, 0x80, 0xbf]
+      : c === 0xe0
+      ? [3, 0xa0, 0xbf]
+      : c >= 0xe1 && c <= 0xef && c !== 0xed
+      ? [3, 0x80, 0xbf]
+      : c === 0xed
+      ? [3, 0x80, 0x9f]
+      : c === 0xf0
+      ? [4, 0x90, 0xbf]
+      : c >= 0xf1 && c <= 0xf3
+      ? [4, 0x80, 0xbf]
+      : c === 0xf4
+      ? [4, 0x80, 0x8f]
+      : [0, 0, 0];
+    if (n === 0 || i + n > b.length) return i;
+    if (n > 1 && (b[i + 1] < lo || b[i + 1] > hi)) return i;
+    for (let k = 2; k < n; k++) if ((b[i + k] & 0xc0) !== 0x80) return i;
+    i += n;
+  }
+  return b.length;
+}
+
 export class SafetensorsReader implements WeightSource {
   /** The format, as `openWeights` reports it. */
   readonly format = "safetensors" as const;
@@ -134,9 +164,17 @@ export class SafetensorsReader implements WeightSource {
         new DataView((await file.read(0, 8, "header length")).buffer).getBigUint64(0, true),
       );
       if (n > file.size - 8) fail(`header length ${n} exceeds the file (${file.size} bytes)`);
+      const bytes = await file.read(8, n, "header");
+      let text: string;
+      try {
+        // The format requires UTF-8: a lenient decode would turn bad bytes into U+FFFD in names.
+        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      } catch {
+        return fail(`not valid UTF-8 at byte ${8 + firstInvalidUtf8(bytes)} of the file`);
+      }
       let header: Record<string, unknown>;
       try {
-        header = JSON.parse(new TextDecoder().decode(await file.read(8, n, "header")));
+        header = JSON.parse(text);
       } catch (err) {
         return fail(`not JSON (${(err as Error).message})`);
       }

@@ -40,6 +40,8 @@ export interface EngineResult {
   ran: number;
   /** Folders of trials that failed (or were cancelled, timed out, preempted). */
   failed: string[];
+  /** Failed trial folder → its log file. */
+  logs?: Record<string, string>;
   /** Slurm: the job ids submitted by this call. */
   jobIds?: string[];
   /** Slurm `--detach`: trials left queued or running. */
@@ -53,3 +55,11 @@ export async function finished(dir: string): Promise<boolean> {
 
 /** The train script the engines run, by absolute path. */
 export const TRAIN_SCRIPT = new URL("../../scripts/train.ts", import.meta.url).pathname;
+
+/** The line of a trial's log that says why it failed: the first `error:` line, else the last line. */
+export async function failureLine(log: string): Promise<string> {
+  const lines = (await Deno.readTextFile(log).catch(() => "")).split("\n")
+    .map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^error\b|^(Uncaught )?\w*Error\b/.test(l)) ?? lines.at(-1) ??
+    "(no output)";
+}

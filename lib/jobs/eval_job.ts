@@ -19,10 +19,17 @@ import { evaluationSections, summarySection } from "../report/sections.ts";
 import { evaluateAsync, type Evaluation } from "../train/evaluate.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { restore } from "../weights/restore_model.ts";
+import { resolveLabCheckpoint, resolveLabDataset } from "./lab_paths.ts";
+import { readRunInfo } from "./run_info.ts";
 
-/** One evaluation. */
+/**
+ * One evaluation. When `checkpoint` is a training run's folder (or its
+ * checkpoints), every field left out comes from the run's record
+ * (`run.json`): model, dataset, image size, classes, labels offset,
+ * preprocessing, resize and split; fields given override it.
+ */
 export interface EvalJob {
-  /** Zoo name; default `small_vgg`. */
+  /** Zoo name; default the run's, else `small_vgg`. */
   model?: string;
   /** Dataset spec (its test split is used); default `fashion-mnist`. */
   dataset?: string;
@@ -54,34 +61,66 @@ export interface EvalJob {
   log?: ((line: string) => void) | false;
 }
 
-/** Runs `job`; returns the evaluation and the test set's class names. */
+/** What an evaluation ran with, after the run's record and the defaults. */
+export interface EvalSettings {
+  model: string;
+  dataset: string;
+  imageSize: number;
+  numClasses?: number;
+  labelsOffset?: number;
+  preprocessing: NonNullable<EvalJob["preprocessing"]>;
+  resize?: ResizeMode;
+  splitFile?: string;
+  /** The run record the settings came from, if any. */
+  from?: string;
+}
+
+/** Runs `job`; returns the evaluation, the test set and the settings used. */
 export async function runEvalJob(
   job: EvalJob,
-): Promise<{ evaluation: Evaluation; test: Dataset }> {
+): Promise<{ evaluation: Evaluation; test: Dataset; settings: EvalSettings }> {
+  const log = job.log === false ? () => {} : job.log ?? ((l: string) => console.error(l));
+  const info = await readRunInfo(job.checkpoint);
+  const settings: EvalSettings = {
+    model: job.model ?? info?.model ?? "small_vgg",
+    dataset: job.dataset ?? info?.dataset ?? "fashion-mnist",
+    imageSize: job.imageSize ?? info?.imageSize ?? 32,
+    numClasses: job.numClasses ?? info?.numClasses,
+    labelsOffset: job.labelsOffset ?? info?.labelsOffset,
+    preprocessing: job.preprocessing ?? info?.preprocessing ?? "standardized",
+    resize: job.resize ?? info?.resize,
+    splitFile: job.splitFile ?? info?.splitFile,
+    from: info?.source,
+  };
+  if (info) {
+    log(
+      `run settings from ${info.source}: ${settings.model} at ${settings.imageSize}×` +
+        `${settings.imageSize}, ${settings.preprocessing} preprocessing, dataset ${settings.dataset}`,
+    );
+  }
   await useBackend(job.backend ?? "auto");
-  const dataset = job.dataset ?? "fashion-mnist";
-  const test = await loadDatasetSpec(dataset, {
+  const test = await loadDatasetSpec(await resolveLabDataset(settings.dataset), {
     split: "test",
-    size: job.imageSize ?? 32,
-    resize: job.resize,
-    splitFile: job.splitFile,
-    log: job.log === false ? () => {} : job.log,
+    size: settings.imageSize,
+    resize: settings.resize,
+    splitFile: settings.splitFile,
+    log,
   });
-  const model = buildModel(job.model ?? "small_vgg", {
-    numClasses: job.numClasses ?? test.classNames.length,
-    inputSize: job.imageSize ?? 32,
+  const model = buildModel(settings.model, {
+    numClasses: settings.numClasses ?? test.classNames.length,
+    inputSize: settings.imageSize,
     preprocessing: {
       standardized: STANDARDIZED_PREPROCESSING,
       model: undefined,
       vgg: VGG_PREPROCESSING,
       inception: INCEPTION_PREPROCESSING,
-    }[job.preprocessing ?? "standardized"],
+    }[settings.preprocessing],
   });
   try {
-    await restore(model, job.checkpoint, { log: job.log });
+    await restore(model, await resolveLabCheckpoint(job.checkpoint), { log: job.log });
     const evaluation = await evaluateAsync(model, test, {
       batchSize: job.batch ?? 64,
-      labelsOffset: job.labelsOffset,
+      labelsOffset: settings.labelsOffset,
     });
     if (job.report) {
       const m = evaluation.metrics;
@@ -98,7 +137,7 @@ export async function runEvalJob(
         ]),
       );
     }
-    return { evaluation, test };
+    return { evaluation, test, settings };
   } finally {
     model.store.dispose();
   }

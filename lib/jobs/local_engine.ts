@@ -55,5 +55,9 @@ export async function runLocal(runs: TrialRun[], ctx: EngineContext): Promise<En
   await Promise.all(Array.from({ length: parallel }, async () => {
     while (queue.length) await runOne(queue.shift()!);
   }));
-  return { ran: counts.done, failed };
+  return {
+    ran: counts.done,
+    failed,
+    logs: Object.fromEntries(failed.map((d) => [d, `${d}/log.txt`])),
+  };
 }

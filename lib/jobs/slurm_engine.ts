@@ -238,12 +238,15 @@ export async function runSlurm(
     await new Promise((resolve) => setTimeout(resolve, poll));
     live = await liveTasks();
   }
+  const logs: Record<string, string> = {};
   for (const dir of failed) {
     const t = task.get(dir)!;
-    const log = `${ctx.out}/slurm/logs/${t}.out`;
-    ctx.log(`fail ${dir.split("/").pop()}: Slurm task ${t}; ${log}: ${await lastLine(log)}`);
+    logs[dir] = `${ctx.out}/slurm/logs/${t}.out`;
+    ctx.log(
+      `fail ${dir.split("/").pop()}: Slurm task ${t}; ${logs[dir]}: ${await lastLine(logs[dir])}`,
+    );
   }
-  return { ran: counts.done, failed, jobIds };
+  return { ran: counts.done, failed, jobIds, logs };
 }
 
 /** True when a Slurm cluster answers here (`sinfo` lists a partition): the engine can be used. */

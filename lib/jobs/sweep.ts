@@ -13,7 +13,7 @@ import { columnsOf, sweepSections } from "../report/sections.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { createProgress, type ProgressOptions } from "../util/progress.ts";
 import type { EngineContext, EngineResult, SweepCounts } from "./engine.ts";
-import { finished } from "./engine.ts";
+import { failureLine, finished } from "./engine.ts";
 import { runLocal } from "./local_engine.ts";
 import { runSlurm, type SlurmOptions } from "./slurm_engine.ts";
 import { checkTrials, type Trial, trialName } from "./trials.ts";
@@ -108,6 +108,11 @@ export async function sweep(trials: Trial[], options: SweepOptions = {}): Promis
       : await runLocal(todo, ctx);
   }
   bar?.finish();
+  // After the bar, so that no redraw hides them: why each trial failed, and where to look.
+  for (const dir of result.failed) {
+    const logFile = result.logs?.[dir] ?? `${dir}/log.txt`;
+    log(`failed ${dir.split("/").pop()}: ${await failureLine(logFile)} (log: ${logFile})`);
+  }
   const rows: Record<string, unknown>[] = [];
   for (const { trial, dir } of all) {
     if (!(await finished(dir))) continue;

@@ -25,7 +25,8 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   dataset: {
     type: "string",
     default: "fashion-mnist",
-    help: "fashion-mnist, mnist[:dir], cifar10:<path>, cifar100:<path>, folder:<path>",
+    help: "fashion-mnist, mnist[:dir], cifar10[:<path>], cifar100[:<path>], folder:<path> " +
+      "(cifar10 alone: the shared data folder's, see 'deno task download')",
   },
   "image-size": {
     type: "string",
@@ -50,7 +51,8 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   "test-per-class": { type: "string", help: "evaluate on at most this many test images per class" },
   checkpoint: {
     type: "string",
-    help: "restore from this checkpoint (file, prefix, folder, or a training run's --out folder)",
+    help: "restore from this checkpoint (file, prefix, folder, a training run's --out folder, " +
+      "or a zoo name such as vgg_16: its TF-Slim checkpoint in the shared data folder)",
   },
   exclude: { type: "string", help: "comma-separated scopes not restored, e.g. vgg_16/fc8" },
   trainable: { type: "string", help: "comma-separated scopes to train (default: all)" },
@@ -82,6 +84,11 @@ export const TRAIN_FLAGS: Record<string, FlagSpec> = {
   seed: { type: "string", default: "0", help: "seed" },
   backend: { type: "string", default: "auto", help: BACKEND_CHOICES.join(", ") },
   out: { type: "string", default: "out/train", help: "output folder" },
+  restart: {
+    type: "boolean",
+    help: "delete --out's checkpoints and results and start over (a rerun whose settings " +
+      "differ from the run there stops otherwise)",
+  },
   "checkpoint-every": { type: "string", help: "save every N steps (default: each epoch)" },
   keep: { type: "string", default: "5", help: "checkpoints to keep" },
   "log-every": { type: "string", default: "0", help: "log a line every N steps" },
@@ -176,6 +183,7 @@ export function trainJobFromArgs(args: string[]): TrainJob {
     seed: int("seed", 0),
     backend: choiceFlag(values, "backend", BACKEND_CHOICES),
     out: String(values.out),
+    restart: values.restart === true,
     checkpointEvery: optInt("checkpoint-every"),
     keep: int("keep"),
     logEvery: int("log-every", 0),

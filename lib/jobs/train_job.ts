@@ -24,7 +24,9 @@ import type { OptimizerName } from "../train/optimizers.ts";
 import { scheduleFromSpec, type ScheduleSpec } from "../train/schedules.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { UsageError } from "../util/cli.ts";
+import { lockFolder } from "../util/folder_lock.ts";
 import { restore } from "../weights/restore_model.ts";
+import { resolveLabCheckpoint, resolveLabDataset } from "./lab_paths.ts";
 
 /** One training run; every field but `model` and `dataset` has the `train` script's default. */
 export interface TrainJob {
@@ -92,6 +94,8 @@ export interface TrainJob {
   keep?: number;
   /** Log a line every N steps; default 0 (none). */
   logEvery?: number;
+  /** Delete `out`'s checkpoints and results first and start over (else a changed setting stops). */
+  restart?: boolean;
 }
 
 /** What a finished (or interrupted) job reports; `results.json` holds it. */
@@ -124,12 +128,29 @@ export async function runTrainJob(
     throw new UsageError("--exclude only applies with --checkpoint");
   }
   const out = job.out ?? "out/train";
+  // One process per run folder, for the whole job (fit's own lock nests in it).
+  const unlock = lockFolder(out);
+  try {
+    return await runLocked(job, out, log);
+  } finally {
+    unlock();
+  }
+}
+
+async function runLocked(
+  job: TrainJob,
+  out: string,
+  log: (line: string) => void,
+): Promise<TrainSummary> {
   const batch = job.batch ?? 64;
   const imageSize = job.imageSize ?? 32;
+  if (job.restart) await Deno.remove(`${out}/results.json`).catch(() => {});
+  // Lab files by name (`cifar10`, `vgg_16`) come from the shared data folder.
+  const dataset = await resolveLabDataset(job.dataset);
+  const checkpoint = job.checkpoint && await resolveLabCheckpoint(job.checkpoint);
   const backend = await useBackend(job.backend ?? "auto");
   // An image folder is indexed once and streamed; its split is saved beside the checkpoints.
-  await Deno.mkdir(out, { recursive: true });
-  let { train, test } = await loadDatasetSplits(job.dataset, {
+  let { train, test } = await loadDatasetSplits(dataset, {
     size: imageSize,
     resize: job.resize,
     skipBadImages: job.skipBadImages,
@@ -151,7 +172,7 @@ export async function runTrainJob(
     inputSize: imageSize,
     seed: job.seed ?? 0,
     // A checkpoint brings its family's preprocessing (VGG means, Inception's [-1, 1]).
-    preprocessing: job.checkpoint ? undefined : STANDARDIZED_PREPROCESSING,
+    preprocessing: checkpoint ? undefined : STANDARDIZED_PREPROCESSING,
   });
   const names = model.store.list().map((v) => v.name);
   for (const s of [...(job.trainable ?? []), ...(job.exclude ?? [])]) {
@@ -165,7 +186,7 @@ export async function runTrainJob(
     `backend: ${backend.description}; model ${model.scope} at ${imageSize}×${imageSize}, ` +
       `${numClasses} classes; ${train.labels.length} training images`,
   );
-  if (job.checkpoint) await restore(model, job.checkpoint, { exclude: job.exclude, log });
+  if (checkpoint) await restore(model, checkpoint, { exclude: job.exclude, log });
   const stepsPerEpoch = batchesPerEpoch(train, { batchSize: batch });
   const result = await fit(model, train, {
     epochs: job.epochs ?? 1,
@@ -190,6 +211,22 @@ export async function runTrainJob(
     keep: job.keep ?? 5,
     logEvery: job.logEvery ?? 0,
     log,
+    restart: job.restart,
+    // What `eval` and `export` read back, and what a rerun must match to resume.
+    runInfo: {
+      job: {
+        model: job.model,
+        dataset: job.dataset,
+        imageSize,
+        preprocessing: checkpoint ? "model" : "standardized",
+        resize: job.resize ?? "stretch",
+        perClass: job.perClass ?? null,
+        testPerClass: job.testPerClass ?? null,
+        checkpoint: job.checkpoint ?? null,
+        exclude: job.exclude ?? [],
+        splitFile: isImageFiles(train) ? "split.json" : null,
+      },
+    },
   });
   const ev = result.epochs.at(-1)?.validation ??
     await evaluateAsync(model, test, { batchSize: batch, labelsOffset: job.labelsOffset });

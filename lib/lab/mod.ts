@@ -20,6 +20,8 @@ export {
 } from "./quick.ts";
 export { QUICK_EXERCISES, quickExercise } from "./quick_exercise.ts";
 export { requireFile } from "./require_file.ts";
+export { fetchLabFile, LAB_FILES, type LabFile, labFilePath } from "./lab_files.ts";
+export { runFolder } from "./run_folder.ts";
 export { transferTableSections } from "./transfer_report.ts";
 export {
   type CellSpec,

@@ -29,7 +29,9 @@ function fineTuneRun(model: string): QuickPlan {
     await useBackend((params.backend as BackendChoice | undefined) ?? "auto");
     const standIn = buildModel(model, { numClasses: 1000, inputSize: 32, seed: 7 });
     try {
-      const file = String(params.checkpoint ?? `${model}.ckpt`).split("/").pop()!;
+      // A lab name ("vgg_16") or a path: the stand-in is named as TF-Slim's file.
+      const name = String(params.checkpoint ?? model).split("/").pop()!;
+      const file = name.endsWith(".ckpt") ? name : `${name}.ckpt`;
       return {
         ...(await cifarRun(tmp, params)),
         checkpoint: await makeQuickCheckpoint(standIn, `${tmp}/${file}`),

@@ -1,7 +1,10 @@
 /**
- * Making sure an exercise's input file is there: it is used if present,
- * downloaded with progress when a known download and the network allow,
- * otherwise the error says exactly what to fetch and where to put it.
+ * Making sure an exercise's input file is there. A lab file's name
+ * (`cifar10`, `vgg_16`) resolves through the shared data folder
+ * (`TL_DATA_DIR`): checked against its manifest, downloaded when missing.
+ * A path is used if present, else downloaded into its folder when a known
+ * download and the network allow; otherwise the error says exactly what to
+ * fetch and where to put it.
  *
  * @module
  */
@@ -9,17 +12,24 @@ import { download, type DownloadSpec, KNOWN_DOWNLOADS } from "../data/download.t
 import { readTar } from "../data/tar.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { exists, readRegularFile } from "../util/fs.ts";
+import { fetchLabFile, LAB_FILES } from "./lab_files.ts";
 
 /**
- * Returns `path` when it exists; else tries `download(known)` into the
- * folder of `path`; else throws naming the URL and the destination.
+ * Returns the path of `nameOrPath`: a lab file's name (see `LAB_FILES`)
+ * comes from the shared data folder; a path is returned when it exists,
+ * else `known` is downloaded into its folder; else throws naming the URL and
+ * the destination.
  */
 export async function requireFile(
-  path: string,
+  nameOrPath: string,
   known?: string | DownloadSpec,
 ): Promise<string> {
-  if (await exists(path)) return path;
-  const spec = typeof known === "string" ? KNOWN_DOWNLOADS[known] : known;
+  if (known === undefined && LAB_FILES[nameOrPath]) return await fetchLabFile(nameOrPath);
+  const path = nameOrPath;
+  if (await exists(path) || await exists(`${path}.index`)) return path;
+  const spec = typeof known === "string"
+    ? (KNOWN_DOWNLOADS[known] ?? LAB_FILES[known]?.download)
+    : known;
   if (spec) {
     const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
     let archive: string;
@@ -33,18 +43,21 @@ export async function requireFile(
           `Download ${spec.url} on a machine with internet access and put it at ${dir}/${
             spec.url.split("/").pop()
           }` +
-          (spec.url.endsWith(".tar.gz")
+          (/\.(tar\.gz|tgz)$/.test(spec.url)
             ? ` (then extract it there: tar xzf ${spec.url.split("/").pop()})`
             : ""),
       );
     }
-    if (archive === path || !archive.endsWith(".tar.gz")) return archive;
+    if (archive === path || !/\.(tar\.gz|tgz)$/.test(archive)) return archive;
     // A checkpoint inside its tarball (vgg_16_2016_08_28.tar.gz holds vgg_16.ckpt): extract it.
     const name = path.split("/").pop()!;
     const members = await readTar(await readRegularFile(archive, "archive"), archive);
-    const member = members.find((e) => e.name.split("/").pop() === name);
-    if (!member) throw new Error(`${archive}: has no member named ${name}`);
-    await writeFileAtomic(path, member.data);
+    const wanted = members.filter((e) => {
+      const file = e.name.split("/").pop()!;
+      return file === name || (file.startsWith(`${name}.`) && !file.endsWith(".meta"));
+    });
+    if (!wanted.length) throw new Error(`${archive}: has no member named ${name}`);
+    for (const m of wanted) await writeFileAtomic(`${dir}/${m.name.split("/").pop()}`, m.data);
     return path;
   }
   throw new Error(

@@ -14,7 +14,7 @@ import { loadFashionMnist, loadMnist } from "../data/fashion_mnist.ts";
 import { STANDARDIZED_PREPROCESSING } from "../data/preprocess.ts";
 import { takePerClass } from "../data/split.ts";
 import type { Model } from "../models/model.ts";
-import { buildVgg } from "../models/vgg.ts";
+import { buildVgg, VGG_CONFIGS } from "../models/vgg.ts";
 import { evaluateAsync } from "../train/evaluate.ts";
 import { fit } from "../train/fit.ts";
 import { createProgress } from "../util/progress.ts";
@@ -32,6 +32,11 @@ export interface Strategy {
   trainable?: string[];
   /** Adam's rate for this strategy. */
   learningRate: number;
+  /**
+   * A linear classifier on an earlier stage: keep only this many conv blocks
+   * (pretrained, frozen) and put `fc8` straight on their pooled map.
+   */
+  stages?: number;
 }
 
 /** The strategies compared in every cell (small VGG scopes). */
@@ -51,6 +56,14 @@ export const STRATEGIES: Strategy[] = [
     learningRate: 1e-3,
   },
   { name: "fine-tune all layers", pretrained: true, learningRate: 3e-4 },
+  // The lecture's "from different stages": block 2's features are less specific to the source.
+  {
+    name: "linear classifier on conv2",
+    pretrained: true,
+    trainable: ["small_vgg/fc8"],
+    learningRate: 1e-2,
+    stages: 2,
+  },
 ];
 
 /** One cell of the lecture's table and its advice. */
@@ -82,8 +95,8 @@ export const LECTURE_TABLE: CellSpec[] = [
   {
     similarity: "different",
     data: "little",
-    recommended: "linear classifier on top",
-    advice: "you're in trouble: try a linear classifier (from different stages)",
+    recommended: "linear classifier on conv2",
+    advice: "you're in trouble: try a linear classifier from different stages",
   },
   {
     similarity: "different",
@@ -188,13 +201,14 @@ function stats(xs: number[]): { mean: number; sd: number } {
   return { mean, sd };
 }
 
-const build = (seed: number): Model =>
-  buildVgg("small", {
-    numClasses: 5,
-    inputSize: 32,
-    seed,
-    preprocessing: STANDARDIZED_PREPROCESSING,
-  });
+const build = (seed: number, stages?: number): Model =>
+  buildVgg(
+    stages === undefined
+      ? "small"
+      // Cut after `stages` blocks; no hidden fc layers: fc8 is linear on the pooled map.
+      : { ...VGG_CONFIGS.small, blocks: VGG_CONFIGS.small.blocks.slice(0, stages), fcUnits: [] },
+    { numClasses: 5, inputSize: 32, seed, preprocessing: STANDARDIZED_PREPROCESSING },
+  );
 
 /**
  * Pretrains the source model, saves it as a TF-Slim-named checkpoint, then
@@ -253,7 +267,7 @@ export async function transferTable(options: TransferTableOptions = {}): Promise
       let seconds = 0;
       for (let seed = 0; seed < seeds; seed++) {
         const data = drawPerClass(train, perClass, 100 + seed);
-        const model = build(10 + seed);
+        const model = build(10 + seed, s.stages);
         if (s.pretrained) {
           await restore(model, checkpoint, { exclude: ["small_vgg/fc8"], log: false });
         }

@@ -11,6 +11,8 @@
 export interface PretrainedCheckpoint {
   /** The archive TF-Slim publishes (`download.tensorflow.org/models/...`). */
   archive: string;
+  /** Where TF-Slim's README links it. */
+  url: string;
   /** The checkpoint (prefix) inside it. */
   checkpoint: string;
   /** Input size of the published evaluation. */
@@ -21,13 +23,31 @@ export interface PretrainedCheckpoint {
   preprocessing: "vgg" | "inception";
 }
 
+// TF-Slim's README links most archives under one folder; the MobileNets have their own.
+function urlOf(archive: string): string {
+  if (archive.startsWith("mobilenet_v1_")) {
+    return `http://download.tensorflow.org/models/mobilenet_v1_2018_08_02/${archive}`;
+  }
+  if (archive.startsWith("mobilenet_v2_")) {
+    return `https://storage.googleapis.com/mobilenet_v2/checkpoints/${archive}`;
+  }
+  return `http://download.tensorflow.org/models/${archive}`;
+}
+
 const row = (
   archive: string,
   checkpoint: string,
   inputSize: number,
   classes: 1000 | 1001,
   preprocessing: "vgg" | "inception",
-): PretrainedCheckpoint => ({ archive, checkpoint, inputSize, classes, preprocessing });
+): PretrainedCheckpoint => ({
+  archive,
+  url: urlOf(archive),
+  checkpoint,
+  inputSize,
+  classes,
+  preprocessing,
+});
 
 /** Zoo name → its checkpoint in TF-Slim's table (models without one are absent). */
 export const PRETRAINED: Record<string, PretrainedCheckpoint> = {

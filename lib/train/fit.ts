@@ -23,6 +23,7 @@ import {
   type StepRecord,
 } from "./learner.ts";
 import { type Callback, runLoop } from "./loop.ts";
+import { type RunSettings, runSettings } from "./run_record.ts";
 import { constant, type Schedule } from "./schedules.ts";
 
 /** Options of {@linkcode fit}. */
@@ -41,6 +42,14 @@ export interface FitOptions extends Omit<LearnerOptions, "initialLearningRate"> 
   keep?: number;
   /** Resume from `checkpointDir`'s latest checkpoint; default true. */
   resume?: boolean;
+  /**
+   * Delete `checkpointDir`'s checkpoints and start over. Without it, a rerun
+   * whose settings differ from the run recorded there (`run.json`) stops and
+   * lists the differences instead of resuming the other run.
+   */
+  restart?: boolean;
+  /** Settings of your own to record and compare with the run's (`run.json`). */
+  runInfo?: RunSettings;
   /** Progress display options; `false` for none. */
   progress?: ProgressOptions | false;
   /** Called after every step. */
@@ -98,6 +107,8 @@ export function fitCallbacks(options: FitOptions = {}): Callback[] {
         every: options.checkpointEvery,
         keep: options.keep,
         resume: options.resume,
+        restart: options.restart,
+        settings: (l) => runSettings(l, options),
       })]
       : []),
     // SIGTERM: Slurm's scancel, preemption and time limit (then SIGKILL after KillWait).

@@ -5,10 +5,21 @@
  * @module
  */
 
+// Temps this process made: in a container every run can get the same PID, so a
+// temp carrying our PID may still be a dead run's.
+const mine = new Set<string>();
+
 /** A temporary path next to `path` (same folder, so rename is atomic). */
 export function tempSibling(path: string): string {
   const rand = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
-  return `${path}.tmp-${Deno.pid}-${rand}`;
+  const tmp = `${path}.tmp-${Deno.pid}-${rand}`;
+  mine.add(tmp.split("/").pop()!);
+  return tmp;
+}
+
+/** True when this process made the temp file named `name` (see {@linkcode tempSibling}). */
+export function isOwnTemp(name: string): boolean {
+  return mine.has(name);
 }
 
 /** Writes `data` to `path` atomically. */
@@ -24,5 +35,7 @@ export async function writeFileAtomic(
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});
     throw err;
+  } finally {
+    mine.delete(tmp.split("/").pop()!);
   }
 }

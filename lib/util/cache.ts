@@ -14,3 +14,13 @@ export function cacheDir(): string {
   const home = Deno.env.get("HOME") ?? ".";
   return `${home}/.cache/tl-lab`;
 }
+
+/**
+ * The lab's shared files (datasets, checkpoints, their manifest):
+ * `$TL_DATA_DIR`, else `<cache folder>/data`. A TA points `TL_DATA_DIR` of
+ * every seat at one folder (read-only for students is fine) and downloads
+ * once for the room.
+ */
+export function dataDir(): string {
+  return Deno.env.get("TL_DATA_DIR") || `${cacheDir()}/data`;
+}

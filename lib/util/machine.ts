@@ -45,3 +45,12 @@ export function machineInfo(): MachineInfo {
     } GHz`,
   };
 }
+
+/** One line naming the machine: "AMD EPYC, 2 cores, AVX-512, peak 332 GFLOP/s fp32". */
+export function machineSummary(m: MachineInfo = machineInfo()): string {
+  const isa = m.lanes === 16 ? "AVX-512" : m.lanes === 8 ? "AVX2" : `${m.lanes} fp32 lanes`;
+  const peak = Number.isFinite(m.peakGflops)
+    ? `, peak ${m.peakGflops.toFixed(0)} GFLOP/s fp32`
+    : "";
+  return `${m.model}, ${m.cores} cores, ${isa}${peak}`;
+}

@@ -230,3 +230,39 @@ Deno.test("damaged Keras HDF5 files: one error naming the file and what was read
   assert.ok(failures > 20, `${failures} flips failed`);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a safetensors header whose tensor name is not UTF-8 is refused at its byte offset", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const good = safetensorsBytes({ "ab": { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, 4);
+    const text = new TextDecoder().decode(good.subarray(8));
+    const at = text.indexOf('"ab"') + 2; // the 'b' of the name
+    for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80]]) { // stray byte, cut sequence, surrogate
+      const bytes = new Uint8Array(good.length + bad.length - 1);
+      bytes.set(good.subarray(0, 8 + at));
+      bytes.set(bad, 8 + at);
+      bytes.set(good.subarray(8 + at + 1), 8 + at + bad.length);
+      new DataView(bytes.buffer).setBigUint64(
+        0,
+        BigInt(good.length - 8 - 4 + bad.length - 1),
+        true,
+      );
+      const path = `${dir}/bad.safetensors`;
+      await Deno.writeFile(path, bytes);
+      await assert.rejects(
+        () => openWeights(path),
+        new RegExp(
+          `bad\\.safetensors: invalid safetensors header: not valid UTF-8 at byte ${8 + at} `,
+        ),
+      );
+    }
+    // The same name in UTF-8 (é) opens.
+    const ok = safetensorsBytes({ "aé": { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, 4);
+    await Deno.writeFile(`${dir}/ok.safetensors`, ok);
+    const r = await openWeights(`${dir}/ok.safetensors`);
+    assert.deepEqual(r.list().map((t) => t.name), ["aé"]);
+    r.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -113,3 +113,50 @@ Deno.test({
   await Deno.remove(root, { recursive: true });
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("eval of a run folder needs no flags; a rerun with another rate stops until --restart", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const job = { ...base, imageSize: 24, out, schedule: { kind: "constant" as const, lr: 1e-3 } };
+    await runTrainJob(job, { log: () => {} });
+    const record = JSON.parse(await Deno.readTextFile(`${out}/checkpoints/run.json`));
+    assert.equal(record.settings.job.imageSize, 24);
+    assert.equal(record.settings.job.preprocessing, "standardized");
+    const lines: string[] = [];
+    const { evaluation, settings } = await runEvalJob({
+      checkpoint: out,
+      backend: "wasm",
+      log: (l) => lines.push(l),
+    });
+    assert.equal(settings.imageSize, 24);
+    assert.equal(settings.model, "small_vgg");
+    assert.equal(settings.preprocessing, "standardized");
+    assert.equal(settings.from, `${out}/checkpoints/run.json`);
+    assert.ok(lines.some((l) => l.startsWith(`run settings from ${out}/checkpoints/run.json`)));
+    assert.equal(evaluation.count, 10_000);
+    // A flag overrides the record.
+    const over = await runEvalJob({
+      checkpoint: out,
+      backend: "wasm",
+      imageSize: 24,
+      batch: 500,
+      log: false,
+      dataset: "fashion-mnist",
+    });
+    assert.equal(over.settings.dataset, "fashion-mnist");
+
+    const rerun = { ...job, schedule: { kind: "constant" as const, lr: 1e-2 } };
+    await assert.rejects(
+      () => runTrainJob(rerun, { log: () => {} }),
+      /holds a run with other settings.*\n.*learningRate: 0\.001 → 0\.01\n/s,
+    );
+    assert.ok(await Deno.stat(`${out}/results.json`), "the finished run's results stay");
+    const summary = await runTrainJob({ ...rerun, restart: true }, { log: () => {} });
+    assert.equal(summary.steps, 2, "trained from step 0 again");
+    const again = JSON.parse(await Deno.readTextFile(`${out}/checkpoints/run.json`));
+    assert.equal(again.settings.learningRate, 0.01);
+    assert.ok(!Deno.readDirSync(out).some((e) => e.name === ".lock"));
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

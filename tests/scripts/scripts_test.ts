@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { STRATEGIES } from "../../lib/lab/transfer_table.ts";
 import { loadOneDnn } from "../../lib/backend/onednn/library.ts";
 import { writeCheckpoint } from "../../lib/io/checkpoint/writer.ts";
 import { randomTrials } from "../../lib/jobs/random_search.ts";
@@ -238,50 +239,45 @@ Deno.test("a random search on the local engine: the seed's trials, each lr withi
   await Deno.remove(out, { recursive: true });
 });
 
-Deno.test("the demo measures the lecture's 2×2 end to end (small sizes) and writes its report", async () => {
+Deno.test("the demo measures the lecture's 2×2 end to end (small sizes), writes its report, and a rerun gives the same table", async () => {
   const out = await Deno.makeTempDir();
-  const r = await run(
-    "demo.ts",
-    "--pretrain-per-class",
-    "30",
-    "--pretrain-epochs",
-    "1",
-    "--small",
-    "4",
-    "--large",
-    "12",
-    "--target-images",
-    "32",
-    "--test-per-class",
-    "6",
-    "--seeds",
-    "2",
-    "--backend",
-    "wasm",
-    "--out",
-    out,
-  );
+  const demo = (dir: string) =>
+    run(
+      "demo.ts",
+      "--pretrain-per-class",
+      "30",
+      "--pretrain-epochs",
+      "1",
+      "--small",
+      "4",
+      "--large",
+      "12",
+      "--target-images",
+      "32",
+      "--test-per-class",
+      "6",
+      "--seeds",
+      "2",
+      "--out",
+      dir,
+    );
+  const r = await demo(`${out}/a`);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /saved the pretrained network as a TF-Slim-named V2 checkpoint/);
   assert.match(r.stdout, /very similar dataset\s+very different dataset/);
   assert.match(r.stdout, /very little data\s+\S.* \d+\.\d ± \d+\.\d%.* \d+\.\d ± \d+\.\d%/);
   assert.match(r.stdout, /quite a lot\s+\S.* \d+\.\d ± \d+\.\d%.* \d+\.\d ± \d+\.\d%/);
-  for (
-    const s of [
-      "from scratch",
-      "linear classifier on top",
-      "fine-tune a few layers",
-      "fine-tune all layers",
-    ]
-  ) {
+  assert.match(r.stdout, /^machine: .*\d+ cores.*(AVX2|AVX-512|lanes)/m);
+  for (const s of STRATEGIES.map((x) => x.name)) {
     const rows = r.stdout.split("\n").filter((l) => new RegExp(`^  ${s}\\s+\\d+\\.\\d ± `).test(l));
     assert.equal(rows.length, 4, `${s}: one row per cell`);
   }
+  assert.ok(STRATEGIES.some((s) => s.name === "linear classifier on conv2"));
   assert.match(r.stdout, /The measurement agrees with the lecture|Disagrees with the lecture in/);
-  const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`));
+  const results = JSON.parse(await Deno.readTextFile(`${out}/a/results.json`));
   assert.equal(results.cells.length, 4);
   for (const cell of results.cells) {
-    assert.equal(cell.results.length, 4);
+    assert.equal(cell.results.length, STRATEGIES.length);
     const best = Math.max(...cell.results.map((x: { mean: number }) => x.mean));
     const winner = cell.results.find((x: { strategy: string }) => x.strategy === cell.winner);
     assert.equal(winner.mean, best);
@@ -290,8 +286,19 @@ Deno.test("the demo measures the lecture's 2×2 end to end (small sizes) and wri
       assert.ok(x.accuracies.every((a: number) => a >= 0 && a <= 1));
     }
   }
-  const html = await Deno.readTextFile(`${out}/report.html`);
+  const html = await Deno.readTextFile(`${out}/a/report.html`);
   assert.ok(html.includes("Which strategy wins") && html.includes("window.Plotly"));
+  // Same machine, same seeds: the same accuracies, winners and table.
+  const again = await demo(`${out}/b`);
+  assert.equal(again.code, 0, again.stderr);
+  const second = JSON.parse(await Deno.readTextFile(`${out}/b/results.json`));
+  const table = (t: typeof results) =>
+    t.cells.map((c: { winner: string; results: { accuracies: number[] }[] }) => ({
+      winner: c.winner,
+      accuracies: c.results.map((x) => x.accuracies),
+    }));
+  assert.deepEqual(table(second), table(results));
+  assert.equal(second.sourceAccuracy, results.sourceAccuracy);
   await Deno.remove(out, { recursive: true });
 });
 
@@ -314,4 +321,35 @@ Deno.test("export writes a TF.js layers model from a checkpoint; a missing check
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /none: no checkpoint there/);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("download: --list names every lab file and its place; offline it exits 1 with what to fetch", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const list = await run("download.ts", "--list", "--to", dir);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(
+      list.stdout,
+      new RegExp(
+        `^vgg_16 +checkpoint +missing +http://download\\.tensorflow\\.org/models/vgg_16_2016_08_28\\.tar\\.gz → ${dir}/checkpoints/vgg_16\\.ckpt$`,
+        "m",
+      ),
+    );
+    assert.match(list.stdout, /^cifar10 +dataset +missing /m);
+    const bad = await run("download.ts", "nope");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown name 'nope': expected all or cifar10, /);
+    const listener = Deno.listen({ port: 0, hostname: "127.0.0.1" });
+    const dead = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+    listener.close();
+    const offline = await run("download.ts", "vgg_16", "--to", dir, "--mirror", dead);
+    assert.equal(offline.code, 1);
+    assert.match(offline.stderr, /1 of 1 not fetched\. Without internet on this machine:/);
+    assert.ok(
+      offline.stderr.includes(`put it at ${dir}/checkpoints/vgg_16_2016_08_28.tar.gz`),
+      offline.stderr,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -102,6 +102,7 @@ Deno.test({
     const again = await fit(model, tinyData(), {
       epochs: 7,
       batchSize: 8,
+      learningRate: 3e-3, // the same run: another rate would be refused (run.json)
       progress: false,
       checkpointDir: dir,
       log: (l) => lines.push(l),

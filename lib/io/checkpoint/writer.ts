@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { tempSibling, writeFileAtomic } from "../../util/atomic.ts";
+import { isOwnTemp, tempSibling, writeFileAtomic } from "../../util/atomic.ts";
 import { formatBytes, freeBytes } from "../../util/fs.ts";
 import {
   DTYPE_BYTES,
@@ -310,8 +310,12 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
   }
   for (const e of entries) {
     const m = /\.tmp-(\d+)-[0-9a-z]+$/.exec(e.name);
-    if (!m || !e.isFile || Number(m[1]) === Deno.pid) continue;
-    if (await Deno.stat(`/proc/${m[1]}`).catch(() => undefined)) continue; // its writer lives
+    if (!m || !e.isFile || isOwnTemp(e.name)) continue;
+    // A live writer's temps stay; our own PID on a temp we did not make is a dead run's
+    // (containers give every run the same PIDs).
+    const live = Number(m[1]) !== Deno.pid &&
+      await Deno.stat(`/proc/${m[1]}`).catch(() => undefined);
+    if (live) continue;
     await Deno.remove(`${dir}/${e.name}`).then(() => removed.push(`${dir}/${e.name}`), () => {});
   }
   return removed;

@@ -4,9 +4,19 @@
  *
  * @module
  */
+import { latestCheckpoint } from "../../io/checkpoint/checkpoint.ts";
+import { lockFolder } from "../../util/folder_lock.ts";
 import { prepareCheckpointFolder, resumeTraining, saveTraining } from "../checkpointing.ts";
 import type { Learner } from "../learner.ts";
 import type { Callback } from "../loop.ts";
+import {
+  clearCheckpoints,
+  readRunRecord,
+  RunMismatchError,
+  type RunSettings,
+  settingsDiff,
+  writeRunRecord,
+} from "../run_record.ts";
 
 /** Options of {@linkcode checkpointCallback}. */
 export interface CheckpointCallbackOptions {
@@ -16,13 +26,27 @@ export interface CheckpointCallbackOptions {
   keep?: number;
   /** Resume from the folder's newest checkpoint; default true. */
   resume?: boolean;
+  /** Delete the folder's checkpoints first and start over. */
+  restart?: boolean;
+  /**
+   * The run's settings (see `runSettings`): recorded in `run.json`, and a
+   * resume into a folder whose recorded settings differ is refused.
+   */
+  settings?: (learner: Learner) => RunSettings;
 }
 
 /** Saves the run into `dir` (and resumes from it). */
 export function checkpointCallback(dir: string, options: CheckpointCallbackOptions = {}): Callback {
   let lastSaved = 0;
+  let unlock: (() => void) | undefined;
+  // Written with the first checkpoint: a folder that holds none has no record.
+  let record: RunSettings | undefined;
   const save = async (l: Learner) => {
     if (l.step <= lastSaved) return;
+    if (record) {
+      await writeRunRecord(dir, record);
+      record = undefined;
+    }
     l.lastCheckpoint = await saveTraining(l, dir, { keep: options.keep });
     lastSaved = l.step;
   };
@@ -31,6 +55,22 @@ export function checkpointCallback(dir: string, options: CheckpointCallbackOptio
     order: 50,
     async beforeFit(l) {
       const litter = await prepareCheckpointFolder(l, dir);
+      // One process per folder: a second one would interleave checkpoints with ours.
+      unlock = lockFolder(dir, "checkpoint folder");
+      if (options.restart) {
+        const n = await clearCheckpoints(dir);
+        if (n) l.log(`restart: removed ${n} checkpoint file(s) from ${dir}`);
+      }
+      if (options.settings) {
+        const now = options.settings(l);
+        const recorded = await readRunRecord(dir);
+        const held = options.resume !== false && (await latestCheckpoint(dir)) !== undefined;
+        if (held && recorded) {
+          const diff = settingsDiff(recorded, now);
+          if (diff.length) throw new RunMismatchError(dir, diff);
+        }
+        record = now;
+      }
       if (litter.length) {
         l.log(`removed ${litter.length} temporary file(s) a killed run left in ${dir}`);
       }
@@ -48,6 +88,10 @@ export function checkpointCallback(dir: string, options: CheckpointCallbackOptio
       if (options.every && l.step % options.every === 0) await save(l);
     },
     afterEpoch: save,
+    cleanup() {
+      unlock?.();
+      unlock = undefined;
+    },
     async afterFit(l) {
       if (!l.stopReason) return;
       await save(l);

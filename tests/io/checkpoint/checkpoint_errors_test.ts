@@ -1,3 +1,4 @@
+import { tempSibling } from "../../../lib/util/atomic.ts";
 import assert from "node:assert/strict";
 import { openCheckpoint } from "../../../lib/io/checkpoint/checkpoint.ts";
 import { TableBuilder } from "../../../lib/io/checkpoint/table_builder.ts";
@@ -421,8 +422,11 @@ Deno.test({
   },
 });
 
-Deno.test("removeStaleTemps removes temp files of dead writers only", async () => {
+Deno.test("removeStaleTemps removes temp files of dead writers only (our PID on a temp we did not make too)", async () => {
   const dir = await Deno.makeTempDir();
+  // A container gives every run the same PIDs: a temp with our PID that we did not make is a
+  // dead run's (the checkpoint state file's temp stayed through later runs that way).
+  const ours = tempSibling(`${dir}/model.ckpt-6.index`).slice(dir.length + 1);
   const dead = new Deno.Command("true").spawn();
   const deadPid = dead.pid;
   await dead.status;
@@ -430,14 +434,15 @@ Deno.test("removeStaleTemps removes temp files of dead writers only", async () =
   const files = [
     `model.ckpt-3.data-00000-of-00001.tmp-${deadPid}-abc`,
     `checkpoint.tmp-${deadPid}-x1`,
+    `checkpoint.tmp-${Deno.pid}-q`,
     `model.ckpt-4.index.tmp-${live.pid}-zz`,
-    `model.ckpt-5.index.tmp-${Deno.pid}-q`,
+    ours,
     "model.ckpt-3.index",
   ];
   for (const f of files) await Deno.writeTextFile(`${dir}/${f}`, "x");
   const removed = await removeStaleTemps(dir);
-  assert.deepEqual(removed.map((p) => p.slice(dir.length + 1)).sort(), files.slice(0, 2).sort());
-  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), files.slice(2).sort());
+  assert.deepEqual(removed.map((p) => p.slice(dir.length + 1)).sort(), files.slice(0, 3).sort());
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), files.slice(3).sort());
   live.kill();
   await live.status;
   assert.deepEqual(await removeStaleTemps(`${dir}/missing`), []);

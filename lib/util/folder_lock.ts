@@ -1,0 +1,107 @@
+/**
+ * One process at a time in a run folder: `<dir>/.lock` holds the owner's
+ * PID and host, and its owner touches it every 20 s. A second process is
+ * refused, naming the PID; a lock whose process is gone (killed, crashed) or
+ * that nobody touched for 90 s is taken over. Re-entrant within a process,
+ * so a job and the `fit` inside it can both hold it.
+ *
+ * @module
+ */
+
+const held = new Map<string, number>();
+const beats = new Map<string, ReturnType<typeof setInterval>>();
+
+// The owner touches its lock; one untouched for this long is a dead run's, on any host
+// (a Slurm trial killed on one node and requeued on another cannot check the PID).
+const HEARTBEAT_MS = 20_000;
+const STALE_MS = 90_000;
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readLock(path: string): LockInfo | undefined {
+  try {
+    const info = JSON.parse(Deno.readTextFileSync(path)) as LockInfo;
+    return Number.isInteger(info.pid) ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes `dir`'s lock for this process (creating `dir`); `what` names the
+ * folder in the refusal ("run folder"). Returns the release function.
+ */
+export function lockFolder(dir: string, what = "run folder"): () => void {
+  const path = `${dir}/.lock`;
+  const release = () => {
+    const n = (held.get(path) ?? 1) - 1;
+    if (n > 0) return void held.set(path, n);
+    held.delete(path);
+    clearInterval(beats.get(path));
+    beats.delete(path);
+    if (readLock(path)?.pid === Deno.pid) {
+      try {
+        Deno.removeSync(path);
+      } catch { /* already gone */ }
+    }
+  };
+  if (held.has(path)) {
+    held.set(path, held.get(path)! + 1);
+    return release;
+  }
+  Deno.mkdirSync(dir, { recursive: true });
+  const me: LockInfo = { pid: Deno.pid, host: Deno.hostname(), started: new Date().toISOString() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      Deno.writeTextFileSync(path, JSON.stringify(me), { createNew: true });
+      held.set(path, 1);
+      const beat = setInterval(() => {
+        try {
+          const now = new Date();
+          Deno.utimeSync(path, now, now);
+        } catch { /* folder gone: nothing to keep */ }
+      }, HEARTBEAT_MS);
+      Deno.unrefTimer(beat);
+      beats.set(path, beat);
+      return release;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    }
+    const owner = readLock(path);
+    const touched = (() => {
+      try {
+        return Deno.statSync(path).mtime?.getTime() ?? 0;
+      } catch {
+        return 0;
+      }
+    })();
+    const fresh = Date.now() - touched < STALE_MS;
+    // Our own PID on a lock we do not hold is a dead run's (containers reuse PIDs).
+    const live = owner && owner.pid !== Deno.pid && fresh &&
+      (owner.host !== me.host || alive(owner.pid));
+    if (live) {
+      throw new Error(
+        `${dir}: this ${what} is in use by process ${owner.pid} on ${owner.host} (since ` +
+          `${owner.started}); wait for it to finish, stop it, or use another folder`,
+      );
+    }
+    // The owner is gone (or the lock is unreadable): take it over.
+    try {
+      Deno.removeSync(path);
+    } catch { /* raced with another taker: the next attempt decides */ }
+  }
+  throw new Error(`${dir}: cannot take the ${what}'s lock ${path}`);
+}
