@@ -189,7 +189,7 @@ for (
     [
       "03_vgg16_finetune_fc8.ipynb",
       /restored 30 variables of vgg_16 .*kept 2 initialised \(vgg_16\/fc8\)/,
-      "VGG-16, fc6–fc8 fine-tuned",
+      "VGG-16, fc8 fine-tuned",
     ],
     [
       "04_vgg16_finetune_all.ipynb",
@@ -239,7 +239,7 @@ Deno.test({
   assert.match(t, /restored 30 variables of vgg_16/);
   assert.match(t, /step 3: loss \d+\.\d+/);
   assert.match(t, /test accuracy: \d+\.\d+%/);
-  assertCharts(cells, 2, 1, ["VGG-16, fc6–fc8 fine-tuned"]);
+  assertCharts(cells, 2, 1, ["VGG-16, fc8 fine-tuned"]);
 });
 
 Deno.test({
