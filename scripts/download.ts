@@ -13,13 +13,11 @@ import {
   fetchLabFile,
   LAB_FILES,
   LAB_SET,
-  labFile,
-  labFilePath,
+  labFilePresent,
   offlineInstructions,
 } from "../lib/lab/lab_files.ts";
 import { dataDir } from "../lib/util/cache.ts";
 import { parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
-import { exists } from "../lib/util/fs.ts";
 
 const FLAGS = {
   to: { type: "string", help: "the data folder (default: $TL_DATA_DIR, else the cache)" },
@@ -41,11 +39,7 @@ const HELP = usage(
 );
 
 async function state(name: string, dir: string): Promise<string> {
-  const f = labFile(name);
-  const path = labFilePath(name, dir);
-  const there = (await exists(path)) ||
-    (f.kind === "checkpoint" && (await exists(`${path}.index`)));
-  if (!there) return "missing";
+  if (!(await labFilePresent(name, dir))) return "missing";
   const s = await checkLabFile(name, dir);
   return s === "ok"
     ? "verified"

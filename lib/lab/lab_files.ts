@@ -117,6 +117,11 @@ async function present(path: string, kind: LabFile["kind"]): Promise<boolean> {
   return (await exists(path)) || (kind === "checkpoint" && (await exists(`${path}.index`)));
 }
 
+/** True when lab file `name` is in `dir` (a V1 file, or a V2 checkpoint's index). */
+export function labFilePresent(name: string, dir: string = dataDir()): Promise<boolean> {
+  return present(labFilePath(name, dir), labFile(name).kind);
+}
+
 /** The manifest's files recorded for `name`. */
 async function recordedFiles(dir: string, name: string): Promise<string[]> {
   return Object.values(await readManifest(dir)).filter((e) => e.name === name).map((e) => e.file);
