@@ -8,18 +8,35 @@
  *
  * @module
  */
-import { parseFlags, runMain, usage } from "../lib/util/cli.ts";
+import { optionalNumberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 
 const FLAGS = {
   user: {
     type: "boolean",
     help: "install into ~/.local/share/jupyter/kernels instead of the project",
   },
+  system: {
+    type: "boolean",
+    help: "install for every user of this machine (<prefix>/share/jupyter/kernels; needs root)",
+  },
+  prefix: { type: "string", default: "/usr/local", help: "with --system: the prefix" },
   name: { type: "string", default: "tl-lab-deno", help: "kernel name" },
+  "data-dir": {
+    type: "string",
+    help: "the shared data folder every notebook of this kernel uses (sets TL_DATA_DIR)",
+  },
+  threads: {
+    type: "string",
+    help: "threads per notebook (OMP_NUM_THREADS), e.g. cores / seats on a shared server",
+  },
+  "memory-mib": {
+    type: "string",
+    help: "memory one notebook may plan for (TL_MEMORY_AVAILABLE_MIB), e.g. RAM / seats",
+  },
 } as const;
 
 const HELP = usage(
-  "deno task kernel [--user]",
+  "deno task kernel [--user | --system [--prefix DIR]] [--data-dir DIR] [--threads N] [--memory-mib M]",
   "Register the project's Deno Jupyter kernel.",
   FLAGS,
 );
@@ -29,23 +46,60 @@ export function projectJupyterDir(): string {
   return new URL("../.jupyter", import.meta.url).pathname;
 }
 
+/** Where and how {@linkcode installKernel} registers the kernel. */
+export interface KernelInstallOptions {
+  /** The user's Jupyter data folder instead of the project's. */
+  user?: boolean;
+  /** Every user's: `<prefix>/share/jupyter/kernels` (Jupyter searches `/usr/local` and `/usr`). */
+  system?: boolean;
+  /** With `system`: default `/usr/local`. */
+  prefix?: string;
+  /** Kernel name; default `tl-lab-deno`. */
+  name?: string;
+  /** `TL_DATA_DIR` for every notebook started with this kernel. */
+  dataDir?: string;
+  /** `OMP_NUM_THREADS` per notebook (a seat's share of the cores). */
+  threads?: number;
+  /** `TL_MEMORY_AVAILABLE_MIB` per notebook (a seat's share of the memory). */
+  memoryMib?: number;
+}
+
+async function copyExecutable(from: string, to: string): Promise<void> {
+  const tmp = `${to}.tmp-${Deno.pid}`;
+  await Deno.copyFile(from, tmp);
+  await Deno.chmod(tmp, 0o755);
+  await Deno.rename(tmp, to);
+}
+
 /** Writes the kernelspec and returns its folder. */
-export async function installKernel(
-  options: { user?: boolean; name?: string } = {},
-): Promise<string> {
+export async function installKernel(options: KernelInstallOptions = {}): Promise<string> {
   const name = options.name ?? "tl-lab-deno";
-  const base = options.user
+  if (options.user && options.system) throw new Error("--user and --system exclude each other");
+  for (const [flag, v] of [["--threads", options.threads], ["--memory-mib", options.memoryMib]]) {
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) > 0)) {
+      throw new Error(`${flag}: expected a positive integer, got ${v}`);
+    }
+  }
+  const base = options.system
+    ? `${options.prefix ?? "/usr/local"}/share/jupyter`
+    : options.user
     ? `${Deno.env.get("XDG_DATA_HOME") ?? `${Deno.env.get("HOME")}/.local/share`}/jupyter`
     : projectJupyterDir();
-  const binDir = `${projectJupyterDir()}/bin`;
-  await Deno.mkdir(binDir, { recursive: true });
-  const deno = `${binDir}/deno`;
-  const tmp = `${deno}.tmp-${Deno.pid}`;
-  await Deno.copyFile(Deno.execPath(), tmp);
-  await Deno.chmod(tmp, 0o755);
-  await Deno.rename(tmp, deno);
   const dir = `${base}/kernels/${name}`;
   await Deno.mkdir(dir, { recursive: true });
+  // A copy of the running Deno, so that clearing npx's cache (or another user's home) does not
+  // break it; for every user it lives in the kernel's own folder, readable by all.
+  const binDir = options.system ? dir : `${projectJupyterDir()}/bin`;
+  await Deno.mkdir(binDir, { recursive: true });
+  const deno = `${binDir}/deno`;
+  await copyExecutable(Deno.execPath(), deno);
+  const env: Record<string, string> = {
+    // Lets the toolkit hand a disposed model's memory back at once (releaseMemory).
+    DENO_V8_FLAGS: "--expose-gc",
+  };
+  if (options.dataDir) env.TL_DATA_DIR = options.dataDir;
+  if (options.threads) env.OMP_NUM_THREADS = String(options.threads);
+  if (options.memoryMib) env.TL_MEMORY_AVAILABLE_MIB = String(options.memoryMib);
   const spec = {
     // Deno's kernel behind a proxy that hands it one cell at a time (see kernel_proxy.ts):
     // under Run All each cell's output stays in its own cell.
@@ -58,18 +112,31 @@ export async function installKernel(
     ],
     display_name: "Deno (tl-lab)",
     language: "typescript",
-    // Lets the toolkit hand a disposed model's memory back at once (releaseMemory).
-    env: { DENO_V8_FLAGS: "--expose-gc" },
+    env,
   };
-  await Deno.writeTextFile(`${dir}/kernel.json`, JSON.stringify(spec, null, 2) + "\n");
+  const file = `${dir}/kernel.json`;
+  await Deno.writeTextFile(`${file}.tmp-${Deno.pid}`, JSON.stringify(spec, null, 2) + "\n");
+  await Deno.rename(`${file}.tmp-${Deno.pid}`, file);
+  if (options.system) {
+    for (const p of [dir, file]) await Deno.chmod(p, p === dir ? 0o755 : 0o644);
+  }
   return dir;
 }
 
 async function main(args: string[]) {
   const { values } = parseFlags(args, FLAGS);
-  const dir = await installKernel({ user: values.user === true, name: String(values.name) });
+  if (values.user && values.system) throw new UsageError("--user and --system exclude each other");
+  const dir = await installKernel({
+    user: values.user === true,
+    system: values.system === true,
+    prefix: String(values.prefix),
+    name: String(values.name),
+    dataDir: values["data-dir"] as string | undefined,
+    threads: optionalNumberFlag(values, "threads", { integer: true, min: 1 }),
+    memoryMib: optionalNumberFlag(values, "memory-mib", { integer: true, min: 64 }),
+  });
   console.log(`kernel '${values.name}' installed in ${dir}`);
-  if (!values.user) {
+  if (!values.user && !values.system) {
     console.log(
       `start Jupyter with it:\n  JUPYTER_PATH=${projectJupyterDir()} jupyter notebook notebooks/`,
     );

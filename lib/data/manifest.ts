@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { writeFileAtomic } from "../util/atomic.ts";
+import { waitForLock } from "../util/folder_lock.ts";
 
 /** One file of the manifest. */
 export interface ManifestEntry {
@@ -81,10 +82,20 @@ export function recordFile(
       ...(options.name ? { name: options.name } : {}),
       recorded: new Date().toISOString(),
     };
-    const files = await readManifest(dir);
-    files[file] = entry;
-    const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
-    await writeFileAtomic(manifestPath(dir), JSON.stringify({ files: sorted }, null, 2) + "\n");
+    // Other processes record other files into the same manifest: one update at a time.
+    const release = await waitForLock(`${dir}/.manifest.lock`, {
+      what: `updating ${manifestPath(dir)}`,
+    });
+    try {
+      const files = await readManifest(dir);
+      files[file] = entry;
+      const sorted = Object.fromEntries(
+        Object.entries(files).sort(([a], [b]) => a.localeCompare(b)),
+      );
+      await writeFileAtomic(manifestPath(dir), JSON.stringify({ files: sorted }, null, 2) + "\n");
+    } finally {
+      release();
+    }
     verified.set(`${path}`, stamp(await Deno.stat(path)));
     return entry;
   };

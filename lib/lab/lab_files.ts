@@ -15,10 +15,11 @@ import {
   KNOWN_DOWNLOADS,
 } from "../data/download.ts";
 import { readManifest, recordFile, verifyFile } from "../data/manifest.ts";
-import { readTar } from "../data/tar.ts";
+import { readTar, type TarEntry } from "../data/tar.ts";
 import { PRETRAINED } from "../models/pretrained.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
 import { dataDir } from "../util/cache.ts";
+import { waitForLock } from "../util/folder_lock.ts";
 import { exists, readRegularFile } from "../util/fs.ts";
 
 /** One file of the lab, as published. */
@@ -167,6 +168,27 @@ export async function fetchLabFile(
   const f = labFile(name);
   const dir = options.dir ?? dataDir();
   const log = options.log ?? ((l: string) => console.error(l));
+  const folder = `${dir}/${f.folder}`;
+  if (!(await writable(folder))) return await fetchInto(f, dir, options, log);
+  // Thirty seats starting at once fetch each file once: the others wait, then verify it.
+  const release = await waitForLock(`${folder}/.${name}.lock`, {
+    what: `fetching ${name} into ${folder}`,
+    log,
+  });
+  try {
+    return await fetchInto(f, dir, options, log);
+  } finally {
+    release();
+  }
+}
+
+async function fetchInto(
+  f: LabFile,
+  dir: string,
+  options: FetchLabFileOptions,
+  log: (line: string) => void,
+): Promise<string> {
+  const name = f.name;
   const use = `${dir}/${f.use}`;
   if (await present(use, f.kind)) {
     const state = await checkLabFile(name, dir);
@@ -218,15 +240,12 @@ export async function fetchLabFile(
   return use;
 }
 
-/** Unpacks the checkpoint's files (a V1 file, or a V2 index and data shards) next to the archive. */
-async function unpackCheckpoint(
-  archive: string,
-  dir: string,
-  f: LabFile,
-  url: string,
-  log: (line: string) => void,
-): Promise<void> {
-  const base = f.use.split("/").pop()!;
+/**
+ * The members of checkpoint archive `archive` that make up checkpoint `base`
+ * (`vgg_16.ckpt`: a V1 file, or `base.index` and its data shards), without
+ * TF's `.meta` graph; an archive without them is an error naming both.
+ */
+export async function checkpointMembers(archive: string, base: string): Promise<TarEntry[]> {
   const members = (await readTar(await readRegularFile(archive, "archive"), archive)).filter(
     (e) => {
       const file = e.name.split("/").pop()!;
@@ -235,6 +254,18 @@ async function unpackCheckpoint(
     },
   );
   if (!members.length) throw new Error(`${archive}: holds no ${base} (nor ${base}.index)`);
+  return members;
+}
+
+/** Unpacks the checkpoint's files (a V1 file, or a V2 index and data shards) next to the archive. */
+async function unpackCheckpoint(
+  archive: string,
+  dir: string,
+  f: LabFile,
+  url: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const members = await checkpointMembers(archive, f.use.split("/").pop()!);
   for (const m of members) {
     const file = `${f.folder}/${m.name.split("/").pop()}`;
     await writeFileAtomic(`${dir}/${file}`, m.data);

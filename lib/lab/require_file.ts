@@ -9,10 +9,9 @@
  * @module
  */
 import { download, type DownloadSpec, KNOWN_DOWNLOADS } from "../data/download.ts";
-import { readTar } from "../data/tar.ts";
 import { writeFileAtomic } from "../util/atomic.ts";
-import { exists, readRegularFile } from "../util/fs.ts";
-import { fetchLabFile, LAB_FILES } from "./lab_files.ts";
+import { exists } from "../util/fs.ts";
+import { checkpointMembers, fetchLabFile, LAB_FILES } from "./lab_files.ts";
 
 /**
  * Returns the path of `nameOrPath`: a lab file's name (see `LAB_FILES`)
@@ -50,14 +49,9 @@ export async function requireFile(
     }
     if (archive === path || !/\.(tar\.gz|tgz)$/.test(archive)) return archive;
     // A checkpoint inside its tarball (vgg_16_2016_08_28.tar.gz holds vgg_16.ckpt): extract it.
-    const name = path.split("/").pop()!;
-    const members = await readTar(await readRegularFile(archive, "archive"), archive);
-    const wanted = members.filter((e) => {
-      const file = e.name.split("/").pop()!;
-      return file === name || (file.startsWith(`${name}.`) && !file.endsWith(".meta"));
-    });
-    if (!wanted.length) throw new Error(`${archive}: has no member named ${name}`);
-    for (const m of wanted) await writeFileAtomic(`${dir}/${m.name.split("/").pop()}`, m.data);
+    for (const m of await checkpointMembers(archive, path.split("/").pop()!)) {
+      await writeFileAtomic(`${dir}/${m.name.split("/").pop()}`, m.data);
+    }
     return path;
   }
   throw new Error(

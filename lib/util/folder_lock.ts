@@ -45,7 +45,40 @@ function readLock(path: string): LockInfo | undefined {
  * folder in the refusal ("run folder"). Returns the release function.
  */
 export function lockFolder(dir: string, what = "run folder"): () => void {
-  const path = `${dir}/.lock`;
+  Deno.mkdirSync(dir, { recursive: true });
+  const got = take(`${dir}/.lock`);
+  if (typeof got === "function") return got;
+  throw new Error(
+    `${dir}: this ${what} is in use by process ${got.pid} on ${got.host} (since ` +
+      `${got.started}); wait for it to finish, stop it, or use another folder`,
+  );
+}
+
+/**
+ * Waits until lock file `path` is this process's (a download or a manifest
+ * update that another process is doing at the moment), saying once what it
+ * waits for; returns the release function.
+ */
+export async function waitForLock(
+  path: string,
+  options: { what: string; log?: (line: string) => void; pollMs?: number },
+): Promise<() => void> {
+  let said = false;
+  for (;;) {
+    const got = take(path);
+    if (typeof got === "function") return got;
+    if (!said) {
+      (options.log ?? ((l: string) => console.error(l)))(
+        `waiting for process ${got.pid} on ${got.host}, which is ${options.what}`,
+      );
+      said = true;
+    }
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+  }
+}
+
+// The lock, or the live owner that holds it.
+function take(path: string): (() => void) | LockInfo {
   const release = () => {
     const n = (held.get(path) ?? 1) - 1;
     if (n > 0) return void held.set(path, n);
@@ -62,7 +95,6 @@ export function lockFolder(dir: string, what = "run folder"): () => void {
     held.set(path, held.get(path)! + 1);
     return release;
   }
-  Deno.mkdirSync(dir, { recursive: true });
   const me: LockInfo = { pid: Deno.pid, host: Deno.hostname(), started: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -92,16 +124,11 @@ export function lockFolder(dir: string, what = "run folder"): () => void {
     // Our own PID on a lock we do not hold is a dead run's (containers reuse PIDs).
     const live = owner && owner.pid !== Deno.pid && fresh &&
       (owner.host !== me.host || alive(owner.pid));
-    if (live) {
-      throw new Error(
-        `${dir}: this ${what} is in use by process ${owner.pid} on ${owner.host} (since ` +
-          `${owner.started}); wait for it to finish, stop it, or use another folder`,
-      );
-    }
+    if (live) return owner;
     // The owner is gone (or the lock is unreadable): take it over.
     try {
       Deno.removeSync(path);
     } catch { /* raced with another taker: the next attempt decides */ }
   }
-  throw new Error(`${dir}: cannot take the ${what}'s lock ${path}`);
+  throw new Error(`cannot take the lock ${path}`);
 }

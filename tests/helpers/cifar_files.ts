@@ -90,7 +90,10 @@ export async function writePythonPickle(
 /** Creates `<dir>/<name>.tar.gz` of `<dir>/<folder>` with the system tar. */
 export async function tarGz(dir: string, folder: string, name: string): Promise<string> {
   const out = `${dir}/${name}.tar.gz`;
-  const res = await new Deno.Command("tar", { args: ["-czf", out, "-C", dir, folder] }).output();
+  // The archive is written inside `dir`: leave it out when packing `dir` itself.
+  const res = await new Deno.Command("tar", {
+    args: ["-czf", out, `--exclude=./${name}.tar.gz`, "-C", dir, folder],
+  }).output();
   if (!res.success) throw new Error(new TextDecoder().decode(res.stderr));
   return out;
 }

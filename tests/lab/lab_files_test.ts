@@ -202,3 +202,50 @@ Deno.test("an archive placed by hand is unpacked without the network", async () 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("seats starting at once fetch a file once: the others wait for it, then verify it", async () => {
+  const dir = await Deno.makeTempDir();
+  const archive = await checkpointArchive("vgg", "vgg_16.ckpt", false);
+  let hits = 0;
+  // Slow enough that the second process starts while the first is still downloading.
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async () => {
+    hits++;
+    await new Promise((r) => setTimeout(r, 1500));
+    return new Response(archive as Uint8Array<ArrayBuffer>, {
+      headers: { "content-length": String(archive.length) },
+    });
+  });
+  const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
+  const script = new URL("../../scripts/download.ts", import.meta.url).pathname;
+  const seat = () =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, "vgg_16", "--to", dir, "--mirror", url],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  try {
+    const runs = await Promise.all([seat(), seat(), seat()]);
+    const text = runs.map((r) =>
+      new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr)
+    );
+    runs.forEach((r, i) => assert.equal(r.code, 0, text[i]));
+    assert.equal(hits, 1, text.join("\n---\n"));
+    assert.ok(
+      text.some((t) => /waiting for process \d+ .*fetching vgg_16/.test(t)),
+      text.join("\n"),
+    );
+    assert.deepEqual(await read(`${dir}/checkpoints/vgg_16.ckpt`), [1, 2, 3]);
+    assert.deepEqual(Object.keys(await readManifest(dir)), ["checkpoints/vgg_16.ckpt"]);
+    // No lock or temp left behind.
+    assert.deepEqual([...Deno.readDirSync(`${dir}/checkpoints`)].map((e) => e.name), [
+      "vgg_16.ckpt",
+    ]);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "checkpoints",
+      "manifest.json",
+    ]);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
