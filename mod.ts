@@ -109,5 +109,5 @@ export {
   type SweepOptions,
   type SweepSummary,
 } from "./lib/jobs/mod.ts";
-export { createProgress, type Progress, type ProgressOptions } from "./lib/util/progress.ts";
-export { type Random, seededRandom } from "./lib/util/random.ts";
+export { createProgress, type Progress, type ProgressOptions } from "./lib/util/mod.ts";
+export { type Random, seededRandom } from "./lib/util/mod.ts";

@@ -18,7 +18,7 @@ import { forwardFlops } from "../lib/models/flops.ts";
 import { INFERENCE, type Model, parameterCount } from "../lib/models/model.ts";
 import { buildResnetV1 } from "../lib/models/resnet.ts";
 import { buildVgg } from "../lib/models/vgg.ts";
-import { FusedAdamOptimizer } from "../lib/train/fused_adam.ts";
+import { FusedAdamOptimizer } from "../lib/ops/mod.ts";
 import { createTrainStep } from "../lib/train/step.ts";
 import { numberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 import { machineInfo } from "../lib/util/machine.ts";
@@ -26,6 +26,7 @@ import { peakRss } from "../lib/util/memory.ts";
 import { benchFolders, folderBenchLines } from "./bench_folders.ts";
 import { benchCheckpointRead } from "./bench_checkpoint.ts";
 import { LAB_CASES, ourLabCase, torchLabCase } from "./bench_lab.ts";
+import { toolPath } from "../lib/util/mod.ts";
 
 const FLAGS = {
   seconds: { type: "string", default: "10", help: "measuring time per case" },
@@ -144,7 +145,7 @@ async function measure(backend: string, name: string, seconds: number): Promise<
 async function torchReference(seconds: number) {
   const script = new URL("../tests/reference/torch_bench.py", import.meta.url).pathname;
   try {
-    const out = await new Deno.Command("/usr/bin/python3", {
+    const out = await new Deno.Command(toolPath("python"), {
       args: [script, String(seconds)],
       stderr: "piped",
     }).output();

@@ -19,6 +19,7 @@ import { cacheDir } from "../lib/util/cache.ts";
 import { numberFlag, parseFlags, runMain, usage } from "../lib/util/cli.ts";
 import { peakRss } from "../lib/util/memory.ts";
 import * as tf from "@tensorflow/tfjs";
+import { toolPath } from "../lib/util/mod.ts";
 
 const FLAGS = {
   images: { type: "string", default: "5000,20000", help: "folder sizes (images) to measure" },
@@ -54,7 +55,7 @@ export async function benchFolder(n: number): Promise<string> {
     return root;
   } catch { /* make it */ }
   console.error(`generating ${n} JPEGs in ${root} (once) ...`);
-  const res = await new Deno.Command("/usr/bin/python3", {
+  const res = await new Deno.Command(toolPath("python"), {
     args: [`${ROOT}tests/reference/make_image_folder.py`, root, String(n)],
     stdout: "inherit",
     stderr: "inherit",
@@ -127,7 +128,7 @@ export async function benchFolders(
       String(batch),
     ]);
     const torch = options.torch === false ? { error: "skipped" } : await child([
-      "/usr/bin/python3",
+      toolPath("python"),
       `${ROOT}tests/reference/torch_folder_bench.py`,
       root,
       String(size),

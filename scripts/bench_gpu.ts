@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { type BackendChoice, useBackend } from "../lib/backend/mod.ts";
 import { kernelFlops } from "../lib/models/flops.ts";
 import { buildModel } from "../lib/models/zoo.ts";
-import { FusedAdamOptimizer } from "../lib/train/fused_adam.ts";
+import { FusedAdamOptimizer } from "../lib/ops/mod.ts";
 import { createTrainStep, readSteps } from "../lib/train/step.ts";
 import { choiceFlag, numberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 import { writeFileAtomic } from "../lib/util/atomic.ts";

@@ -15,7 +15,7 @@ import {
   WASM_TRAINING_KERNELS,
 } from "../lib/backend/mod.ts";
 import { buildVgg } from "../lib/models/vgg.ts";
-import { FusedAdamOptimizer } from "../lib/train/fused_adam.ts";
+import { FusedAdamOptimizer } from "../lib/ops/mod.ts";
 import { createTrainStep } from "../lib/train/step.ts";
 
 const seconds = Number(Deno.args[0] ?? 8);

@@ -12,9 +12,10 @@ import * as tf from "@tensorflow/tfjs";
 import { resetTensorPeak, tensorPeakBytes, useBackend } from "../lib/backend/mod.ts";
 import { kernelFlops } from "../lib/models/flops.ts";
 import { buildModel } from "../lib/models/zoo.ts";
-import { FusedAdamOptimizer } from "../lib/train/fused_adam.ts";
+import { FusedAdamOptimizer } from "../lib/ops/mod.ts";
 import { createTrainStep } from "../lib/train/step.ts";
 import { peakRss } from "../lib/util/memory.ts";
+import { toolPath } from "../lib/util/mod.ts";
 
 /** One lab configuration. */
 export interface LabCase {
@@ -171,7 +172,7 @@ export function ourLabCase(c: LabCase, seconds: number): Promise<Record<string, 
 /** Measures one case in a fresh PyTorch process. */
 export function torchLabCase(c: LabCase, seconds: number): Promise<Record<string, unknown>> {
   const script = new URL("../tests/reference/torch_lab_bench.py", import.meta.url).pathname;
-  return jsonOf("/usr/bin/python3", [script, c.torch, String(seconds)]);
+  return jsonOf(toolPath("python"), [script, c.torch, String(seconds)]);
 }
 
 if (import.meta.main) {

@@ -10,6 +10,7 @@
  */
 import { parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 import { installKernel, projectJupyterDir } from "./kernel.ts";
+import { toolPath } from "../lib/util/mod.ts";
 
 const FLAGS = {
   html: { type: "boolean", help: "also write an offline HTML export" },
@@ -67,7 +68,7 @@ async function main(args: string[]) {
   const executed = `${await Deno.realPath(out)}/${source.split("/").pop()}`;
   await installKernel();
   console.log(`running ${source} …`);
-  await run("/usr/bin/python3", [
+  await run(toolPath("python"), [
     `${ROOT}scripts/notebook_runner.py`,
     source,
     executed,
@@ -76,7 +77,7 @@ async function main(args: string[]) {
   ], { JUPYTER_PATH: projectJupyterDir(), ...(values.quick ? { TL_QUICK: "1" } : {}) });
   console.log(`executed: ${executed}`);
   if (values.html) {
-    await run("jupyter-nbconvert", ["--to", "html", executed, "--output-dir", out]);
+    await run(toolPath("nbconvert"), ["--to", "html", executed, "--output-dir", out]);
     console.log(`html: ${executed.replace(/\.ipynb$/, ".html")}`);
   }
 }

@@ -17,6 +17,7 @@
  */
 import { parseFlags, runMain, usage } from "../lib/util/cli.ts";
 import { installKernel, projectJupyterDir } from "./kernel.ts";
+import { toolPath } from "../lib/util/mod.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -203,7 +204,7 @@ export class NotebookUi {
       await r.body?.cancel();
       return r.ok;
     });
-    const browser = new Deno.Command("chromium", {
+    const browser = new Deno.Command(toolPath("chromium"), {
       args: [
         "--headless",
         "--no-sandbox",

@@ -3,18 +3,38 @@ import assert from "node:assert/strict";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
-/** Folders of lib/, bottom first: each may import only from folders before it. */
-const LAYERS = [
-  "util",
-  "io",
-  "backend",
-  "data",
-  "models",
-  "weights",
-  "train",
-  "report",
-  "lab",
-  "jobs",
+/**
+ * The declared dependency map: what each folder of lib/ may import. Siblings
+ * (io ∥ backend, lab beside jobs' other inputs) do not import each other.
+ */
+const MAY_IMPORT: Record<string, string[]> = {
+  util: [],
+  io: ["util"],
+  backend: ["util"],
+  ops: ["util", "backend"],
+  data: ["util", "io", "backend"],
+  models: ["util", "backend", "ops", "data"],
+  weights: ["util", "io", "backend", "models"],
+  train: ["util", "io", "backend", "ops", "data", "models", "weights"],
+  report: ["util", "data", "models", "train"],
+  lab: ["util", "io", "backend", "data", "models", "weights", "train", "report"],
+  jobs: ["util", "io", "backend", "data", "models", "weights", "train", "report", "lab"],
+};
+
+/** What lib/backend/mod.ts exports for lib/ops alone: the kernels and buffers fused ops use. */
+const OPS_ONLY = [
+  "adamUpdate",
+  "dnn",
+  "hostedBackend",
+  "oneDnnActive",
+  "readableData",
+  "scratchTensor",
+  "writableData",
+  "BATCH_NORM_KERNEL",
+  "BATCH_NORM_GRAD_KERNEL",
+  "RELU_GRAD_KERNEL",
+  "RELU6_GRAD_KERNEL",
+  "SUM_OF_SQUARES_KERNEL",
 ];
 
 async function* tsFiles(dir: string): AsyncGenerator<string> {
@@ -25,26 +45,71 @@ async function* tsFiles(dir: string): AsyncGenerator<string> {
   }
 }
 
+/** Comment-free source: JSDoc examples import too. */
+function code(source: string): string {
+  return source.split("\n").filter((l) => !/^\s*(\*|\/\/)/.test(l)).join("\n");
+}
+
 function imports(source: string): string[] {
-  // JSDoc examples import too: skip comment lines.
-  const src = source.split("\n").filter((l) => !/^\s*(\*|\/\/)/.test(l)).join("\n");
-  return [...src.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)].map((m) => m[1]);
+  return [...code(source).matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)].map((m) => m[1]);
 }
 
 function layerOf(path: string): string {
   return path.slice(`${ROOT}lib/`.length).split("/")[0];
 }
 
-Deno.test("lib/ folders import only from layers below them; io has no tfjs and no models", async () => {
-  const bad: string[] = [];
+/** Every cross-folder import of lib/: [file, its folder, target path, target folder, names]. */
+async function crossImports(): Promise<[string, string, string, string, string][]> {
+  const out: [string, string, string, string, string][] = [];
   for await (const file of tsFiles(`${ROOT}lib`)) {
     const from = layerOf(file);
-    assert.ok(LAYERS.includes(from), `lib/${from} is not in the layer list: add it`);
+    const src = code(await Deno.readTextFile(file));
+    for (const m of src.matchAll(/(?:from|import)\s*\(?\s*"(\.[^"]+)"/g)) {
+      const target = new URL(m[1], `file://${file}`).pathname;
+      const to = layerOf(target);
+      if (to === from) continue;
+      const clause = src.slice(Math.max(0, src.lastIndexOf("import", m.index!)), m.index!);
+      out.push([file.slice(ROOT.length), from, target.slice(ROOT.length), to, clause]);
+    }
+  }
+  return out;
+}
+
+Deno.test("lib/ folders import only what the declared map allows, and only through mod.ts", async () => {
+  const folders = [...Deno.readDirSync(`${ROOT}lib`)].filter((e) => e.isDirectory).map((e) =>
+    e.name
+  );
+  assert.deepEqual(folders.sort(), Object.keys(MAY_IMPORT).sort(), "every folder is declared");
+  const bad: string[] = [];
+  for (const [file, from, target, to] of await crossImports()) {
+    if (!MAY_IMPORT[from].includes(to)) bad.push(`${file} (${from}) → ${to}: not declared`);
+    if (target !== `lib/${to}/mod.ts`) {
+      bad.push(`${file} → ${target}: not through lib/${to}/mod.ts`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
+
+Deno.test("the declared map has no cycles; io has no tfjs; only lib/ops uses the backend's kernels", async () => {
+  const seen = new Map<string, 1 | 2>();
+  const walk = (l: string, path: string[]) => {
+    assert.notEqual(seen.get(l), 1, `cycle: ${[...path, l].join(" → ")}`);
+    if (seen.get(l) === 2) return;
+    seen.set(l, 1);
+    for (const d of MAY_IMPORT[l]) walk(d, [...path, l]);
+    seen.set(l, 2);
+  };
+  for (const l of Object.keys(MAY_IMPORT)) walk(l, []);
+  const bad: string[] = [];
+  for await (const file of tsFiles(`${ROOT}lib/io`)) {
     for (const spec of imports(await Deno.readTextFile(file))) {
-      if (from === "io" && /tfjs/.test(spec)) bad.push(`${file}: ${spec}`);
-      if (!spec.startsWith(".")) continue;
-      const to = layerOf(new URL(spec, `file://${file}`).pathname);
-      if (LAYERS.indexOf(to) > LAYERS.indexOf(from)) bad.push(`${file} (${from}) → ${to}`);
+      if (/tfjs/.test(spec)) bad.push(`${file}: ${spec}`);
+    }
+  }
+  for (const [file, from, target, , clause] of await crossImports()) {
+    if (target !== "lib/backend/mod.ts" || from === "ops") continue;
+    for (const name of OPS_ONLY) {
+      if (new RegExp(`\\b${name}\\b`).test(clause)) bad.push(`${file} uses ${name} (lib/ops only)`);
     }
   }
   assert.deepEqual(bad, []);
@@ -115,7 +180,19 @@ Deno.test("deno.json exports one entry point per layer, each loadable", async ()
   const entries = config.exports as Record<string, string>;
   assert.equal(entries["."], "./mod.ts");
   for (
-    const layer of ["train", "data", "models", "weights", "io", "backend", "report", "lab", "jobs"]
+    const layer of [
+      "train",
+      "data",
+      "models",
+      "weights",
+      "io",
+      "backend",
+      "report",
+      "lab",
+      "jobs",
+      "ops",
+      "util",
+    ]
   ) {
     assert.equal(entries[`./${layer}`], `./lib/${layer}/mod.ts`);
     const m = await import(`../lib/${layer}/mod.ts`);

@@ -12,10 +12,8 @@
 import * as tf from "@tensorflow/tfjs";
 import "./quiet.ts";
 import "@tensorflow/tfjs-backend-cpu";
-import "@tensorflow/tfjs-backend-wasm";
 import { registerOneDnnKernels, unregisterOneDnnKernels } from "./onednn/kernels.ts";
 import { ONEDNN_BACKEND, registerOneDnnBackend } from "./onednn_backend.ts";
-import { installFrugalBackprop } from "./frugal_backprop.ts";
 import { type AdapterDescription, tryWebgpu } from "./webgpu.ts";
 
 /**
@@ -126,6 +124,9 @@ function threadCount(): number {
 }
 
 async function tryWasm(options: UseBackendOptions): Promise<BackendInfo | string> {
+  // Registered only when asked for: a registered but uninitialised wasm backend outranks cpu, and
+  // every layer that imports this module would otherwise find tfjs without a usable default.
+  await import("@tensorflow/tfjs-backend-wasm");
   let accelerator = "";
   // Both paths (re)register the wasm training kernels.
   if (oneDnnWanted(options)) {
@@ -207,7 +208,7 @@ export async function useBackend(
     );
   }
   const log = options.log ?? ((line: string) => console.log(line));
-  installFrugalBackprop();
+
   if (choice !== "auto") {
     const result = await ATTEMPTS[choice](options);
     if (typeof result === "string") {

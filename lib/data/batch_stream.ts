@@ -8,11 +8,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { seededRandom } from "../util/random.ts";
+import { seededRandom } from "../util/mod.ts";
 import { type Batch, batches, batchesPerEpoch, type BatchOptions, epochOrder } from "./batches.ts";
 import { type Dataset, type ImageFiles, isImageFiles } from "./dataset.ts";
 import { readCached } from "./decoded_cache.ts";
-import { ownedTensor } from "../backend/tensor_data.ts";
+import { ownedTensor } from "../backend/mod.ts";
 import { decodeImageFile } from "./image_files.ts";
 import { imageToModelInput } from "./normalize.ts";
 import {

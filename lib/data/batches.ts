@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { permutation, seededRandom } from "../util/random.ts";
+import { permutation, seededRandom } from "../util/mod.ts";
 import {
   classCounts,
   type Dataset,

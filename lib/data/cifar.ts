@@ -5,9 +5,9 @@
  * @module
  */
 import { concatDatasets, type ImageDataset, validateDataset } from "./dataset.ts";
-import { type NdArray, type PickleValue, readPickle } from "../io/pickle.ts";
+import { type NdArray, type PickleValue, readPickle } from "../io/mod.ts";
 import { readTar } from "./tar.ts";
-import { readRegularFile } from "../util/fs.ts";
+import { readRegularFile } from "../util/mod.ts";
 
 /** Which CIFAR. */
 export type CifarVariant = "cifar10" | "cifar100";

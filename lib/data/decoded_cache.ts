@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { cacheDir } from "../util/cache.ts";
-import { createProgress, type ProgressOptions } from "../util/progress.ts";
+import { cacheDir } from "../util/mod.ts";
+import { createProgress, type ProgressOptions } from "../util/mod.ts";
 import type { ImageFiles } from "./dataset.ts";
 import { decodeImageFile } from "./image_files.ts";
 

@@ -6,8 +6,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { cacheDir } from "../util/cache.ts";
-import { createProgress, type Progress } from "../util/progress.ts";
+import { cacheDir } from "../util/mod.ts";
+import { createProgress, type Progress } from "../util/mod.ts";
 
 /** A file to fetch. */
 export interface DownloadSpec {

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { cacheDir } from "../util/cache.ts";
+import { cacheDir } from "../util/mod.ts";
 import { type ImageDataset, validateDataset } from "./dataset.ts";
 import { loadIdxPair } from "./idx.ts";
-import { exists } from "../util/fs.ts";
+import { exists } from "../util/mod.ts";
 
 /** Fashion-MNIST's class names, in label order. */
 export const FASHION_MNIST_CLASSES = [

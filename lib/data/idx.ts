@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { readMaybeGzip } from "../util/gzip.ts";
+import { readMaybeGzip } from "../util/mod.ts";
 import { type ImageDataset, validateDataset } from "./dataset.ts";
 
 /** A decoded IDX array of unsigned bytes. */

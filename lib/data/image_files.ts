@@ -7,7 +7,7 @@
  * @module
  */
 import sharp from "sharp";
-import { createProgress, type ProgressOptions } from "../util/progress.ts";
+import { createProgress, type ProgressOptions } from "../util/mod.ts";
 import type { ImageFiles, ResizeMode } from "./dataset.ts";
 import { decodeAtLeast, frameToImage } from "./resize.ts";
 import { type AtLeast, decodeJpeg } from "./turbo_jpeg.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { writeFileAtomic } from "../util/atomic.ts";
-import { waitForLock } from "../util/folder_lock.ts";
+import { writeFileAtomic } from "../util/mod.ts";
+import { waitForLock } from "../util/mod.ts";
 
 /** One file of the manifest. */
 export interface ManifestEntry {

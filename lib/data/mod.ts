@@ -52,3 +52,10 @@ export {
   loadDatasetSplits,
 } from "./resolve.ts";
 export { type SplitOptions, stratifiedSplit, takePerClass } from "./split.ts";
+
+// For the layers above (the root API, mod.ts, picks its own).
+export { encodeCifarBinary } from "./cifar_writer.ts";
+export { checkSums, downloadFileName } from "./download.ts";
+export { readManifest, recordFile, verifyFile } from "./manifest.ts";
+export { readTar } from "./tar.ts";
+export type { TarEntry } from "./tar.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Random } from "../util/random.ts";
+import type { Random } from "../util/mod.ts";
 
 /** Input normalisation that belongs with a set of weights. */
 export interface Preprocessing {

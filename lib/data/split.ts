@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { permutation, seededRandom } from "../util/random.ts";
+import { permutation, seededRandom } from "../util/mod.ts";
 import { type Dataset, subset } from "./dataset.ts";
 
 /** Options of {@linkcode stratifiedSplit}. */

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../util/atomic.ts";
-import { exists, readRegularFile } from "../util/fs.ts";
+import { writeFileAtomic } from "../util/mod.ts";
+import { exists, readRegularFile } from "../util/mod.ts";
 import { classCounts, type ImageFiles, subset } from "./dataset.ts";
 import { stratifiedSplit } from "./split.ts";
 

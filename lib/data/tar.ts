@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { gunzip, isGzip } from "../util/gzip.ts";
+import { gunzip, isGzip } from "../util/mod.ts";
 
 /** One regular file of an archive. */
 export interface TarEntry {

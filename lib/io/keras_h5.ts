@@ -13,7 +13,7 @@ import {
   type WeightSource,
   type WeightValue,
 } from "./weight_source.ts";
-import { regularFile } from "../util/fs.ts";
+import { regularFile } from "../util/mod.ts";
 import type { ZipReader } from "./zip.ts";
 
 interface H5Attr {
@@ -43,7 +43,38 @@ const DTYPES: Record<string, WeightDtype> = {
   "<b": "int8",
   "<B": "uint8",
   "<H": "uint16",
+  "<I": "uint32",
+  "<Q": "uint64",
 };
+
+/** h5wasm reads a rank-0 dataset as a bare number or bigint: one element of `dtype`. */
+function scalarArray(dtype: WeightDtype, v: unknown): WeightValue["data"] {
+  const n = () => Number(v);
+  const big = () => BigInt(v as bigint | number);
+  switch (dtype) {
+    case "float64":
+      return Float64Array.of(n());
+    case "int64":
+      return BigInt64Array.of(big());
+    case "uint64":
+      return BigUint64Array.of(big());
+    case "int32":
+      return Int32Array.of(n());
+    case "uint32":
+      return Uint32Array.of(n());
+    case "int16":
+      return Int16Array.of(n());
+    case "uint16":
+    case "float16":
+      return Uint16Array.of(n());
+    case "int8":
+      return Int8Array.of(n());
+    case "uint8":
+      return Uint8Array.of(n());
+    default:
+      return Float32Array.of(n());
+  }
+}
 
 /**
  * An attribute's value as a list of strings. Keras writes names as byte
@@ -267,10 +298,14 @@ export class KerasH5Reader implements WeightSource {
     if (!p) return Promise.reject(new Error(`${this.description}: no weight named '${name}'`));
     const info = this.#infos.find((i) => i.name === name)!;
     try {
-      const data = read(this.description, `weight '${name}'`, () => {
+      const raw = read(this.description, `weight '${name}'`, () => {
         const ds = this.#file.get(p) as H5Dataset;
-        return ds.value as WeightValue["data"];
+        return ds.value as unknown;
       });
+      // Keras 3 writes scalars: the optimizer's iteration count (int64) and learning rate.
+      const data = info.shape.length === 0 && (typeof raw === "number" || typeof raw === "bigint")
+        ? scalarArray(info.dtype, raw)
+        : raw as WeightValue["data"];
       const expected = elementCount(info.shape);
       if ((data as ArrayLike<unknown>).length !== expected) {
         throw new Error(

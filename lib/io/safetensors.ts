@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { FileReader } from "../util/file_reader.ts";
+import { FileReader } from "../util/mod.ts";
 import { typedView } from "./checkpoint/dtypes.ts";
-import { writeFileAtomic } from "../util/atomic.ts";
+import { writeFileAtomic } from "../util/mod.ts";
 import {
   elementCount,
   type NumericArray,

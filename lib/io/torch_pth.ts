@@ -9,7 +9,7 @@
  */
 import { typedView } from "./checkpoint/dtypes.ts";
 import { type PickleCustom, type PickleValue, readPickle, readPickleAt } from "./pickle.ts";
-import { readRegularFile } from "../util/fs.ts";
+import { readRegularFile } from "../util/mod.ts";
 import {
   DTYPE_BYTES,
   elementCount,

@@ -17,6 +17,8 @@ export type WeightDtype =
   | "int8"
   | "int16"
   | "uint16"
+  | "uint32"
+  | "uint64"
   | "bool"
   | "string";
 
@@ -32,6 +34,8 @@ export const DTYPE_BYTES: Record<WeightDtype, number> = {
   int8: 1,
   int16: 2,
   uint16: 2,
+  uint32: 4,
+  uint64: 8,
   bool: 1,
   string: 0,
 };
@@ -55,7 +59,9 @@ export type NumericArray =
   | Uint8Array
   | Int8Array
   | Int16Array
-  | Uint16Array;
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
 
 /** Values of one variable. */
 export interface WeightValue {

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { FileReader } from "../util/file_reader.ts";
+import { crc32 as zlibCrc32 } from "node:zlib";
+import { FileReader } from "../util/mod.ts";
 
 /** One member of a zip archive. */
 export interface ZipEntry {
@@ -19,21 +20,9 @@ export interface ZipEntry {
   headerOffset: number;
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (zip, gzip, PNG) of `bytes`. */
+/** CRC-32 (zip, gzip, PNG) of `bytes`: zlib's, not a byte-at-a-time table in JS. */
 function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return zlibCrc32(bytes) >>> 0;
 }
 
 /** An opened zip archive. */

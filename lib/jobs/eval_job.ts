@@ -5,20 +5,20 @@
  *
  * @module
  */
-import { type BackendChoice, useBackend } from "../backend/select.ts";
-import type { Dataset, ResizeMode } from "../data/dataset.ts";
+import { type BackendChoice, useBackend } from "../backend/mod.ts";
+import type { Dataset, ResizeMode } from "../data/mod.ts";
 import {
   INCEPTION_PREPROCESSING,
   STANDARDIZED_PREPROCESSING,
   VGG_PREPROCESSING,
-} from "../data/preprocess.ts";
-import { loadDatasetSpec } from "../data/resolve.ts";
-import { buildModel } from "../models/zoo.ts";
-import { standaloneReport } from "../report/plotly.ts";
-import { evaluationSections, summarySection } from "../report/sections.ts";
-import { evaluateAsync, type Evaluation } from "../train/evaluate.ts";
-import { writeFileAtomic } from "../util/atomic.ts";
-import { restore } from "../weights/restore_model.ts";
+} from "../data/mod.ts";
+import { loadDatasetSpec } from "../data/mod.ts";
+import { buildModel } from "../models/mod.ts";
+import { standaloneReport } from "../report/mod.ts";
+import { evaluationSections, summarySection } from "../report/mod.ts";
+import { evaluateAsync, type Evaluation } from "../train/mod.ts";
+import { writeFileAtomic } from "../util/mod.ts";
+import { restore } from "../weights/mod.ts";
 import { resolveLabCheckpoint, resolveLabDataset } from "./lab_paths.ts";
 import { readRunInfo } from "./run_info.ts";
 

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { fetchLabFile, LAB_FILES } from "../lab/lab_files.ts";
-import { exists } from "../util/fs.ts";
+import { fetchLabFile, LAB_FILES } from "../lab/mod.ts";
+import { exists } from "../util/mod.ts";
 
 /** `cifar10` / `cifar100` alone → `cifar10:<data folder>/datasets/...`; other specs unchanged. */
 export async function resolveLabDataset(spec: string): Promise<string> {

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { UsageError } from "../util/cli.ts";
-import { seededRandom } from "../util/random.ts";
+import { UsageError } from "../util/mod.ts";
+import { seededRandom } from "../util/mod.ts";
 import { TRAIN_FLAGS } from "./train_flags.ts";
 import type { Trial } from "./trials.ts";
 

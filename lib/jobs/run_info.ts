@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { readRunRecord } from "../train/run_record.ts";
+import { readRunRecord } from "../train/mod.ts";
 
 /** A training run's settings as `eval` and `export` use them. */
 export interface RunInfo {

@@ -17,8 +17,8 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../util/atomic.ts";
-import { UsageError } from "../util/cli.ts";
+import { writeFileAtomic } from "../util/mod.ts";
+import { UsageError } from "../util/mod.ts";
 import {
   type EngineContext,
   type EngineResult,

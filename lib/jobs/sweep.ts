@@ -8,10 +8,10 @@
  *
  * @module
  */
-import { standaloneReport } from "../report/plotly.ts";
-import { columnsOf, sweepSections } from "../report/sections.ts";
-import { writeFileAtomic } from "../util/atomic.ts";
-import { createProgress, type ProgressOptions } from "../util/progress.ts";
+import { standaloneReport } from "../report/mod.ts";
+import { columnsOf, sweepSections } from "../report/mod.ts";
+import { writeFileAtomic } from "../util/mod.ts";
+import { createProgress, type ProgressOptions } from "../util/mod.ts";
 import type { EngineContext, EngineResult, SweepCounts } from "./engine.ts";
 import { failureLine, finished } from "./engine.ts";
 import { runLocal } from "./local_engine.ts";

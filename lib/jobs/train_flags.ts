@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { BACKEND_CHOICES } from "../backend/select.ts";
-import { MODEL_NAMES } from "../models/zoo.ts";
-import { OPTIMIZERS } from "../train/optimizers.ts";
-import { SCHEDULE_KINDS } from "../train/schedules.ts";
+import { BACKEND_CHOICES } from "../backend/mod.ts";
+import { MODEL_NAMES } from "../models/mod.ts";
+import { OPTIMIZERS } from "../train/mod.ts";
+import { SCHEDULE_KINDS } from "../train/mod.ts";
 import {
   choiceFlag,
   type FlagSpec,
@@ -16,7 +16,7 @@ import {
   optionalNumberFlag,
   parseFlags,
   UsageError,
-} from "../util/cli.ts";
+} from "../util/mod.ts";
 import type { TrainJob } from "./train_job.ts";
 
 /** The train flags (also what `sweep` may vary). */

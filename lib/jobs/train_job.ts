@@ -6,26 +6,26 @@
  *
  * @module
  */
-import { type BackendChoice, useBackend } from "../backend/select.ts";
-import { STANDARDIZED_PREPROCESSING } from "../data/preprocess.ts";
-import { skippedImages } from "../data/batch_stream.ts";
-import { batchesPerEpoch } from "../data/batches.ts";
-import { isImageFiles, type ResizeMode } from "../data/dataset.ts";
-import { loadDatasetSplits } from "../data/resolve.ts";
-import { takePerClass } from "../data/split.ts";
-import { inScope } from "../models/variables.ts";
-import { buildModel, MODEL_NAMES } from "../models/zoo.ts";
-import { standaloneReport } from "../report/plotly.ts";
-import { evaluationSections, summarySection, trainingSections } from "../report/sections.ts";
-import { evaluateAsync } from "../train/evaluate.ts";
-import { fit } from "../train/fit.ts";
-import type { Sampler } from "../data/batches.ts";
-import type { OptimizerName } from "../train/optimizers.ts";
-import { scheduleFromSpec, type ScheduleSpec } from "../train/schedules.ts";
-import { writeFileAtomic } from "../util/atomic.ts";
-import { UsageError } from "../util/cli.ts";
-import { lockFolder } from "../util/folder_lock.ts";
-import { restore } from "../weights/restore_model.ts";
+import { type BackendChoice, useBackend } from "../backend/mod.ts";
+import { STANDARDIZED_PREPROCESSING } from "../data/mod.ts";
+import { skippedImages } from "../data/mod.ts";
+import { batchesPerEpoch } from "../data/mod.ts";
+import { isImageFiles, type ResizeMode } from "../data/mod.ts";
+import { loadDatasetSplits } from "../data/mod.ts";
+import { takePerClass } from "../data/mod.ts";
+import { inScope } from "../models/mod.ts";
+import { buildModel, MODEL_NAMES } from "../models/mod.ts";
+import { standaloneReport } from "../report/mod.ts";
+import { evaluationSections, summarySection, trainingSections } from "../report/mod.ts";
+import { evaluateAsync } from "../train/mod.ts";
+import { fit } from "../train/mod.ts";
+import type { Sampler } from "../data/mod.ts";
+import type { OptimizerName } from "../train/mod.ts";
+import { scheduleFromSpec, type ScheduleSpec } from "../train/mod.ts";
+import { writeFileAtomic } from "../util/mod.ts";
+import { UsageError } from "../util/mod.ts";
+import { lockFolder } from "../util/mod.ts";
+import { restore } from "../weights/mod.ts";
 import { resolveLabCheckpoint, resolveLabDataset } from "./lab_paths.ts";
 
 /** One training run; every field but `model` and `dataset` has the `train` script's default. */

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { UsageError } from "../util/cli.ts";
-import { readRegularFile } from "../util/fs.ts";
+import { UsageError } from "../util/mod.ts";
+import { readRegularFile } from "../util/mod.ts";
 import { TRAIN_FLAGS } from "./train_flags.ts";
 
 /** One trial: train flag → value. */

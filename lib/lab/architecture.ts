@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { VGG_CONFIGS, vggLayerPlan, type VggSpec } from "../models/vgg.ts";
-import { forwardFlops } from "../models/flops.ts";
-import { inScope } from "../models/variables.ts";
-import { PRETRAINED, type PretrainedCheckpoint } from "../models/pretrained.ts";
-import { buildModel } from "../models/zoo.ts";
+import { VGG_CONFIGS, vggLayerPlan, type VggSpec } from "../models/mod.ts";
+import { forwardFlops } from "../models/mod.ts";
+import { inScope } from "../models/mod.ts";
+import { PRETRAINED, type PretrainedCheckpoint } from "../models/mod.ts";
+import { buildModel } from "../models/mod.ts";
 
 /** Parameters of a VGG configuration at an input size and class count, from the builder's own plan. */
 export function vggParameters(

@@ -31,8 +31,8 @@ function hours(seconds: number): string {
 
 const GIB = 2 ** 30;
 
-/** The lab cases by figure name. */
-const LAB_KEYS: Record<string, string> = {
+/** The lab cases (`deno task bench`'s keys) by the figure name notebooks and the README use. */
+export const LAB_FIGURE_KEYS: Record<string, string> = {
   fc32: "vgg_16@224/fc6-fc8/b32",
   fc100: "vgg_16@224/fc6-fc8/b100",
   all8: "vgg_16@224/all/b8",
@@ -58,7 +58,7 @@ export function benchFigures(baseline: unknown): Record<string, string> {
     cpu: `${m.cores}-core ${m.model} (${isa}, peak ${m.peakGflops.toFixed(0)} GFLOP/s fp32)`,
     date: b.date.slice(0, 10),
   };
-  for (const [name, key] of Object.entries(LAB_KEYS)) {
+  for (const [name, key] of Object.entries(LAB_FIGURE_KEYS)) {
     const c = b.lab.find((x) => x.key === key);
     if (!c) throw new Error(`benchmark baseline: no lab case '${key}'`);
     const ips = c.ours.trainImagesPerSecond;

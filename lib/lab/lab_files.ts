@@ -13,14 +13,14 @@ import {
   downloadFileName,
   type DownloadSpec,
   KNOWN_DOWNLOADS,
-} from "../data/download.ts";
-import { readManifest, recordFile, verifyFile } from "../data/manifest.ts";
-import { readTar, type TarEntry } from "../data/tar.ts";
-import { PRETRAINED } from "../models/pretrained.ts";
-import { writeFileAtomic } from "../util/atomic.ts";
-import { dataDir } from "../util/cache.ts";
-import { waitForLock } from "../util/folder_lock.ts";
-import { exists, readRegularFile } from "../util/fs.ts";
+} from "../data/mod.ts";
+import { readManifest, recordFile, verifyFile } from "../data/mod.ts";
+import { readTar, type TarEntry } from "../data/mod.ts";
+import { PRETRAINED } from "../models/mod.ts";
+import { writeFileAtomic } from "../util/mod.ts";
+import { dataDir } from "../util/mod.ts";
+import { waitForLock } from "../util/mod.ts";
+import { exists, readRegularFile } from "../util/mod.ts";
 
 /** One file of the lab, as published. */
 export interface LabFile {

@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { classCounts, type ImageDataset, subset } from "../data/dataset.ts";
-import { loadFashionMnist } from "../data/fashion_mnist.ts";
-import { takePerClass } from "../data/split.ts";
-import type { Model } from "../models/model.ts";
+import { classCounts, type ImageDataset, subset } from "../data/mod.ts";
+import { loadFashionMnist } from "../data/mod.ts";
+import { takePerClass } from "../data/mod.ts";
+import type { Model } from "../models/mod.ts";
 import sharp from "sharp";
-import { encodeCifarBinary } from "../data/cifar_writer.ts";
-import { saveModel } from "../weights/save_model.ts";
-import { inNotebook, jupyter } from "../util/jupyter.ts";
+import { encodeCifarBinary } from "../data/mod.ts";
+import { saveModel } from "../weights/mod.ts";
+import { inNotebook, jupyter } from "../util/mod.ts";
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { BackendChoice } from "../backend/select.ts";
-import { buildModel } from "../models/zoo.ts";
+import type { BackendChoice } from "../backend/mod.ts";
+import { buildModel } from "../models/mod.ts";
 import { makeQuickCheckpoint, makeQuickCifar, makeQuickImageFolder, quickMode } from "./quick.ts";
 
 type Params = Record<string, unknown>;
@@ -25,7 +25,7 @@ const cifarRun: QuickPlan = async (tmp) => ({
 function fineTuneRun(model: string): QuickPlan {
   return async (tmp, params) => {
     // Imported here: loading the backends module registers them with tfjs.
-    const { useBackend } = await import("../backend/select.ts");
+    const { useBackend } = await import("../backend/mod.ts");
     await useBackend((params.backend as BackendChoice | undefined) ?? "auto");
     const standIn = buildModel(model, { numClasses: 1000, inputSize: 32, seed: 7 });
     try {

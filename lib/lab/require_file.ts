@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { download, type DownloadSpec, KNOWN_DOWNLOADS } from "../data/download.ts";
-import { writeFileAtomic } from "../util/atomic.ts";
-import { exists } from "../util/fs.ts";
+import { download, type DownloadSpec, KNOWN_DOWNLOADS } from "../data/mod.ts";
+import { writeFileAtomic } from "../util/mod.ts";
+import { exists } from "../util/mod.ts";
 import { checkpointMembers, fetchLabFile, LAB_FILES } from "./lab_files.ts";
 
 /**

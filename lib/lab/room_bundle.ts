@@ -7,10 +7,10 @@
  *
  * @module
  */
-import { readManifest, verifyFile } from "../data/manifest.ts";
-import { tempSibling } from "../util/atomic.ts";
-import { dataDir } from "../util/cache.ts";
-import { exists } from "../util/fs.ts";
+import { readManifest, verifyFile } from "../data/mod.ts";
+import { tempSibling } from "../util/mod.ts";
+import { dataDir } from "../util/mod.ts";
+import { exists } from "../util/mod.ts";
 
 /** What {@linkcode packRoom} puts in the bundle besides the checkout. */
 export interface PackRoomOptions {

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { escapeHtml } from "../util/html.ts";
-import { htmlTable, type ReportSection } from "../report/plotly.ts";
+import { escapeHtml } from "../util/mod.ts";
+import { htmlTable, type ReportSection } from "../report/mod.ts";
 import type { TransferTable } from "./transfer_table.ts";
 
 /** The 2×2, the per-strategy chart (mean ± sd over seeds) and the setup. */

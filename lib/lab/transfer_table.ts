@@ -8,19 +8,19 @@
  *
  * @module
  */
-import type { ImageDataset } from "../data/dataset.ts";
-import { subset } from "../data/dataset.ts";
-import { loadFashionMnist, loadMnist } from "../data/fashion_mnist.ts";
-import { STANDARDIZED_PREPROCESSING } from "../data/preprocess.ts";
-import { takePerClass } from "../data/split.ts";
-import type { Model } from "../models/model.ts";
-import { buildVgg, VGG_CONFIGS } from "../models/vgg.ts";
-import { evaluateAsync } from "../train/evaluate.ts";
-import { fit } from "../train/fit.ts";
-import { createProgress } from "../util/progress.ts";
-import { permutation, seededRandom } from "../util/random.ts";
-import { restore } from "../weights/restore_model.ts";
-import { saveModel } from "../weights/save_model.ts";
+import type { ImageDataset } from "../data/mod.ts";
+import { subset } from "../data/mod.ts";
+import { loadFashionMnist, loadMnist } from "../data/mod.ts";
+import { STANDARDIZED_PREPROCESSING } from "../data/mod.ts";
+import { takePerClass } from "../data/mod.ts";
+import type { Model } from "../models/mod.ts";
+import { buildVgg, VGG_CONFIGS } from "../models/mod.ts";
+import { evaluateAsync } from "../train/mod.ts";
+import { fit } from "../train/mod.ts";
+import { createProgress } from "../util/mod.ts";
+import { permutation, seededRandom } from "../util/mod.ts";
+import { restore } from "../weights/mod.ts";
+import { saveModel } from "../weights/mod.ts";
 
 /** A way to learn the target task. */
 export interface Strategy {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Preprocessing, VGG_PREPROCESSING } from "../data/preprocess.ts";
+import { type Preprocessing, VGG_PREPROCESSING } from "../data/mod.ts";
 import { type Apply, conv2d, dropout, maxPool, sequential } from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
 import { VariableStore } from "./variables.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
+import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/mod.ts";
 import { sequential } from "./layers.ts";
 import {
   type ConvOp,

@@ -12,7 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
+import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/mod.ts";
 import { type Apply, conv2d, owning, sequential } from "./layers.ts";
 import {
   type ConvOp,

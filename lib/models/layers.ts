@@ -6,8 +6,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { batchNormInference, batchNormTraining, fusedBatchNormAvailable } from "./batch_norm_op.ts";
-import { convBiasRelu } from "./conv_bias_relu.ts";
+import {
+  batchNormInference,
+  batchNormTraining,
+  convBiasRelu,
+  fusedBatchNormAvailable,
+} from "../ops/mod.ts";
 import type { Initializer, VariableStore } from "./variables.ts";
 
 /** Per-call state of a forward pass. */

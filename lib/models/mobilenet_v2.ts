@@ -11,10 +11,10 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
+import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/mod.ts";
 import { type Apply, batchNorm, conv2d, owning, sequential } from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
-import { relu6 } from "./relu_ops.ts";
+import { relu6 } from "../ops/mod.ts";
 import type { Initializer } from "./variables.ts";
 import { VariableStore } from "./variables.ts";
 import { checkDepthMultiplier } from "./depth_multiplier.ts";

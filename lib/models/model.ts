@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ForwardContext } from "./layers.ts";
 import type { VariableStore } from "./variables.ts";
-import type { Preprocessing } from "../data/preprocess.ts";
+import type { Preprocessing } from "../data/mod.ts";
 import type { Architecture } from "./architecture.ts";
 
 /** A built model. */

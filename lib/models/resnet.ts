@@ -7,7 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type Preprocessing, VGG_PREPROCESSING } from "../data/preprocess.ts";
+import { type Preprocessing, VGG_PREPROCESSING } from "../data/mod.ts";
 import {
   type Apply,
   batchNorm,
@@ -21,7 +21,7 @@ import {
 import { classifierModel, type Model } from "./model.ts";
 import type { ResnetBlockSpec } from "./architecture.ts";
 export type { ResnetBlockSpec } from "./architecture.ts";
-import { addRelu } from "./relu_ops.ts";
+import { addRelu } from "../ops/mod.ts";
 import { VariableStore } from "./variables.ts";
 
 /** Unit counts of TF-Slim's resnet_v1_50/101/152. */

@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/preprocess.ts";
+import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/mod.ts";
 import {
   type Apply,
   batchNorm,

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Apply, conv2d, dropout, lrn, maxPool, sequential } from "./layers.ts";
-import { type Preprocessing, VGG_PREPROCESSING } from "../data/preprocess.ts";
+import { type Preprocessing, VGG_PREPROCESSING } from "../data/mod.ts";
 import { classifierModel, type Model } from "./model.ts";
 import type { VggLayer } from "./architecture.ts";
 export type { VggLayer } from "./architecture.ts";

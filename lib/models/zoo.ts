@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Preprocessing } from "../data/preprocess.ts";
+import type { Preprocessing } from "../data/mod.ts";
 import type { Model } from "./model.ts";
 import { buildAlexnetV2 } from "./alexnet.ts";
 import { buildInceptionV1 } from "./inception_v1.ts";

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { EpochRecord, StepRecord } from "../train/learner.ts";
-import type { LrFindResult } from "../train/lr_find.ts";
-import type { ClassMetrics } from "../train/metrics.ts";
+import type { EpochRecord, StepRecord } from "../train/mod.ts";
+import type { LrFindResult } from "../train/mod.ts";
+import type { ClassMetrics } from "../train/mod.ts";
 import type { Figure } from "./plotly.ts";
 
 /** Titles for charts of one run among several ("plain", "class weights"). */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Evaluation } from "../train/evaluate.ts";
+import type { Evaluation } from "../train/mod.ts";
 
 /** `N images: top-1 …, top-5 …, balanced …, macro F1 …`, then one row per class. */
 export function evaluationText(ev: Evaluation, classNames: string[]): string[] {

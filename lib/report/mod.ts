@@ -20,3 +20,6 @@ export {
   standaloneReport,
 } from "./plotly.ts";
 export { sweepSections } from "./sections.ts";
+
+// For the layers above (the root API, mod.ts, picks its own).
+export { columnsOf, evaluationSections, summarySection, trainingSections } from "./sections.ts";

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { inNotebook, jupyter } from "../util/jupyter.ts";
-import { writeFileAtomic } from "../util/atomic.ts";
+import { inNotebook, jupyter } from "../util/mod.ts";
+import { writeFileAtomic } from "../util/mod.ts";
 import {
   chartHtml,
   type Figure,

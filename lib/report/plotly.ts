@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { escapeHtml } from "../util/html.ts";
+import { escapeHtml } from "../util/mod.ts";
 
 /** A Plotly figure: traces and layout, as plotly.js takes them. */
 export interface Figure {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Evaluation } from "../train/evaluate.ts";
-import type { EpochRecord, StepRecord } from "../train/learner.ts";
+import type { Evaluation } from "../train/mod.ts";
+import type { EpochRecord, StepRecord } from "../train/mod.ts";
 import {
   confusionHeatmap,
   learningRateChart,

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { latestCheckpoint, openCheckpoint } from "../io/checkpoint/checkpoint.ts";
-import { removeStaleTemps } from "../io/checkpoint/writer.ts";
-import { checkWritableFolder } from "../util/fs.ts";
-import { restoreVariables } from "../weights/restore.ts";
-import { saveModel } from "../weights/save_model.ts";
-import { toFloat32 } from "../io/weight_source.ts";
+import { latestCheckpoint, openCheckpoint } from "../io/mod.ts";
+import { removeStaleTemps } from "../io/mod.ts";
+import { checkWritableFolder } from "../util/mod.ts";
+import { restoreVariables } from "../weights/mod.ts";
+import { saveModel } from "../weights/mod.ts";
+import { toFloat32 } from "../io/mod.ts";
 import type { Learner } from "./learner.ts";
 import { checkpointSlotCount, optimizerSlots, restoreOptimizerSlots } from "./optimizers.ts";
 

@@ -5,12 +5,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { explainHeapFailure } from "../backend/heap_limit.ts";
-import { asyncReadsBackend } from "../backend/webgpu.ts";
-import { type Batch, batches } from "../data/batches.ts";
-import { batchStream } from "../data/batch_stream.ts";
-import type { Dataset, ImageDataset } from "../data/dataset.ts";
-import { INFERENCE, type Model } from "../models/model.ts";
+import { explainHeapFailure } from "../backend/mod.ts";
+import { backendCapabilities } from "../backend/mod.ts";
+import { type Batch, batches } from "../data/mod.ts";
+import { batchStream } from "../data/mod.ts";
+import type { Dataset, ImageDataset } from "../data/mod.ts";
+import { INFERENCE, type Model } from "../models/mod.ts";
 import { type ClassMetrics, metricsFromConfusion } from "./metrics.ts";
 import { checkLabelsOffset } from "./step.ts";
 
@@ -133,7 +133,7 @@ export function evaluate(
   options: EvaluateOptions = {},
 ): Evaluation {
   refuseEmpty(ds);
-  if (asyncReadsBackend()) {
+  if (backendCapabilities().asyncReadsOnly) {
     throw new Error(
       `evaluate() reads its results synchronously, which the ${tf.getBackend()} backend ` +
         `cannot: use \`await evaluateAsync(model, data)\``,

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Dataset } from "../data/dataset.ts";
-import type { Model } from "../models/model.ts";
+import type { Dataset } from "../data/mod.ts";
+import type { Model } from "../models/mod.ts";
 import { type FitOptions, type FitResult, fitStages } from "./fit.ts";
 
 /** Options of {@linkcode fineTune}. */

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { Dataset } from "../data/dataset.ts";
-import type { Model } from "../models/model.ts";
-import type { ProgressOptions } from "../util/progress.ts";
+import type { Dataset } from "../data/mod.ts";
+import type { Model } from "../models/mod.ts";
+import type { ProgressOptions } from "../util/mod.ts";
 import { checkpointCallback } from "./callbacks/checkpoint.ts";
 import { interruptCallback } from "./callbacks/interrupt.ts";
 import { logCallback } from "./callbacks/log.ts";

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { asyncReadsBackend } from "../backend/webgpu.ts";
+import { backendCapabilities } from "../backend/mod.ts";
 import { checkBatchFits } from "./memory_check.ts";
-import { batchesPerEpoch, type Sampler } from "../data/batches.ts";
-import { classCounts, type Dataset } from "../data/dataset.ts";
-import type { Augmentation } from "../data/preprocess.ts";
-import type { Model } from "../models/model.ts";
+import { batchesPerEpoch, type Sampler } from "../data/mod.ts";
+import { classCounts, type Dataset } from "../data/mod.ts";
+import type { Augmentation } from "../data/mod.ts";
+import type { Model } from "../models/mod.ts";
 import type { Evaluation } from "./evaluate.ts";
 import { inverseFrequencyWeights } from "./losses.ts";
 import { createOptimizer, type NamedOptimizer, type OptimizerName } from "./optimizers.ts";
@@ -197,7 +197,7 @@ export function createLearner(
     stepSeconds: 0,
     startTime: performance.now(),
     log: options.log ?? ((line) => console.log(line)),
-    lazyReads: options.lazyReads ?? asyncReadsBackend(),
+    lazyReads: options.lazyReads ?? backendCapabilities().asyncReadsOnly,
     readIntervalMs: options.readIntervalMs ?? 1000,
   };
 }

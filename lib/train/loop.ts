@@ -22,7 +22,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { batchStream } from "../data/batch_stream.ts";
+import { batchStream } from "../data/mod.ts";
 import type { Learner, StepRecord } from "./learner.ts";
 import { type PendingStep, readSteps } from "./step.ts";
 

@@ -6,8 +6,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Dataset } from "../data/dataset.ts";
-import type { Model } from "../models/model.ts";
+import type { Dataset } from "../data/mod.ts";
+import type { Model } from "../models/mod.ts";
 import { progressCallback } from "./callbacks/progress.ts";
 import { scheduleCallback } from "./callbacks/schedule.ts";
 import { createLearner, type LearnerOptions } from "./learner.ts";

@@ -48,3 +48,6 @@ export {
   type ScheduleSpec,
 } from "./schedules.ts";
 export { createTrainStep, type StepResult, type TrainStep, type TrainStepOptions } from "./step.ts";
+
+// For the layers above (the root API, mod.ts, picks its own).
+export { readRunRecord } from "./run_record.ts";

@@ -6,9 +6,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { copyOfData, ownedTensor } from "../backend/tensor_data.ts";
-import type { NamedTensor } from "../io/checkpoint/writer.ts";
-import { FusedAdamOptimizer } from "./fused_adam.ts";
+import { copyOfData, ownedTensor } from "../backend/mod.ts";
+import type { NamedTensor } from "../io/mod.ts";
+import { FusedAdamOptimizer } from "../ops/mod.ts";
 
 /** Optimizer names accepted by {@linkcode createOptimizer}. */
 export const OPTIMIZERS = ["sgd", "momentum", "adam", "rmsprop"] as const;

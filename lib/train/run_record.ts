@@ -8,9 +8,9 @@
  *
  * @module
  */
-import type { Dataset } from "../data/dataset.ts";
-import { isImageFiles } from "../data/dataset.ts";
-import { writeFileAtomic } from "../util/atomic.ts";
+import type { Dataset } from "../data/mod.ts";
+import { isImageFiles } from "../data/mod.ts";
+import { writeFileAtomic } from "../util/mod.ts";
 import type { Learner } from "./learner.ts";
 import type { Schedule } from "./schedules.ts";
 

@@ -7,18 +7,23 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { explainHeapFailure } from "../backend/heap_limit.ts";
 import {
+  backendCapabilities,
   collectGarbage,
-  ONEDNN_BACKEND,
+  explainHeapFailure,
   resetTensorPeak,
   tensorPeakBytes,
-} from "../backend/onednn_backend.ts";
+} from "../backend/mod.ts";
 import { availableMemory, memoryError, planMemory } from "./memory_check.ts";
-import type { ForwardContext } from "../models/layers.ts";
-import type { Model } from "../models/model.ts";
-import { inScope } from "../models/variables.ts";
-import { addScaled, FusedAdamOptimizer, sumOfSquares } from "./fused_adam.ts";
+import type { ForwardContext } from "../models/mod.ts";
+import type { Model } from "../models/mod.ts";
+import { inScope } from "../models/mod.ts";
+import {
+  addScaled,
+  frugalBackpropByDefault,
+  FusedAdamOptimizer,
+  sumOfSquares,
+} from "../ops/mod.ts";
 import { classificationLoss, type LossOptions } from "./losses.ts";
 
 /** Options of {@linkcode createTrainStep}. */
@@ -146,6 +151,8 @@ function slotsPerVariable(optimizer: tf.Optimizer): number {
 
 /** Builds a training step. */
 export function createTrainStep(model: Model, options: TrainStepOptions = {}): TrainStep {
+  // Frees each node's saved tensors as the backward pass goes (lib/ops/frugal_backprop.ts).
+  frugalBackpropByDefault();
   const optimizer = options.optimizer ?? new FusedAdamOptimizer(1e-3);
   // The step disposes its gradients after the update: the update may use their buffers.
   if (optimizer instanceof FusedAdamOptimizer) optimizer.consumesGradients = true;
@@ -225,11 +232,11 @@ export function createTrainStep(model: Model, options: TrainStepOptions = {}): T
     });
   let checked = false;
   /**
-   * On `onednn` (tensor memory = RAM): measures the step's peak at batch 1
+   * Where the backend measures its tensor peak (`onednn`: tensor memory = RAM): measures the step's peak at batch 1
    * and 2 without updating anything, and refuses a batch that cannot fit.
    */
   const checkMemory = (what: string, images: tf.Tensor4D, labels: tf.Tensor1D) => {
-    if (tf.getBackend() !== ONEDNN_BACKEND || images.shape[0] <= 2) return;
+    if (!backendCapabilities().measuresTensorPeak || images.shape[0] <= 2) return;
     /** [forward peak, backward peak] of a step at batch n. */
     const peaksAt = (n: number) => {
       const [x, y] = [images.slice(0, n), labels.slice(0, n)] as [tf.Tensor4D, tf.Tensor1D];

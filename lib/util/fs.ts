@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { statfsSync } from "node:fs";
 
 /** True when something exists at `path`. */
 export async function exists(path: string): Promise<boolean> {
@@ -51,32 +52,17 @@ export async function readRegularFile(path: string, what = "file"): Promise<Uint
   }
 }
 
-let statvfs: ((path: Uint8Array, out: BigUint64Array) => number) | undefined | null;
-
 /**
- * Bytes available to this user on the file system holding `path` (libc's
- * statvfs through FFI: Deno has no statfs), or undefined where that cannot
- * be asked.
+ * Bytes available to this user on the file system holding `path` (`node:fs`
+ * statfs), or undefined where that cannot be asked.
  */
 export function freeBytes(path: string): number | undefined {
-  if (statvfs === undefined) {
-    try {
-      const lib = Deno.dlopen(
-        "libc.so.6",
-        {
-          statvfs: { parameters: ["buffer", "buffer"], result: "i32" },
-        } as const,
-      );
-      statvfs = (p, out) => lib.symbols.statvfs(p as Uint8Array<ArrayBuffer>, out) as number;
-    } catch {
-      statvfs = null; // no FFI permission, or not glibc
-    }
+  try {
+    const s = statfsSync(path);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
   }
-  if (!statvfs) return undefined;
-  // struct statvfs on 64-bit glibc: f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, ...
-  const out = new BigUint64Array(16);
-  if (statvfs(new TextEncoder().encode(`${path}\0`), out) !== 0) return undefined;
-  return Number(out[1] * out[4]);
 }
 
 /** A byte count for people: "412.3 MB". */

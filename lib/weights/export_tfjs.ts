@@ -10,9 +10,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ResnetBlockSpec, VggLayer } from "../models/architecture.ts";
-import type { Model } from "../models/model.ts";
-import { writeFileAtomic } from "../util/atomic.ts";
+import type { ResnetBlockSpec, VggLayer } from "../models/mod.ts";
+import type { Model } from "../models/mod.ts";
+import { writeFileAtomic } from "../util/mod.ts";
 
 type SymbolicTensor = tf.SymbolicTensor;
 

@@ -6,7 +6,8 @@
  *   convolutions OIHW → HWIO; linear layers [out, in] → [in, out], and the
  *   first one's input, flattened channels-first (C·H·W), reordered into the
  *   7×7×512×4096 `fc6` convolution (H, W, C);
- * - Keras applications (`block1_conv1/kernel`, Keras 1's `block1_conv1_W_1`,
+ * - Keras applications (`block1_conv1/kernel`, Keras 1's `block1_conv1_W_1`, Keras 3's
+ *   numbered `block1_conv1/0` beside its optimizer's variables,
  *   `fc1`, `fc2`, `predictions`): already HWIO and channels-last, reshaped.
  *
  * ResNet weights from Keras or torchvision are another architecture variant
@@ -15,13 +16,8 @@
  *
  * @module
  */
-import type { Model } from "../models/model.ts";
-import {
-  toFloat32,
-  type WeightInfo,
-  type WeightSource,
-  type WeightValue,
-} from "../io/weight_source.ts";
+import type { Model } from "../models/mod.ts";
+import { toFloat32, type WeightInfo, type WeightSource, type WeightValue } from "../io/mod.ts";
 
 /** Where weights come from: TF-Slim names as they are, or another library's layout. */
 export type WeightLayout = "tf-slim" | "keras" | "torchvision";
@@ -71,8 +67,9 @@ function sourceLayers(source: WeightSource, layout: "keras" | "torchvision"): Pa
     const m = /^(block\d+_conv\d+|fc1|fc2|predictions)[/_](.*)$/.exec(n);
     if (!m) continue;
     const entry = layers.get(m[1]) ?? {};
-    if (/(^|_)(kernel|W)(_\d+)?$/.test(m[2])) entry.kernel = n;
-    else if (/(^|_)(bias|b)(_\d+)?$/.test(m[2])) entry.bias = n;
+    // Keras 1–2 name them (`_W_1:0`, `kernel`); Keras 3's .weights.h5 numbers them (0, 1).
+    if (/(^|_)(kernel|W)(_\d+)?$|^0$/.test(m[2])) entry.kernel = n;
+    else if (/(^|_)(bias|b)(_\d+)?$|^1$/.test(m[2])) entry.bias = n;
     layers.set(m[1], entry);
   }
   const order = (l: string) => {

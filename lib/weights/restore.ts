@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { ownedTensor } from "../backend/tensor_data.ts";
-import { inScope, type NamedVariable } from "../models/variables.ts";
-import { toFloat32, type WeightSource } from "../io/weight_source.ts";
+import { ownedTensor } from "../backend/mod.ts";
+import { inScope, type NamedVariable } from "../models/mod.ts";
+import { toFloat32, type WeightSource } from "../io/mod.ts";
 
 /** Options of {@linkcode restoreVariables}. */
 export interface RestoreOptions {

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import type { Model } from "../models/model.ts";
-import { escapeHtml } from "../util/html.ts";
-import { inNotebook, jupyter } from "../util/jupyter.ts";
-import { openWeights } from "../io/open_weights.ts";
+import type { Model } from "../models/mod.ts";
+import { escapeHtml } from "../util/mod.ts";
+import { inNotebook, jupyter } from "../util/mod.ts";
+import { openWeights } from "../io/mod.ts";
 import { type RestoreOptions, type RestoreReport, restoreVariables } from "./restore.ts";
-import type { WeightSource } from "../io/weight_source.ts";
+import type { WeightSource } from "../io/mod.ts";
 import { detectLayout, vggWeightsFrom, type WeightLayout } from "./foreign_layouts.ts";
 
 /** Options of {@linkcode restore}. */

@@ -3,13 +3,9 @@
  *
  * @module
  */
-import {
-  type NamedTensor,
-  writeCheckpoint,
-  type WriteCheckpointOptions,
-} from "../io/checkpoint/writer.ts";
-import { copyOfData } from "../backend/tensor_data.ts";
-import type { Model } from "../models/model.ts";
+import { type NamedTensor, writeCheckpoint, type WriteCheckpointOptions } from "../io/mod.ts";
+import { copyOfData } from "../backend/mod.ts";
+import type { Model } from "../models/mod.ts";
 
 /** Options of {@linkcode saveModel}. */
 export interface SaveModelOptions extends WriteCheckpointOptions {

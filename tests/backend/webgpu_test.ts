@@ -7,9 +7,10 @@ import {
   isSoftwareAdapter,
   probeWebgpu,
 } from "../../lib/backend/webgpu.ts";
-import { convBiasRelu } from "../../lib/models/conv_bias_relu.ts";
-import { addRelu, relu6 } from "../../lib/models/relu_ops.ts";
+import { convBiasRelu } from "../../lib/ops/conv_bias_relu.ts";
+import { addRelu, relu6 } from "../../lib/ops/relu.ts";
 import { assertClose, kernelChecks, onBothWith, values } from "../helpers/kernel_checks.ts";
+import { oneDnnOr } from "../helpers/onednn.ts";
 import { startWebgpu, webgpuOr } from "../helpers/webgpu.ts";
 
 const haveWebgpu = webgpuOr();
@@ -196,6 +197,7 @@ test("TL_BACKEND=webgpu makes auto take webgpu; a bad TL_BACKEND names the varia
 });
 
 test("a process that made an adapter and then ran oneDNN exits cleanly (no SIGSEGV at exit)", async () => {
+  if (!oneDnnOr()) return; // ignored here without libdnnl2; oneDnnOr throws in CI
   const r = await fresh(`
     import * as tf from "@tensorflow/tfjs";
     import { useBackend } from "ROOT/lib/backend/mod.ts";
@@ -206,7 +208,6 @@ test("a process that made an adapter and then ran oneDNN exits cleanly (no SIGSE
       tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same")))([x, w]);
     console.log(info.name, dw.dataSync()[0]);
   `);
-  if (/oneDNN is not installed/.test(r.stderr)) return;
   assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr.slice(-500)}`);
   assert.equal(r.stdout.trim().split("\n").at(-1), "onednn 98");
 });

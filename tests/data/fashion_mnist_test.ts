@@ -12,6 +12,7 @@ import {
 } from "../../lib/data/fashion_mnist.ts";
 import { loadIdxPair, parseIdx } from "../../lib/data/idx.ts";
 import { classCounts } from "../../lib/data/dataset.ts";
+import { requiredInCi } from "../helpers/ci.ts";
 
 function idx(shape: number[], data: Uint8Array): Uint8Array {
   const head = new Uint8Array(4 + 4 * shape.length);
@@ -90,11 +91,7 @@ try {
   Deno.statSync(DEBIAN_FASHION_MNIST);
 } catch {
   debianPresent = false;
-  // CI installs it (.ci/run), so there the test must run.
-  if (Deno.env.get("CI")) throw new Error(`${DEBIAN_FASHION_MNIST} missing in CI`);
-  console.error(
-    `note: ${DEBIAN_FASHION_MNIST} absent (apt-get install dataset-fashion-mnist); its test is ignored`,
-  );
+  requiredInCi(false, `${DEBIAN_FASHION_MNIST} (dataset-fashion-mnist)`);
 }
 
 Deno.test({

@@ -2,11 +2,9 @@ import assert from "node:assert/strict";
 import { classCounts } from "../../lib/data/dataset.ts";
 import { decodeImageFile, indexImageFolder } from "../../lib/data/image_files.ts";
 import { havePil, writeImageFolder } from "../helpers/image_folder.ts";
+import { requiredInCi } from "../helpers/ci.ts";
 
-const ignore = !havePil();
-if (ignore && Deno.env.get("CI")) {
-  throw new Error("python3-pil must be installed in CI (.ci/run does)");
-}
+const ignore = !requiredInCi(havePil(), "python3-pil");
 
 Deno.test({
   name: "indexing keeps only paths and labels; reports counts, ignored files and dangling links",

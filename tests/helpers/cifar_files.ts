@@ -64,6 +64,7 @@ for k, v in m.items():
 with open(out, "wb") as f:
     pickle.dump(d, f, protocol=proto)
 `;
+import { toolPath } from "../../lib/util/tools.ts";
 
 /** Writes a python-version pickle with numpy; `extra` are label lists etc. */
 export async function writePythonPickle(
@@ -77,7 +78,7 @@ export async function writePythonPickle(
   r.chw.forEach((row, i) => flat.set(row, i * 3072));
   await Deno.writeFile(raw, flat);
   await Deno.writeTextFile(meta, JSON.stringify(extra));
-  const res = await new Deno.Command("/usr/bin/python3", {
+  const res = await new Deno.Command(toolPath("python"), {
     args: ["-c", PY, raw, meta, path, String(protocol)],
   }).output();
   await Deno.remove(raw);

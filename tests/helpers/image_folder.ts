@@ -20,6 +20,7 @@ for c, (name, count) in enumerate(spec["classes"]):
         ext = "png" if (i % 2 == 0 and spec["png"]) else "jpg"
         img.save(f"{spec['root']}/{name}/img_{i:05d}.{ext}", quality=90)
 `;
+import { toolPath } from "../../lib/util/tools.ts";
 
 /** What to write. */
 export interface FolderSpec {
@@ -42,7 +43,7 @@ export interface FolderSpec {
 /** Writes the folder under `root` (created). */
 export async function writeImageFolder(root: string, spec: FolderSpec): Promise<void> {
   for (const [name] of spec.classes) await Deno.mkdir(`${root}/${name}`, { recursive: true });
-  const res = await new Deno.Command("/usr/bin/python3", {
+  const res = await new Deno.Command(toolPath("python"), {
     args: [
       "-c",
       PY,
@@ -71,7 +72,7 @@ export async function writeImageFolder(root: string, spec: FolderSpec): Promise<
 /** True when python3-pil can write images here (CI installs it). */
 export function havePil(): boolean {
   try {
-    return new Deno.Command("/usr/bin/python3", { args: ["-c", "import PIL"], stderr: "null" })
+    return new Deno.Command(toolPath("python"), { args: ["-c", "import PIL"], stderr: "null" })
       .outputSync().success;
   } catch {
     return false;

@@ -4,13 +4,11 @@
  * @module
  */
 import { loadOneDnn } from "../../lib/backend/onednn/library.ts";
+import { requiredInCi } from "./ci.ts";
 
 /** True when oneDNN loads; throws in CI when it does not. */
 export function oneDnnOr(): boolean {
   const lib = loadOneDnn();
   if (typeof lib !== "string") return true;
-  if (Deno.env.get("CI")) {
-    throw new Error(`oneDNN must load in CI (.ci/run installs libdnnl2): ${lib}`);
-  }
-  return false;
+  return requiredInCi(false, `oneDNN (libdnnl2; here: ${lib})`);
 }

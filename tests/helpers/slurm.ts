@@ -3,12 +3,9 @@
  * `.ci/slurm.sh` and sets SLURM_CONF); in CI it must.
  */
 import { slurmAvailable } from "../../lib/jobs/slurm_engine.ts";
+import { requiredInCi } from "./ci.ts";
 
 /** {@linkcode slurmAvailable}, required in CI. */
 export function slurmOr(): boolean {
-  const ok = slurmAvailable();
-  if (!ok && Deno.env.get("CI")) {
-    throw new Error("a Slurm cluster must answer in CI (.ci/run starts one with .ci/slurm.sh)");
-  }
-  return ok;
+  return requiredInCi(slurmAvailable(), "a Slurm cluster (.ci/slurm.sh starts one)");
 }

@@ -1,7 +1,9 @@
 /**
  * Small tmpfs mounts for disk-full and read-only tests. Mounting needs root
- * (CI runs as root); elsewhere the tests that need one are skipped.
+ * (CI runs as root, and there a refused mount fails the run); elsewhere the
+ * tests that need one are ignored.
  */
+import { requiredInCi } from "./ci.ts";
 
 function mountWorks(): boolean {
   if (Deno.build.os !== "linux" || Deno.uid() !== 0) return false;
@@ -18,8 +20,8 @@ function mountWorks(): boolean {
   }
 }
 
-/** True where {@linkcode withSmallFs} can mount (root on Linux). */
-export const CAN_MOUNT = mountWorks();
+/** True where {@linkcode withSmallFs} can mount (root on Linux); required in CI. */
+export const CAN_MOUNT = requiredInCi(mountWorks(), "mounting a small tmpfs (root, CAP_SYS_ADMIN)");
 
 /**
  * Runs `body` with a fresh tmpfs of `kib` KiB mounted at a temp folder;

@@ -3,9 +3,15 @@
  * Python with torch/h5py, Chromium): found, skipped where missing, and an
  * error in CI, where `.ci/run` installs them.
  */
+import { toolPath } from "../../lib/util/tools.ts";
+import { requiredInCi } from "./ci.ts";
 
-/** Debian's Python (the one with python3-torch, -h5py, -numpy; not a pyenv one). */
-export const PYTHON = "/usr/bin/python3";
+/** Debian's Python (the one with python3-torch, -h5py, -numpy; not a pyenv one), or TL_PYTHON. */
+export const PYTHON = toolPath("python");
+/** Chromium (TL_CHROMIUM overrides). */
+export const CHROMIUM = toolPath("chromium");
+/** jupyter-nbconvert (TL_NBCONVERT overrides). */
+export const NBCONVERT = toolPath("nbconvert");
 
 /** True when `cmd args` runs and succeeds. */
 export function available(cmd: string, args: string[]): boolean {
@@ -18,11 +24,7 @@ export function available(cmd: string, args: string[]): boolean {
 
 /** {@linkcode available}, but in CI a missing `what` is an error. */
 export function requireTool(cmd: string, args: string[], what: string): boolean {
-  const ok = available(cmd, args);
-  if (!ok && Deno.env.get("CI")) {
-    throw new Error(`${what} must be installed in CI (.ci/run installs it)`);
-  }
-  return ok;
+  return requiredInCi(available(cmd, args), what);
 }
 
 /** Whether Debian's Python can import `modules` (`"torch, h5py"`); required in CI. */

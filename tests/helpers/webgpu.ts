@@ -6,17 +6,14 @@
  */
 import { probeWebgpu } from "../../lib/backend/webgpu.ts";
 import { useBackend } from "../../lib/backend/mod.ts";
+import { requiredInCi } from "./ci.ts";
 
 const probe = await probeWebgpu();
 
 /** True when a WebGPU adapter (software ones included) answers; throws in CI when none does. */
 export function webgpuOr(): boolean {
   if (typeof probe !== "string") return true;
-  if (Deno.env.get("CI")) {
-    throw new Error(
-      `a WebGPU adapter must answer in CI (.ci/run installs mesa-vulkan-drivers): ${probe}`,
-    );
-  }
+  requiredInCi(false, `a WebGPU adapter (mesa-vulkan-drivers; here: ${probe})`);
   return false;
 }
 

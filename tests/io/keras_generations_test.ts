@@ -11,6 +11,16 @@ import { python, pythonHas } from "../helpers/tools.ts";
 const SCRIPT = new URL("../reference/make_keras_files.py", import.meta.url).pathname;
 const haveH5py = pythonHas("h5py", "python3-h5py");
 
+// Keras 3 after fit: the layers' variables, a Dropout's seed state, the optimizer's.
+const KERAS3 = [
+  "conv2d/0",
+  "conv2d/1",
+  "dense/0",
+  "dense/1",
+  "dropout/seed_generator/0",
+  ...Array.from({ length: 10 }, (_, i) => `optimizer/${i}`),
+];
+
 const K = Array.from({ length: 18 }, (_, i) => i / 8);
 const D = Array.from({ length: 24 }, (_, i) => -1 + (2 * i) / 23);
 
@@ -34,9 +44,9 @@ Deno.test({
       ["tfkeras22_nested.h5", ["conv2d/kernel", "conv2d/bias", "dense/kernel", "dense/bias"]],
       ["keras3_legacy.h5", ["conv2d_1/kernel", "conv2d_1/bias", "dense_1/kernel", "dense_1/bias"]],
       ["chunked.h5", ["conv2d_1/kernel", "conv2d_1/bias", "dense_1/kernel", "dense_1/bias"]],
-      ["keras3.weights.h5", ["conv2d/0", "conv2d/1", "dense/0", "dense/1", "optimizer/0"]],
-      ["model.keras", ["conv2d/0", "conv2d/1", "dense/0", "dense/1", "optimizer/0"]],
-      ["deflated.keras", ["conv2d/0", "conv2d/1", "dense/0", "dense/1", "optimizer/0"]],
+      ["keras3.weights.h5", KERAS3],
+      ["model.keras", KERAS3],
+      ["deflated.keras", KERAS3],
     ];
     const tempsBefore = [...Deno.readDirSync(await Deno.realPath(Deno.env.get("TMPDIR") ?? "/tmp"))]
       .filter((e) => e.name.endsWith(".weights.h5")).length;
@@ -49,6 +59,18 @@ Deno.test({
       assert.deepEqual(await values(0), K, `${file}: kernel`);
       assert.deepEqual(await values(1), [0.5, -0.5], `${file}: bias`);
       (await values(2)).forEach((v, i) => assert.ok(Math.abs(v - D[i]) < 1e-6, `${file}: dense`));
+      if (names === KERAS3) {
+        // Every dtype and rank Keras 3 writes there: int64 and float32 scalars, uint32 state.
+        const info = (n: string) => f.list().find((w) => w.name === n)!;
+        assert.deepEqual([info("optimizer/0").dtype, info("optimizer/0").shape], ["int64", []]);
+        assert.deepEqual((await f.read("optimizer/0")).data, BigInt64Array.of(7n), file);
+        assert.deepEqual([info("optimizer/1").dtype, info("optimizer/1").shape], ["float32", []]);
+        assert.deepEqual((await f.read("optimizer/1")).data, Float32Array.of(0.001), file);
+        assert.deepEqual(info("dropout/seed_generator/0").dtype, "uint32");
+        assert.deepEqual((await f.read("dropout/seed_generator/0")).data, Uint32Array.of(1337, 0));
+        assert.deepEqual(info("optimizer/9").shape, [3]);
+        for (const w of f.list()) await f.read(w.name); // every variable reads
+      }
       f.close();
     }
     const tempsAfter = [...Deno.readDirSync(await Deno.realPath(Deno.env.get("TMPDIR") ?? "/tmp"))]

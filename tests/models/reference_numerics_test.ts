@@ -20,9 +20,11 @@ import { writeSafetensors } from "../../lib/io/safetensors.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
 import { startWebgpu, webgpuOr } from "../helpers/webgpu.ts";
 import { randomiseStatistics } from "../helpers/batch_norm.ts";
+import { requiredInCi } from "../helpers/ci.ts";
+import { toolPath } from "../../lib/util/tools.ts";
 
 const SCRIPT = new URL("../reference/torch_reference.py", import.meta.url).pathname;
-const PYTHON = "/usr/bin/python3";
+const PYTHON = toolPath("python");
 
 function torchAvailable(): boolean {
   try {
@@ -31,11 +33,7 @@ function torchAvailable(): boolean {
     return false;
   }
 }
-const haveTorch = torchAvailable();
-if (!haveTorch) {
-  if (Deno.env.get("CI")) throw new Error("python3-torch is required in CI (.ci/run installs it)");
-  console.error("note: Debian python3-torch not installed; PyTorch reference tests are ignored");
-}
+const haveTorch = requiredInCi(torchAvailable(), "Debian's python3-torch");
 
 /**
  * The compute paths every model is checked on: plain wasm, and the onednn

@@ -49,3 +49,20 @@ Deno.test("the docs' zoo table lists every model the zoo builds, with its TF-Sli
     }
   }
 });
+
+Deno.test("the same seed builds the same initial weights in every family (first variable included)", () => {
+  // alexnet_v2 (truncated normal), resnet_v1_50 (variance scaling), small_vgg (Glorot).
+  for (
+    const [name, size] of [["alexnet_v2", 67], ["resnet_v1_50", 32], ["small_vgg", 32]] as const
+  ) {
+    const [a, b] = [0, 1].map(() => buildModel(name, { numClasses: 4, inputSize: size }));
+    const va = a.store.list(), vb = b.store.list();
+    for (let i = 0; i < va.length; i++) {
+      const [x, y] = [va[i].variable.dataSync(), vb[i].variable.dataSync()];
+      assert.ok(x.every((v, j) => v === y[j]), `${name}: ${va[i].name} differs between builds`);
+    }
+    const other = buildModel(name, { numClasses: 4, inputSize: size, seed: 5 });
+    assert.notDeepEqual(other.store.list()[0].variable.dataSync(), va[0].variable.dataSync());
+    for (const m of [a, b, other]) m.store.dispose();
+  }
+});

@@ -1,12 +1,13 @@
 /** `deno task kernel --system`: one kernel for every user of a shared server, with a seat's share. */
 import assert from "node:assert/strict";
 import { available, PYTHON } from "../helpers/tools.ts";
+import { requiredInCi } from "../helpers/ci.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-const haveJupyter = available(PYTHON, ["-c", "import nbclient, jupyter_client, nbformat"]);
-if (!haveJupyter && Deno.env.get("CI")) {
-  throw new Error("python3-nbclient must be installed in CI (.ci/run does)");
-}
+const haveJupyter = requiredInCi(
+  available(PYTHON, ["-c", "import nbclient, jupyter_client, nbformat"]),
+  "python3-nbclient",
+);
 
 function kernelTask(...args: string[]) {
   return new Deno.Command(Deno.execPath(), {

@@ -7,9 +7,10 @@
 import assert from "node:assert/strict";
 import { NotebookUi } from "../../scripts/notebook_ui.ts";
 import { requireTool } from "../helpers/tools.ts";
+import { toolPath } from "../../lib/util/tools.ts";
 
 const haveUi = requireTool("jupyter-notebook", ["--version"], "jupyter-notebook") &&
-  requireTool("chromium", ["--version"], "chromium");
+  requireTool(toolPath("chromium"), ["--version"], "chromium");
 
 Deno.test({
   name: "live Notebook UI: Run All, reload, and a re-run in a page without plotly.js all draw",

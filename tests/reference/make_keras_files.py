@@ -74,14 +74,27 @@ with h5py.File(f"{out}/chunked.h5", "w") as f:  # layer_names split: > 64 KB of 
 
 
 def keras3(f):
-    """Keras 3 save_weights: vars groups per object, numbered datasets."""
+    """Keras 3 save_weights after fit (Adam): a vars group per object, numbered datasets.
+
+    As saving_lib writes it: the model's own (empty) `vars`, `layers/<name>/vars` for every
+    layer (empty for weightless ones), a Dropout's SeedGenerator state (uint32 [2]) under the
+    layer, and `optimizer/vars`: the iteration count (int64 scalar), the learning rate
+    (float32 scalar), then a momentum and a velocity per trainable variable, in turn.
+    """
     f.attrs["metadata"] = json.dumps({"keras_version": "3.3.3"})
-    for layer, vals in [("conv2d", [K, KB]), ("max_pooling2d", []), ("dense", [D, DB])]:
+    for layer, vals in [("conv2d", [K, KB]), ("max_pooling2d", []), ("dropout", []), ("dense", [D, DB])]:
         v = f.create_group(f"layers/{layer}/vars")
         for i, x in enumerate(vals):
             v.create_dataset(str(i), data=x)
+    f.create_group("layers/dropout/seed_generator/vars").create_dataset(
+        "0", data=np.array([1337, 0], "u4"))
     f.create_group("vars")
-    f.create_group("optimizer/vars").create_dataset("0", data=np.array(7, "i8"))
+    opt = f.create_group("optimizer/vars")
+    opt.create_dataset("0", data=np.array(7, "i8"))
+    opt.create_dataset("1", data=np.array(0.001, "f4"))
+    for i, x in enumerate([K, KB, D, DB]):
+        opt.create_dataset(str(2 + 2 * i), data=(x * 0.1).astype("f4"))
+        opt.create_dataset(str(3 + 2 * i), data=(x * x * 0.01).astype("f4"))
 
 
 with h5py.File(f"{out}/keras3.weights.h5", "w") as f:

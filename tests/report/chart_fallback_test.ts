@@ -6,8 +6,9 @@
 import assert from "node:assert/strict";
 import { chartHtml, PLOTLY_FILE, plotlyStandalone } from "../../lib/report/plotly.ts";
 import { requireTool } from "../helpers/tools.ts";
+import { toolPath } from "../../lib/util/tools.ts";
 
-const haveChromium = requireTool("chromium", ["--version"], "chromium");
+const haveChromium = requireTool(toolPath("chromium"), ["--version"], "chromium");
 
 Deno.test({
   name:
@@ -31,7 +32,7 @@ Deno.test({
     });
     const profile = await Deno.makeTempDir();
     try {
-      const out = await new Deno.Command("chromium", {
+      const out = await new Deno.Command(toolPath("chromium"), {
         args: [
           "--headless",
           "--no-sandbox",

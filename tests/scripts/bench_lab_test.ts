@@ -1,19 +1,35 @@
 import assert from "node:assert/strict";
 import { LAB_CASES, measureLabCase } from "../../scripts/bench_lab.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
+import { buildModel, MODEL_NAMES } from "../../lib/models/mod.ts";
+import { LAB_FIGURE_KEYS } from "../../lib/lab/bench_figures.ts";
 
-Deno.test("the lab-size cases: the lab's four configurations, then MobileNet-V1 and Inception-V3 at native size", () => {
-  assert.deepEqual(LAB_CASES.map((c) => c.key), [
-    "vgg_16@224/fc6-fc8/b32",
-    "vgg_16@224/fc6-fc8/b100",
-    "vgg_16@224/all/b8",
-    "resnet_v1_50@224/all/b32",
-    "mobilenet_v1@224/all/b32",
-    "inception_v3@299/all/b16",
-  ]);
-  assert.equal(LAB_CASES[5].size, 299);
-  assert.deepEqual(LAB_CASES[0].trainable, ["vgg_16/fc6", "vgg_16/fc7", "vgg_16/fc8"]);
-  assert.equal(LAB_CASES[2].trainable, undefined);
+Deno.test("the lab-size cases: keys say what they run, the lab's four come first and build", () => {
+  for (const c of LAB_CASES) {
+    const size = c.size ?? 224;
+    const what = c.trainable ? "fc6-fc8" : "all";
+    assert.equal(c.key, `${c.model}@${size}/${what}/b${c.batch}`, "the key is the case");
+    assert.ok(MODEL_NAMES.includes(c.model), c.model);
+    assert.match(
+      c.torch,
+      new RegExp(`:${c.batch}(:${size})?$`),
+      `${c.key}: PyTorch at the same batch`,
+    );
+    if (c.trainable) {
+      // The scopes exist in the model (built small: the names do not depend on the size).
+      const m = buildModel(c.model, { numClasses: 10, inputSize: 32 });
+      for (const s of c.trainable) {
+        assert.ok(m.store.list().some((v) => v.name.startsWith(`${s}/`)), `${c.key}: ${s}`);
+      }
+      m.store.dispose();
+    }
+  }
+  // The lab's settings (224, Adam, fc6–fc8 at its batch 100, all layers) and the figures the
+  // notebooks and README quote are among them.
+  const keys = LAB_CASES.map((c) => c.key);
+  for (const k of Object.values(LAB_FIGURE_KEYS)) assert.ok(keys.includes(k), k);
+  assert.ok(keys.includes("vgg_16@224/fc6-fc8/b100"));
+  assert.deepEqual(keys.slice(0, 4).sort(), Object.values(LAB_FIGURE_KEYS).sort());
 });
 
 Deno.test({

@@ -21,7 +21,7 @@ const haveTorch = pythonHas(
 
 Deno.test({
   name:
-    "VGG-16 from torchvision (.pth of both formats, safetensors) and Keras (.h5): PyTorch's logits within 1e-4",
+    "VGG-16 from torchvision (.pth of both formats, safetensors) and Keras (.h5, Keras 3 .weights.h5): PyTorch's logits within 1e-4",
   ignore: !haveTorch,
   async fn() {
     await useBackend(oneDnnOr() ? "onednn" : "wasm");
@@ -37,6 +37,8 @@ Deno.test({
       "torchvision_legacy.pth",
       "torchvision.safetensors",
       "keras.h5",
+      // Keras 3 after fit: the optimizer's variables (int64/float32 scalars, slots) beside.
+      "keras3.weights.h5",
     ];
     for (const file of files) {
       for (const v of model.store.list()) v.variable.assign(tf.zerosLike(v.variable));

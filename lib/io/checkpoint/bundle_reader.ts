@@ -9,7 +9,7 @@ import type { WeightInfo, WeightSource, WeightValue } from "../weight_source.ts"
 import { crc32c, maskCrc, unmaskCrc } from "./crc32c.ts";
 import { tfDtype, typedView } from "./dtypes.ts";
 import { readVarint, varintNumber } from "./protobuf.ts";
-import { FileReader } from "../../util/file_reader.ts";
+import { FileReader } from "../../util/mod.ts";
 import { TableReader } from "./table.ts";
 import {
   type BundleEntry,

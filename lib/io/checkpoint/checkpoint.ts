@@ -8,7 +8,7 @@
  */
 import { BundleReader } from "./bundle_reader.ts";
 import { SliceReader } from "./slice_reader.ts";
-import { exists, regularFile } from "../../util/fs.ts";
+import { exists, regularFile } from "../../util/mod.ts";
 
 /** An opened checkpoint of either format. */
 export type Checkpoint = BundleReader | SliceReader;

@@ -9,7 +9,7 @@
 import { crc32c, unmaskCrc } from "./crc32c.ts";
 import { readVarint, varintNumber } from "./protobuf.ts";
 import { snappyDecompress } from "./snappy.ts";
-import { FileReader } from "../../util/file_reader.ts";
+import { FileReader } from "../../util/mod.ts";
 
 /** Where a block lives in the file (without its 5-byte trailer). */
 export interface BlockHandle {

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { isOwnTemp, tempSibling, writeFileAtomic } from "../../util/atomic.ts";
-import { formatBytes, freeBytes } from "../../util/fs.ts";
+import { isOwnTemp, tempSibling, writeFileAtomic } from "../../util/mod.ts";
+import { formatBytes, freeBytes } from "../../util/mod.ts";
 import {
   DTYPE_BYTES,
   elementCount,

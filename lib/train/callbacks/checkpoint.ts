@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { latestCheckpoint } from "../../io/checkpoint/checkpoint.ts";
-import { lockFolder } from "../../util/folder_lock.ts";
+import { latestCheckpoint } from "../../io/mod.ts";
+import { lockFolder } from "../../util/mod.ts";
 import { prepareCheckpointFolder, resumeTraining, saveTraining } from "../checkpointing.ts";
 import type { Learner } from "../learner.ts";
 import type { Callback } from "../loop.ts";

@@ -9,6 +9,6 @@ export { interruptCallback, type InterruptOptions } from "./interrupt.ts";
 export { logCallback, stepLine } from "./log.ts";
 export { nanGuardCallback } from "./nan_guard.ts";
 export { progressCallback } from "./progress.ts";
-export type { Progress, ProgressOptions } from "../../util/progress.ts";
+export type { Progress, ProgressOptions } from "../../util/mod.ts";
 export { scheduleCallback } from "./schedule.ts";
 export { validationCallback } from "./validation.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createProgress, type Progress, type ProgressOptions } from "../../util/progress.ts";
+import { createProgress, type Progress, type ProgressOptions } from "../../util/mod.ts";
 import type { Callback } from "../loop.ts";
 
 /** Images/s to show: whole numbers from 10 up, two significant digits below (not a bare 0). */

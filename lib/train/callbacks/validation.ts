@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Dataset } from "../../data/dataset.ts";
+import type { Dataset } from "../../data/mod.ts";
 import { evaluateAsync } from "../evaluate.ts";
 import type { Callback } from "../loop.ts";
 

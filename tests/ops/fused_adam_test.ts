@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../lib/backend/mod.ts";
-import { addScaled, FusedAdamOptimizer, sumOfSquares } from "../../lib/train/fused_adam.ts";
+import { addScaled, FusedAdamOptimizer, sumOfSquares } from "../../lib/ops/fused_adam.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
 
 /** The initial values of variable `i` in {@linkcode run}. */

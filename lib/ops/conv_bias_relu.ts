@@ -14,7 +14,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { reluGradFromOutput } from "./relu_ops.ts";
+import { reluGradFromOutput } from "./relu.ts";
 
 /** Stride and padding of {@linkcode convBiasRelu}. */
 export interface ConvBiasReluOptions {

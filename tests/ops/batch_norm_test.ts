@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../lib/backend/mod.ts";
 import { batchNorm, type ForwardContext } from "../../lib/models/layers.ts";
-import { fusedBatchNormAvailable } from "../../lib/models/batch_norm_op.ts";
+import { fusedBatchNormAvailable } from "../../lib/ops/batch_norm.ts";
 import { VariableStore } from "../../lib/models/variables.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
 

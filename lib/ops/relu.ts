@@ -5,10 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import {
-  RELU6_GRAD_KERNEL as RELU6_GRAD,
-  RELU_GRAD_KERNEL as RELU_GRAD,
-} from "../backend/onednn/custom_kernels.ts";
+import { RELU6_GRAD_KERNEL as RELU6_GRAD, RELU_GRAD_KERNEL as RELU_GRAD } from "../backend/mod.ts";
 
 /** dy where y > 0, else 0 (one oneDNN pass where our kernel is registered). */
 export function reluGradFromOutput(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { useBackend } from "../../lib/backend/mod.ts";
-import { relu6 } from "../../lib/models/relu_ops.ts";
+import { relu6 } from "../../lib/ops/relu.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
 
 // Large enough for the oneDNN kernels (they take ≥ 32768 elements), with exact 0s and 6s.

@@ -61,13 +61,39 @@ function disposeSaved(node: TapeNode): void {
   for (const t of node.saved ?? []) t.dispose();
 }
 
-let installed = false;
+let original: unknown;
 
-/** Installs the frugal backward pass on tfjs' engine (once; every backend). */
-export function installFrugalBackprop(): void {
-  if (installed) return;
-  installed = true;
+/** True while the frugal backward pass replaces tfjs' own. */
+export function frugalBackpropActive(): boolean {
+  return original !== undefined;
+}
+
+/**
+ * Turns the frugal backward pass on (the default for training steps) or
+ * off (`false`: tfjs' own `engine.gradients` again, for comparison or if a
+ * tfjs upgrade changes its tape). `TL_FRUGAL_BACKPROP=0` keeps it off.
+ */
+export function useFrugalBackprop(on = true): void {
+  chosen = on;
+  switchFrugalBackprop(on);
+}
+
+let chosen: boolean | undefined;
+
+/** Turns it on unless {@linkcode useFrugalBackprop} turned it off (training steps call this). */
+export function frugalBackpropByDefault(): void {
+  if (chosen !== false) switchFrugalBackprop(true);
+}
+
+function switchFrugalBackprop(on: boolean): void {
   const engine = tf.engine() as unknown as EngineInternals;
+  if (!on) {
+    if (original !== undefined) engine.gradients = original;
+    original = undefined;
+    return;
+  }
+  if (original !== undefined || Deno.env.get("TL_FRUGAL_BACKPROP") === "0") return;
+  original = engine.gradients;
   engine.gradients = function (
     this: EngineInternals,
     f: () => tf.Tensor,

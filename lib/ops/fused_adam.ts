@@ -12,16 +12,16 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { adamUpdate } from "../backend/onednn/adam.ts";
-import { SUM_OF_SQUARES_KERNEL } from "../backend/onednn/custom_kernels.ts";
-import { dnn } from "../backend/onednn/memory.ts";
+import { adamUpdate } from "../backend/mod.ts";
+import { SUM_OF_SQUARES_KERNEL } from "../backend/mod.ts";
+import { dnn } from "../backend/mod.ts";
 import {
   hostedBackend,
   oneDnnActive,
   readableData,
   scratchTensor,
   writableData,
-} from "../backend/tensor_data.ts";
+} from "../backend/mod.ts";
 
 const f = Math.fround;
 

@@ -11,8 +11,8 @@ import * as tf from "@tensorflow/tfjs";
 import {
   BATCH_NORM_GRAD_KERNEL as BACKWARD,
   BATCH_NORM_KERNEL as FORWARD,
-} from "../backend/onednn/custom_kernels.ts";
-import { reluGradFromOutput } from "./relu_ops.ts";
+} from "../backend/mod.ts";
+import { reluGradFromOutput } from "./relu.ts";
 
 /** True when the active backend runs batch norm as one fused kernel. */
 export function fusedBatchNormAvailable(): boolean {
