@@ -11,7 +11,7 @@
 import type { Dataset } from "../data/mod.ts";
 import { isImageFiles } from "../data/mod.ts";
 import { writeFileAtomic } from "../util/mod.ts";
-import type { Learner } from "./learner.ts";
+import type { Learner, LearnerOptions } from "./learner.ts";
 import type { Schedule } from "./schedules.ts";
 
 /** JSON values a record holds. */
@@ -26,20 +26,24 @@ export type RecordValue =
 /** The settings of one run, as `run.json` stores them. */
 export type RunSettings = Record<string, RecordValue>;
 
-/** The fit options the record reads (see `FitOptions`). */
-export interface RecordedOptions {
-  learningRate?: number | Schedule;
-  trainableScopes?: string[];
-  momentum?: number;
-  weightDecay?: number;
-  labelSmoothing?: number;
-  clipNorm?: number;
-  classWeights?: number[] | "inverse";
-  focalGamma?: number;
-  labelsOffset?: number;
-  /** The caller's own settings (a job's dataset spec, restored checkpoint, image size …). */
-  runInfo?: RunSettings;
-}
+/** The fit options the record reads (see `FitOptions`): the learner's, typed once there. */
+export type RecordedOptions =
+  & Pick<
+    LearnerOptions,
+    | "trainableScopes"
+    | "momentum"
+    | "weightDecay"
+    | "labelSmoothing"
+    | "clipNorm"
+    | "classWeights"
+    | "focalGamma"
+    | "labelsOffset"
+  >
+  & {
+    learningRate?: number | Schedule;
+    /** The caller's own settings (a job's dataset spec, restored checkpoint, image size …). */
+    runInfo?: RunSettings;
+  };
 
 /** Steps at which the rate schedule is recorded: a changed schedule shows at one of them. */
 const RATE_STEPS = [0, 1, 10, 100, 1000, 10000, 100000];
