@@ -25,6 +25,23 @@ import {
 
 const f = Math.fround;
 
+/**
+ * The wasm backend's XNNPACK convolutions and matmuls pack a weight once
+ * and cache the packed copy by the tensor's data id: a weight updated in
+ * place would be read stale by every later forward pass (the net would
+ * train on its first weights). There, the updated values move to a fresh
+ * buffer, which the next forward packs anew.
+ */
+function rebindOnWasm(value: tf.Variable): void {
+  if (tf.getBackend() !== "wasm") return;
+  const fresh = scratchTensor(value.size);
+  // Views are taken after the allocation: the wasm heap may move when it grows.
+  writableData(fresh)!.set(readableData(value)!);
+  const shaped = tf.reshape(fresh, value.shape);
+  value.assign(shaped);
+  tf.dispose([shaped, fresh]);
+}
+
 interface Slot {
   originalName: string;
   variable: tf.Variable;
@@ -126,6 +143,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
             correction2: c2,
             stepScale: -s.learningRate / c1,
           });
+          rebindOnWasm(value);
         } else updateWithOps(s, { value, g, m, v }, corrections);
         scratch?.dispose();
         return;
@@ -143,6 +161,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
         const step = f(f(f(m1 / c1) / f(f(Math.sqrt(f(v1 / c2))) + eps)) * nlr);
         w[j] = f(step + w[j]);
       }
+      rebindOnWasm(value);
     });
     tf.dispose(corrections);
     tf.tidy(() => {
