@@ -4,7 +4,8 @@
  * cell whose lines are `// ` comments). The sources are what `deno check`,
  * `deno lint` and `deno fmt` cover; edit them, not the `.ipynb` files.
  * `{{fig:NAME}}` in markdown is filled from the committed benchmark baseline
- * (`docs/bench-baseline.json`, see `lib/lab/bench_figures.ts`).
+ * (`docs/bench-baseline.json`, see `lib/lab/bench_figures.ts`) and the
+ * feature-cache measurement (`docs/feature-cache.json`, `deno task bench:features`).
  *
  *   deno task build-notebooks           # rewrite the .ipynb files
  *   deno task build-notebooks --check   # exit 1 if any .ipynb is stale
@@ -12,13 +13,17 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { benchFigures, fillFigures } from "../lib/lab/bench_figures.ts";
+import { benchFigures, featureCacheFigures, fillFigures } from "../lib/lab/bench_figures.ts";
 import { writeFileAtomic } from "../lib/util/atomic.ts";
 
 /** The figures of the committed benchmark baseline. */
 export async function baselineFigures(): Promise<Record<string, string>> {
-  const path = new URL("../docs/bench-baseline.json", import.meta.url).pathname;
-  return benchFigures(JSON.parse(await Deno.readTextFile(path)));
+  const read = async (name: string) =>
+    JSON.parse(await Deno.readTextFile(new URL(`../docs/${name}`, import.meta.url).pathname));
+  return {
+    ...benchFigures(await read("bench-baseline.json")),
+    ...featureCacheFigures(await read("feature-cache.json")),
+  };
 }
 
 /** `cells` with their markdown's `{{fig:NAME}}` filled in; `file` names it in errors. */

@@ -1,6 +1,6 @@
 /** What the README claims, kept equal to its sources: CI's packages, the benchmark, tasks, links. */
 import assert from "node:assert/strict";
-import { benchFigures } from "../lib/lab/bench_figures.ts";
+import { benchFigures, featureCacheFigures } from "../lib/lab/bench_figures.ts";
 
 const ROOT = new URL("..", import.meta.url);
 const README = await Deno.readTextFile(new URL("README.md", ROOT));
@@ -37,6 +37,11 @@ Deno.test("the README's exercise rates are the committed benchmark's", async () 
   assert.ok(row(3).includes(rate("fc100", 100)), `${row(3)} vs ${rate("fc100", 100)}`);
   assert.ok(row(4).includes(rate("all8", 8)), `${row(4)} vs ${rate("all8", 8)}`);
   assert.ok(row(5).includes(rate("resnet32", 32)), `${row(5)} vs ${rate("resnet32", 32)}`);
+  const cache = featureCacheFigures(
+    JSON.parse(await Deno.readTextFile(new URL("docs/feature-cache.json", ROOT))),
+  );
+  const later = `a later epoch of exercise 3's \`fc6\`–\`fc8\` takes ${cache["cache.ratio"]} of`;
+  assert.ok(README.replace(/\n/g, " ").includes(later), `the README quotes: ${later}`);
   // Each exercise's notebook exists under the name the table gives.
   for (let n = 1; n <= 8; n++) {
     const nb = row(n).match(/`(0\d_\w+)\.ipynb`/)?.[1];

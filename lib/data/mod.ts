@@ -9,6 +9,7 @@ export {
   batches,
   batchesPerEpoch,
   type BatchOptions,
+  epochOrder,
   type Sampler,
 } from "./batches.ts";
 export { CIFAR10_CLASSES, type CifarOptions, type CifarVariant, loadCifar } from "./cifar.ts";

@@ -80,6 +80,33 @@ export function benchFigures(baseline: unknown): Record<string, string> {
   return figures;
 }
 
+/** `deno task bench:features`' JSON (`docs/feature-cache.json`). */
+interface FeatureBench {
+  laterEpochRatio: number;
+  projectedHours: { plain: number; cached: number };
+}
+
+/**
+ * The frozen-feature figures: `cache.ratio` (a later epoch's time as a
+ * percentage of one that recomputes the frozen layers), `cache.plain` and
+ * `cache.cached` (50,000 images × 5 epochs of exercise 3's fc6–fc8 setting).
+ */
+export function featureCacheFigures(bench: unknown): Record<string, string> {
+  const b = bench as FeatureBench;
+  if (!(b?.laterEpochRatio > 0) || !(b.projectedHours?.plain > 0)) {
+    throw new Error(
+      "feature-cache benchmark: expected {laterEpochRatio, projectedHours} as " +
+        "`deno task bench:features` writes",
+    );
+  }
+  const pct = 100 * b.laterEpochRatio;
+  return {
+    "cache.ratio": `${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)} %`,
+    "cache.plain": hours(b.projectedHours.plain * 3600),
+    "cache.cached": hours(b.projectedHours.cached * 3600),
+  };
+}
+
 /** Replaces every `{{fig:NAME}}` in `text`; an unknown name is an error naming `where`. */
 export function fillFigures(text: string, figures: Record<string, string>, where: string): string {
   return text.replace(/\{\{fig:([\w.]+)\}\}/g, (_, name: string) => {

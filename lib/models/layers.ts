@@ -44,6 +44,10 @@ export interface ForwardContext {
  */
 export type Apply = ((x: tf.Tensor4D, ctx: ForwardContext) => tf.Tensor4D) & {
   variables?: readonly string[];
+  /** Draws randomness in training (dropout): its output differs from pass to pass. */
+  random?: boolean;
+  /** The layers of a {@linkcode sequential} stack, in order. */
+  layers?: readonly Apply[];
 };
 
 /** `apply`, marked as owning the variables named. */
@@ -64,7 +68,8 @@ export function owning(store: VariableStore, build: () => Apply): Apply {
   const before = store.list().length;
   const apply = build();
   const names = store.list().slice(before).map((v) => v.name);
-  return owns((x, ctx) => apply(x, ctx), names);
+  const owned = owns((x, ctx) => apply(x, ctx), names);
+  return apply.random ? Object.assign(owned, { random: true }) : owned;
 }
 
 /** Padding as TF names it. */
@@ -285,15 +290,18 @@ export function maxPool(size: number, stride: number, padding: Padding = "VALID"
  * mask is drawn from the pass's seed plus `salt` (one per layer).
  */
 export function dropout(keepProb: number, salt = 0): Apply {
-  return stateless((x, ctx) =>
-    ctx.training && keepProb < 1
-      ? tf.dropout(
-        x,
-        1 - keepProb,
-        undefined,
-        ctx.seed === undefined ? undefined : ctx.seed * 131 + salt,
-      ) as tf.Tensor4D
-      : x
+  return Object.assign(
+    stateless((x, ctx) =>
+      ctx.training && keepProb < 1
+        ? tf.dropout(
+          x,
+          1 - keepProb,
+          undefined,
+          ctx.seed === undefined ? undefined : ctx.seed * 131 + salt,
+        ) as tf.Tensor4D
+        : x
+    ),
+    { random: keepProb < 1 },
   );
 }
 
@@ -312,7 +320,11 @@ export function lrn(): Apply {
  * (TF's stop_gradient, without keeping activations for a backward pass that
  * cannot reach them).
  */
-function offTape(layers: Apply[], x: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
+export function offTape(
+  layers: readonly Apply[],
+  x: tf.Tensor4D,
+  ctx: ForwardContext,
+): tf.Tensor4D {
   const state = tf.engine().state;
   const depth = state.gradientDepth;
   state.gradientDepth = 0;
@@ -360,5 +372,6 @@ export function sequential(...layers: Apply[]): Apply {
     return out;
   };
   const known = layers.every((l) => l.variables);
-  return known ? owns(apply, layers.flatMap((l) => [...l.variables!])) : apply;
+  const stack = known ? owns(apply, layers.flatMap((l) => [...l.variables!])) : apply;
+  return Object.assign(stack, { layers, random: layers.some((l) => l.random) });
 }

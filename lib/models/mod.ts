@@ -54,3 +54,4 @@ export {
 } from "./mobilenet_v2.ts";
 export { buildModel, MODEL_NAMES, type ZooOptions } from "./zoo.ts";
 export { PRETRAINED, type PretrainedCheckpoint } from "./pretrained.ts";
+export { type FrozenSplit, splitFrozenPrefix } from "./frozen_prefix.ts";

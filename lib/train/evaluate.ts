@@ -13,6 +13,7 @@ import type { Dataset, ImageDataset } from "../data/mod.ts";
 import { INFERENCE, type Model } from "../models/mod.ts";
 import { type ClassMetrics, metricsFromConfusion } from "./metrics.ts";
 import { checkLabelsOffset } from "./step.ts";
+import type { FeatureCache } from "./feature_cache.ts";
 
 /** Options of {@linkcode evaluate}. */
 export interface EvaluateOptions {
@@ -25,6 +26,12 @@ export interface EvaluateOptions {
    * dataset class `l`. Default 0.
    */
   labelsOffset?: number;
+  /**
+   * The frozen prefix's stored features of `ds` (see `prepareFeatureCache`,
+   * which must have been given `ds` and this model): the head runs on them
+   * instead of the whole network running on the images.
+   */
+  features?: FeatureCache;
 }
 
 /** Results of {@linkcode evaluate}. */
@@ -154,7 +161,12 @@ export async function evaluateAsync(
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
   refuseEmpty(ds);
-  const tally = new Tally(model, options.labelsOffset);
-  for await (const b of batchStream(ds, order(model, options))) await tally.addAsync(b);
+  const features = options.features;
+  if (features && features.data !== ds) {
+    throw new Error("evaluateAsync: options.features holds the features of another dataset");
+  }
+  const tally = new Tally(features?.split.head ?? model, options.labelsOffset);
+  const stream = features?.batches(order(model, options)) ?? batchStream(ds, order(model, options));
+  for await (const b of stream) await tally.addAsync(b);
   return tally.result();
 }

@@ -23,11 +23,25 @@ import {
   type StepRecord,
 } from "./learner.ts";
 import { type Callback, runLoop } from "./loop.ts";
+import {
+  type FeatureCache,
+  type FeatureCacheOptions,
+  prepareFeatureCache,
+} from "./feature_cache.ts";
+import { projectionCallback } from "./callbacks/projection.ts";
+import { selectTrainable } from "./step.ts";
 import { type RunSettings, runSettings } from "./run_record.ts";
 import { constant, type Schedule } from "./schedules.ts";
 
 /** Options of {@linkcode fit}. */
-export interface FitOptions extends Omit<LearnerOptions, "initialLearningRate"> {
+export interface FitOptions extends Omit<LearnerOptions, "initialLearningRate" | "features"> {
+  /**
+   * Compute the frozen layers below the first trainable one once per image
+   * and train the rest on their stored output (default: on wherever that is
+   * exact, with a notice; see `prepareFeatureCache`). `false` turns it off;
+   * an object sets the memory budget and the folder of the features file.
+   */
+  featureCache?: boolean | FeatureCacheOptions;
   /** A rate or a schedule of the global step; default 1e-3. */
   learningRate?: number | Schedule;
   /** Evaluated after every epoch. */
@@ -50,6 +64,8 @@ export interface FitOptions extends Omit<LearnerOptions, "initialLearningRate"> 
   restart?: boolean;
   /** Settings of your own to record and compare with the run's (`run.json`). */
   runInfo?: RunSettings;
+  /** Print the projected duration of the run after its first steps; default true. */
+  projection?: boolean;
   /** Progress display options; `false` for none. */
   progress?: ProgressOptions | false;
   /** Called after every step. */
@@ -85,7 +101,10 @@ export interface FitResult {
 }
 
 /** The callbacks `fit` composes from its options (without the caller's own). */
-export function fitCallbacks(options: FitOptions = {}): Callback[] {
+export function fitCallbacks(
+  options: FitOptions = {},
+  prepared: { validationFeatures?: FeatureCache } = {},
+): Callback[] {
   const rate = options.learningRate;
   const dir = options.checkpointDir;
   const onStep = options.onStep;
@@ -101,7 +120,10 @@ export function fitCallbacks(options: FitOptions = {}): Callback[] {
       : []),
     logCallback(options.logEvery ?? 0),
     ...(options.progress === false ? [] : [progressCallback(options.progress)]),
-    ...(options.validation ? [validationCallback(options.validation)] : []),
+    ...(options.projection === false ? [] : [projectionCallback()]),
+    ...(options.validation
+      ? [validationCallback(options.validation, { features: prepared.validationFeatures })]
+      : []),
     ...(dir
       ? [checkpointCallback(dir, {
         every: options.checkpointEvery,
@@ -143,17 +165,47 @@ export async function fit(
   options: FitOptions = {},
 ): Promise<FitResult> {
   const rate = options.learningRate;
-  const learner = createLearner(model, data, {
-    ...options,
-    initialLearningRate: typeof rate === "function" ? rate(0) : rate,
+  const trainable = new Set(selectTrainable(model, options.trainableScopes).map((v) => v.name));
+  const plan = await prepareFeatureCache(model, data, {
+    trainable,
+    augment: options.augment,
+    featureCache: options.featureCache,
   });
-  try {
-    await runLoop(learner, [...fitCallbacks(options), ...(options.callbacks ?? [])]);
-  } finally {
-    // Optimizer slots (Adam: two copies of every trainable weight) go with the run.
-    learner.optimizer.optimizer.dispose();
+  const log = options.log ?? console.log;
+  if (plan.notice) log(plan.notice);
+  // Validation images go through the same frozen prefix: their features are stored too.
+  const validation = plan.cache && options.validation
+    ? await prepareFeatureCache(model, options.validation, {
+      trainable,
+      featureCache: options.featureCache,
+    })
+    : {};
+  if (validation.cache) {
+    log(
+      `validation: frozen features of ${options.validation!.labels.length} images ` +
+        `${validation.cache.origin === "loaded" ? "read back" : "computed once"} too`,
+    );
   }
-  return fitResult(learner);
+  try {
+    const learner = createLearner(model, data, {
+      ...options,
+      initialLearningRate: typeof rate === "function" ? rate(0) : rate,
+      features: plan.cache,
+    });
+    try {
+      await runLoop(learner, [
+        ...fitCallbacks(options, { validationFeatures: validation.cache }),
+        ...(options.callbacks ?? []),
+      ]);
+    } finally {
+      // Optimizer slots (Adam: two copies of every trainable weight) go with the run.
+      learner.optimizer.optimizer.dispose();
+    }
+    return fitResult(learner);
+  } finally {
+    plan.cache?.close();
+    validation.cache?.close();
+  }
 }
 
 /** One stage of {@linkcode fitStages}: its own scopes, rate and length. */

@@ -15,6 +15,7 @@ import type { Evaluation } from "./evaluate.ts";
 import { inverseFrequencyWeights } from "./losses.ts";
 import { createOptimizer, type NamedOptimizer, type OptimizerName } from "./optimizers.ts";
 import { createTrainStep, type TrainStep } from "./step.ts";
+import type { FeatureCache } from "./feature_cache.ts";
 
 /** One logged step. */
 export interface StepRecord {
@@ -84,6 +85,11 @@ export interface LearnerOptions {
   lazyReads?: boolean;
   /** With lazy reads, read at least this often (ms; default 1000): the progress display's pace. */
   readIntervalMs?: number;
+  /**
+   * The frozen prefix's features of `data` (see `prepareFeatureCache`): the
+   * step trains the head over them and batches come from the cache.
+   */
+  features?: FeatureCache;
 }
 
 /** A training run's shared state; callbacks read it and may change what they own. */
@@ -143,6 +149,8 @@ export interface Learner {
   readonly lazyReads: boolean;
   /** With lazy reads, the longest time between two reads (ms). */
   readonly readIntervalMs: number;
+  /** Where the frozen prefix's features come from, when it is computed once. */
+  readonly features?: FeatureCache;
 }
 
 /** Builds the optimizer and train step for `model` and wraps them with the run's state. */
@@ -162,7 +170,7 @@ export function createLearner(
   const optimizer = createOptimizer(options.optimizer ?? "adam", learningRate, {
     momentum: options.momentum,
   });
-  const trainStep = createTrainStep(model, {
+  const trainStep = createTrainStep(options.features?.split.head ?? model, {
     optimizer: optimizer.optimizer,
     trainableScopes: options.trainableScopes,
     weightDecay: options.weightDecay,
@@ -199,5 +207,6 @@ export function createLearner(
     log: options.log ?? ((line) => console.log(line)),
     lazyReads: options.lazyReads ?? backendCapabilities().asyncReadsOnly,
     readIntervalMs: options.readIntervalMs ?? 1000,
+    features: options.features,
   };
 }

@@ -100,7 +100,13 @@ export async function runLoop(learner: Learner, callbacks: Callback[]): Promise<
     for (l.epoch = Math.floor(l.step / perEpoch); l.epoch < l.epochs; l.epoch++) {
       if (l.stopReason || l.step >= l.totalSteps) break;
       await fire("beforeEpoch");
-      const epochBatches = batchStream(l.data, {
+      const epochBatches = l.features?.batches({
+        batchSize: l.batchSize,
+        seed: l.seed,
+        epoch: l.epoch,
+        skipBatches: l.step - l.epoch * perEpoch,
+        sampler: l.sampler,
+      }) ?? batchStream(l.data, {
         batchSize: l.batchSize,
         seed: l.seed,
         epoch: l.epoch,

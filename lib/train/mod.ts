@@ -8,6 +8,12 @@
 export * from "./callbacks/mod.ts";
 export { resumeTraining, saveTraining } from "./checkpointing.ts";
 export { evaluate, evaluateAsync, type EvaluateOptions, type Evaluation } from "./evaluate.ts";
+export {
+  FeatureCache,
+  type FeatureCacheOptions,
+  type FeaturePlan,
+  prepareFeatureCache,
+} from "./feature_cache.ts";
 export { fineTune, type FineTuneOptions } from "./fine_tune.ts";
 export {
   fit,
@@ -26,6 +32,7 @@ export {
   type StepRecord,
 } from "./learner.ts";
 export { type Callback, EVENTS, type LoopEvent, runLoop } from "./loop.ts";
+export { formatDuration, project, type Projection } from "./projection.ts";
 export { classificationLoss, inverseFrequencyWeights, type LossOptions } from "./losses.ts";
 export { lrFind, type LrFindOptions, type LrFindResult } from "./lr_find.ts";
 export { type ClassMetrics, metricsFromConfusion } from "./metrics.ts";

@@ -18,6 +18,11 @@ export interface ProgressOptions {
   kind?: "terminal" | "notebook" | "lines" | "silent";
   /** Where lines go for `terminal`/`lines`; default stderr. */
   write?: (text: string) => void;
+  /**
+   * Seconds left, when the caller knows better than "the rest at the pace so
+   * far" (a run whose later epochs are faster); NaN for unknown.
+   */
+  remaining?: () => number;
 }
 
 /** A live progress display. */
@@ -43,15 +48,16 @@ export function progressText(
   total: number | undefined,
   elapsedS: number,
   fields: Record<string, string | number>,
-  width = 24,
+  options: { width?: number; remainingS?: number } = {},
 ): string {
+  const width = options.width ?? 24;
   const extras = Object.entries(fields).map(([k, v]) =>
     `${k} ${typeof v === "number" ? (Number.isInteger(v) ? v : v.toPrecision(4)) : v}`
   );
   if (total && total > 0) {
     const frac = Math.min(1, done / total);
     const filled = Math.round(frac * width);
-    const eta = done > 0 ? elapsedS * (total - done) / done : NaN;
+    const eta = options.remainingS ?? (done > 0 ? elapsedS * (total - done) / done : NaN);
     return `${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ` +
       `${(frac * 100).toFixed(1).padStart(5)}% ${done}/${total} ` +
       `${formatDuration(elapsedS)}<${formatDuration(eta)} ${extras.join(" ")}`.trimEnd();
@@ -77,7 +83,9 @@ export function createProgress(total: number | undefined, options: ProgressOptio
 
   const draw = (final: boolean) => {
     const elapsed = (performance.now() - start) / 1000;
-    const text = progressText(label, done, total, elapsed, fields);
+    const text = progressText(label, done, total, elapsed, fields, {
+      remainingS: final ? undefined : options.remaining?.(),
+    });
     if (kind === "silent") return;
     if (kind === "terminal") write(`\r\x1b[2K${text}${final ? "\n" : ""}`);
     else if (kind === "lines") write(`${text}\n`);

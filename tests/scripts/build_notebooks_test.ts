@@ -6,7 +6,7 @@ import {
   parseNotebookSource,
   withFigures,
 } from "../../scripts/build_notebooks.ts";
-import { benchFigures, fillFigures } from "../../lib/lab/bench_figures.ts";
+import { benchFigures, featureCacheFigures, fillFigures } from "../../lib/lab/bench_figures.ts";
 
 const NOTEBOOKS = new URL("../../notebooks", import.meta.url).pathname;
 
@@ -58,7 +58,15 @@ Deno.test("notebook figures come from the committed benchmark: every CPU rate is
   const baseline = JSON.parse(
     await Deno.readTextFile(new URL("../../docs/bench-baseline.json", import.meta.url)),
   );
-  const figures = benchFigures(baseline);
+  const figures = {
+    ...benchFigures(baseline),
+    ...featureCacheFigures(
+      JSON.parse(
+        await Deno.readTextFile(new URL("../../docs/feature-cache.json", import.meta.url)),
+      ),
+    ),
+  };
+  assert.match(figures["cache.ratio"], /^\d+(\.\d)? %$/);
   const fc100 = baseline.lab.find((c: { key: string }) => c.key === "vgg_16@224/fc6-fc8/b100");
   assert.equal(Number(figures.fc100), Number(fc100.ours.trainImagesPerSecond.toFixed(1)));
   assert.equal(Number(figures["fc100.torch"]), Number(fc100.torch.train.toFixed(1)));

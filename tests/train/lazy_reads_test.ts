@@ -38,6 +38,7 @@ Deno.test("lazy reads give the same history, logs and weights as reading every s
       lazyReads,
       readIntervalMs: 60_000,
       progress: false,
+      projection: false,
       log: (l) => lines.push(l),
       callbacks: [watcher],
     });

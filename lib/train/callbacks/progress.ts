@@ -6,6 +6,7 @@
  */
 import { createProgress, type Progress, type ProgressOptions } from "../../util/mod.ts";
 import type { Callback } from "../loop.ts";
+import { project } from "../projection.ts";
 
 /** Images/s to show: whole numbers from 10 up, two significant digits below (not a bare 0). */
 function rate(perSecond: number): number {
@@ -19,7 +20,12 @@ export function progressCallback(options: ProgressOptions = {}): Callback {
     name: "progress",
     order: 20,
     beforeFit(l) {
-      bar = createProgress(l.totalSteps, { label: "train", ...options });
+      // The ETA knows that a cached run's later epochs are faster than its first.
+      bar = createProgress(l.totalSteps, {
+        label: "train",
+        remaining: () => project(l).remaining,
+        ...options,
+      });
     },
     afterStep(l) {
       // With lazy reads (a GPU) the newest values may be a few steps old.
