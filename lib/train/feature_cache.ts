@@ -29,7 +29,7 @@ import {
   subset,
 } from "../data/mod.ts";
 import { type FrozenSplit, type Model, splitFrozenPrefix } from "../models/mod.ts";
-import { cacheDir, formatBytes, freeBytes } from "../util/mod.ts";
+import { cacheDir, exists, formatBytes, freeBytes } from "../util/mod.ts";
 import { FeatureStore, type StoreOrigin } from "./feature_store.ts";
 import { availableMemory } from "./memory_check.ts";
 
@@ -266,14 +266,7 @@ export async function prepareFeatureCache(
     Deno.mkdirSync(dir, { recursive: true });
     path = `${dir}/${model.scope}-${split.featureShape.join("x")}-${hex(key).slice(0, 16)}.f32`;
     const free = freeBytes(dir);
-    const present = (() => {
-      try {
-        return Deno.statSync(path).isFile;
-      } catch {
-        return false;
-      }
-    })();
-    if (!present && free !== undefined && free < bytes + (1 << 30)) {
+    if (!(await exists(path)) && free !== undefined && free < bytes + (1 << 30)) {
       if (spills) {
         return {
           notice: `frozen features not cached: they need ${formatBytes(bytes)} and ${dir} has ` +

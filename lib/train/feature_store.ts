@@ -135,6 +135,27 @@ export class FeatureStore {
     return this.rows * this.rowFloats * 4;
   }
 
+  /**
+   * CRC-32 of `header` and the file's rows, read in chunks; `each` sees
+   * every chunk with its offset into the rows.
+   */
+  #checksumRows(
+    file: Deno.FsFile,
+    header: Uint8Array,
+    each?: (part: Uint8Array, offset: number) => void,
+  ): number {
+    const dataEnd = HEADER + this.#dataBytes();
+    let crc = crc32(header);
+    const chunk = new Uint8Array(CHUNK);
+    for (let at = HEADER; at < dataEnd; at += CHUNK) {
+      const part = chunk.subarray(0, Math.min(CHUNK, dataEnd - at));
+      readFully(file, at, part);
+      crc = crc32(part, crc);
+      each?.(part, at - HEADER);
+    }
+    return crc;
+  }
+
   #load(file: Deno.FsFile): void {
     const size = file.statSync().size;
     const header = new Uint8Array(HEADER);
@@ -160,21 +181,15 @@ export class FeatureStore {
       throw new Error("no DONE trailer (an unfinished write)");
     }
     // One pass over the file: checksum everything, keep the memory rows.
-    let crc = crc32(header);
     const memoryBytes = new Uint8Array(this.#memory.buffer);
-    const chunk = new Uint8Array(CHUNK);
-    for (let at = HEADER; at < dataEnd; at += CHUNK) {
-      const part = chunk.subarray(0, Math.min(CHUNK, dataEnd - at));
-      readFully(file, at, part);
-      crc = crc32(part, crc);
-      const offset = at - HEADER;
+    let crc = this.#checksumRows(file, header, (part, offset) => {
       if (offset < memoryBytes.length) {
         memoryBytes.set(
           part.subarray(0, Math.min(part.length, memoryBytes.length - offset)),
           offset,
         );
       }
-    }
+    });
     crc = crc32(countBytes, crc);
     crc = crc32(tail.subarray(0, 4 * badCount), crc);
     const stored = new DataView(tail.buffer).getUint32(4 * badCount, true);
@@ -261,14 +276,7 @@ export class FeatureStore {
     bad.forEach((i, k) => view.setUint32(4 + 4 * k, i, true));
     writeFully(file, dataEnd, list);
     // The checksum reads the file back: spilled rows were written out of order.
-    let crc = crc32(header);
-    const chunk = new Uint8Array(CHUNK);
-    for (let at = HEADER; at < dataEnd; at += CHUNK) {
-      const part = chunk.subarray(0, Math.min(CHUNK, dataEnd - at));
-      readFully(file, at, part);
-      crc = crc32(part, crc);
-    }
-    crc = crc32(list, crc);
+    const crc = crc32(list, this.#checksumRows(file, header));
     const trailer = new Uint8Array(8);
     new DataView(trailer.buffer).setUint32(0, crc >>> 0, true);
     trailer.set(new TextEncoder().encode("DONE"), 4);

@@ -100,18 +100,16 @@ export async function runLoop(learner: Learner, callbacks: Callback[]): Promise<
     for (l.epoch = Math.floor(l.step / perEpoch); l.epoch < l.epochs; l.epoch++) {
       if (l.stopReason || l.step >= l.totalSteps) break;
       await fire("beforeEpoch");
-      const epochBatches = l.features?.batches({
+      // The cache draws the same batches as the images would come: one order for both.
+      const order = {
         batchSize: l.batchSize,
         seed: l.seed,
         epoch: l.epoch,
         skipBatches: l.step - l.epoch * perEpoch,
         sampler: l.sampler,
-      }) ?? batchStream(l.data, {
-        batchSize: l.batchSize,
-        seed: l.seed,
-        epoch: l.epoch,
-        skipBatches: l.step - l.epoch * perEpoch,
-        sampler: l.sampler,
+      };
+      const epochBatches = l.features?.batches(order) ?? batchStream(l.data, {
+        ...order,
         augment: l.augment,
         size: l.model.inputSize,
         preprocessing: l.model.preprocessing,
