@@ -1,6 +1,6 @@
-/** lib/util/zmtp: handshake properties, multipart messages, short and long frames. */
+/** lib/jupyter/zmtp: handshake properties, multipart messages, short and long frames. */
 import assert from "node:assert/strict";
-import { ZmtpConnection } from "../../lib/util/zmtp.ts";
+import { ZmtpConnection } from "../../lib/jupyter/zmtp.ts";
 
 Deno.test("ZMTP: READY properties, multipart messages with short and long frames, both ways", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
