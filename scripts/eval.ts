@@ -7,7 +7,7 @@
  */
 import { BACKEND_CHOICES } from "../lib/backend/select.ts";
 import { runEvalJob } from "../lib/jobs/eval_job.ts";
-import { MODEL_NAMES } from "../lib/models/zoo.ts";
+import { MODEL_NAMES } from "../lib/models/mod.ts";
 import { evaluationText } from "../lib/report/evaluation_text.ts";
 import {
   choiceFlag,

@@ -14,7 +14,7 @@ import {
   VGG_PREPROCESSING,
 } from "../lib/data/preprocess.ts";
 import { readRunInfo } from "../lib/jobs/run_info.ts";
-import { buildModel, MODEL_NAMES } from "../lib/models/zoo.ts";
+import { buildModel, MODEL_NAMES } from "../lib/models/mod.ts";
 import { exportModel } from "../lib/weights/export_tfjs.ts";
 import { restore } from "../lib/weights/restore_model.ts";
 import { useBackend } from "../lib/backend/select.ts";

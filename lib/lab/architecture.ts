@@ -5,11 +5,16 @@
  *
  * @module
  */
-import { VGG_CONFIGS, vggLayerPlan, type VggSpec } from "../models/mod.ts";
-import { forwardFlops } from "../models/mod.ts";
-import { inScope } from "../models/mod.ts";
-import { PRETRAINED, type PretrainedCheckpoint } from "../models/mod.ts";
-import { buildModel } from "../models/mod.ts";
+import {
+  buildModel,
+  forwardFlops,
+  inScope,
+  type PretrainedCheckpoint,
+  VGG_CONFIGS,
+  vggLayerPlan,
+  type VggSpec,
+  zooDefaults,
+} from "../models/mod.ts";
 
 /** Parameters of a VGG configuration at an input size and class count, from the builder's own plan. */
 export function vggParameters(
@@ -109,9 +114,7 @@ export interface ZooRow {
 export async function zooSummary(names: string[]): Promise<ZooRow[]> {
   const rows: ZooRow[] = [];
   for (const name of names) {
-    const checkpoint = PRETRAINED[name];
-    const inputSize = checkpoint?.inputSize ?? 224;
-    const classes = checkpoint?.classes ?? 1000;
+    const { checkpoint, nativeSize: inputSize, classes } = zooDefaults(name);
     const model = buildModel(name, { numClasses: classes, inputSize });
     try {
       const aux = model.auxiliary?.scope;

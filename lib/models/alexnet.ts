@@ -7,9 +7,10 @@
  *
  * @module
  */
-import { type Preprocessing, VGG_PREPROCESSING } from "../data/mod.ts";
+import type { Preprocessing } from "../data/mod.ts";
 import { type Apply, conv2d, dropout, maxPool, sequential } from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
+import { familyParts } from "./families.ts";
 import { VariableStore } from "./variables.ts";
 
 /** Options of {@linkcode buildAlexnetV2}. */
@@ -73,9 +74,7 @@ export function buildAlexnetV2(options: AlexnetOptions = {}): Model {
     scope,
     inputSize,
     numClasses,
-    headScope: `${scope}/fc8`,
-    preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
-    weightDecay: options.weightDecay ?? 5e-4,
+    ...familyParts("alexnet", scope, options),
     store,
     forward: sequential(...layers),
   });

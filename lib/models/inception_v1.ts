@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/mod.ts";
+import type { Preprocessing } from "../data/mod.ts";
 import { sequential } from "./layers.ts";
 import {
   type ConvOp,
@@ -17,6 +17,7 @@ import {
   type PoolOp,
 } from "./inception_blocks.ts";
 import { classifierModel, type Model } from "./model.ts";
+import { familyParts } from "./families.ts";
 import { VariableStore } from "./variables.ts";
 import { logitsHead } from "./logits_head.ts";
 
@@ -99,9 +100,7 @@ export function buildInceptionV1(options: InceptionV1Options = {}): Model {
     scope,
     inputSize,
     numClasses,
-    headScope: `${scope}/Logits`,
-    preprocessing: options.preprocessing ?? INCEPTION_PREPROCESSING,
-    weightDecay: options.weightDecay ?? 4e-5,
+    ...familyParts("inception", scope, options),
     store,
     forward: sequential(...layers, head),
   });

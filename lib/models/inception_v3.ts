@@ -12,7 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/mod.ts";
+import type { Preprocessing } from "../data/mod.ts";
 import { type Apply, conv2d, owning, sequential } from "./layers.ts";
 import {
   type ConvOp,
@@ -22,6 +22,7 @@ import {
   type PoolOp,
 } from "./inception_blocks.ts";
 import { classifierModel, type Model } from "./model.ts";
+import { familyParts } from "./families.ts";
 import { VariableStore } from "./variables.ts";
 import { slimDepth } from "./depth_multiplier.ts";
 import { logitsHead } from "./logits_head.ts";
@@ -211,9 +212,7 @@ export function buildInceptionV3(options: InceptionV3Options = {}): Model {
     scope,
     inputSize,
     numClasses,
-    headScope: `${scope}/Logits`,
-    preprocessing: options.preprocessing ?? INCEPTION_PREPROCESSING,
-    weightDecay: options.weightDecay ?? 4e-5,
+    ...familyParts("inception", scope, options),
     store,
     forward: sequential(trunk, tail, head),
   });

@@ -11,9 +11,10 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/mod.ts";
+import type { Preprocessing } from "../data/mod.ts";
 import { type Apply, batchNorm, conv2d, owning, sequential } from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
+import { familyParts } from "./families.ts";
 import { relu6 } from "../ops/mod.ts";
 import type { Initializer } from "./variables.ts";
 import { VariableStore } from "./variables.ts";
@@ -152,9 +153,7 @@ export function buildMobilenetV2(options: MobilenetV2Options = {}): Model {
     scope,
     inputSize,
     numClasses,
-    headScope: `${scope}/Logits`,
-    preprocessing: options.preprocessing ?? INCEPTION_PREPROCESSING,
-    weightDecay: options.weightDecay ?? 4e-5,
+    ...familyParts("mobilenet", scope, options),
     store,
     forward,
   });

@@ -18,7 +18,8 @@ export {
   type Padding,
   sequential,
 } from "./layers.ts";
-export { forwardFlops } from "./flops.ts";
+export { forwardFlops, kernelFlops } from "./flops.ts";
+export type { KernelShapes } from "./flops.ts";
 export { type AuxiliaryHead, INFERENCE, type Model, parameterCount } from "./model.ts";
 export { type Initializer, inScope, type NamedVariable, VariableStore } from "./variables.ts";
 export {
@@ -52,6 +53,8 @@ export {
   type MobilenetV2Block,
   type MobilenetV2Options,
 } from "./mobilenet_v2.ts";
-export { buildModel, MODEL_NAMES, type ZooOptions } from "./zoo.ts";
+export { buildModel, MODEL_NAMES, ZOO, zooDefaults } from "./zoo.ts";
+export type { ZooDefaults, ZooEntry, ZooOptions } from "./zoo.ts";
+export { FAMILIES, type Family, type FamilyDefaults } from "./families.ts";
 export { PRETRAINED, type PretrainedCheckpoint } from "./pretrained.ts";
 export { type FrozenSplit, splitFrozenPrefix } from "./frozen_prefix.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type Preprocessing, VGG_PREPROCESSING } from "../data/mod.ts";
+import type { Preprocessing } from "../data/mod.ts";
 import {
   type Apply,
   batchNorm,
@@ -19,6 +19,7 @@ import {
   stateless,
 } from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
+import { familyParts } from "./families.ts";
 import type { ResnetBlockSpec } from "./architecture.ts";
 export type { ResnetBlockSpec } from "./architecture.ts";
 import { addRelu } from "../ops/mod.ts";
@@ -152,9 +153,7 @@ export function buildResnetV1(
     scope,
     inputSize,
     numClasses,
-    headScope: `${scope}/logits`,
-    preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
-    weightDecay: options.weightDecay ?? 1e-4,
+    ...familyParts("resnet_v1", scope, options),
     store,
     architecture: { kind: "resnet_v1", blocks },
     forward,

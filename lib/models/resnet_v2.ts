@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { INCEPTION_PREPROCESSING, type Preprocessing } from "../data/mod.ts";
+import type { Preprocessing } from "../data/mod.ts";
 import {
   type Apply,
   batchNorm,
@@ -22,6 +22,7 @@ import {
   stateless,
 } from "./layers.ts";
 import { classifierModel, type Model } from "./model.ts";
+import { familyParts } from "./families.ts";
 import type { ResnetBlockSpec } from "./architecture.ts";
 import { RESNET_V1_CONFIGS } from "./resnet.ts";
 import { VariableStore } from "./variables.ts";
@@ -154,9 +155,7 @@ export function buildResnetV2(
     scope,
     inputSize: options.inputSize ?? 224,
     numClasses,
-    headScope: `${scope}/logits`,
-    preprocessing: options.preprocessing ?? INCEPTION_PREPROCESSING,
-    weightDecay: options.weightDecay ?? 1e-4,
+    ...familyParts("resnet_v2", scope, options),
     store,
     forward: sequential(root, maxPool(3, 2, "SAME"), ...units, postnorm, globalPool, logits),
   });

@@ -5,8 +5,9 @@
  * @module
  */
 import { type Apply, conv2d, dropout, lrn, maxPool, sequential } from "./layers.ts";
-import { type Preprocessing, VGG_PREPROCESSING } from "../data/mod.ts";
+import type { Preprocessing } from "../data/mod.ts";
 import { classifierModel, type Model } from "./model.ts";
+import { familyParts } from "./families.ts";
 import type { VggLayer } from "./architecture.ts";
 export type { VggLayer } from "./architecture.ts";
 import { VariableStore } from "./variables.ts";
@@ -202,9 +203,7 @@ export function buildVgg(config: string | VggSpec, options: VggOptions = {}): Mo
     scope,
     inputSize,
     numClasses,
-    headScope: `${scope}/fc8`,
-    preprocessing: options.preprocessing ?? VGG_PREPROCESSING,
-    weightDecay: options.weightDecay ?? 5e-4,
+    ...familyParts("vgg", scope, options),
     store,
     architecture: { kind: "vgg", plan },
     forward: sequential(...layers),

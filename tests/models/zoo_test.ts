@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { RESNET_V1_CONFIGS } from "../../lib/models/resnet.ts";
 import { VGG_CONFIGS } from "../../lib/models/vgg.ts";
-import { buildModel, MODEL_NAMES } from "../../lib/models/zoo.ts";
+import { buildModel, MODEL_NAMES, ZOO, zooDefaults } from "../../lib/models/mod.ts";
 import { PRETRAINED } from "../../lib/models/pretrained.ts";
+import { INCEPTION_PREPROCESSING, VGG_PREPROCESSING } from "../../lib/data/mod.ts";
 
 Deno.test("the zoo: every family by its TF-Slim name, each built with its own scope and head", () => {
   const vggScopes = Object.values(VGG_CONFIGS).map((s) => s.scope);
@@ -31,6 +32,38 @@ Deno.test("the zoo: every family by its TF-Slim name, each built with its own sc
     () => buildModel("inception_v4", { numClasses: 4, inputSize: 32 }),
     /unknown model 'inception_v4': expected one of alexnet_v2, inception_v1, /,
   );
+});
+
+Deno.test("the registry: each model's defaults are what its builder builds, one family table", () => {
+  assert.deepEqual(MODEL_NAMES, [...ZOO.keys()]);
+  assert.equal(MODEL_NAMES.length, new Set(MODEL_NAMES).size, "no name twice");
+  for (const name of MODEL_NAMES) {
+    const d = zooDefaults(name);
+    // Inception V3 needs at least 75 pixels; small sizes keep this quick.
+    const m = buildModel(name, { numClasses: 3, inputSize: d.family === "inception" ? 107 : 67 });
+    try {
+      assert.equal(m.headScope, d.headScope, name);
+      assert.equal(m.preprocessing, d.preprocessing, `${name}: preprocessing`);
+      assert.equal(m.weightDecay, d.weightDecay, `${name}: weight decay`);
+    } finally {
+      m.store.dispose();
+    }
+    const c = PRETRAINED[name];
+    assert.equal(d.nativeSize, c?.inputSize ?? 224, name);
+    assert.equal(d.labelsOffset, c?.classes === 1001 ? 1 : 0, name);
+    const published = c?.preprocessing === "inception"
+      ? INCEPTION_PREPROCESSING
+      : VGG_PREPROCESSING;
+    if (c) assert.equal(d.preprocessing, published, `${name}: the checkpoint's preprocessing`);
+  }
+  assert.equal(zooDefaults("inception_v3").nativeSize, 299);
+  assert.equal(zooDefaults("mobilenet_v2_140").labelsOffset, 1);
+  assert.equal(zooDefaults("vgg_16").weightDecay, 5e-4);
+  assert.equal(
+    zooDefaults("resnet_v2_50").preprocessing,
+    zooDefaults("inception_v1").preprocessing,
+  );
+  assert.throws(() => zooDefaults("vgg_17"), /unknown model 'vgg_17'/);
 });
 
 Deno.test("the docs' zoo table lists every model the zoo builds, with its TF-Slim checkpoint", async () => {
