@@ -19,6 +19,8 @@ export interface DownloadSpec {
   md5?: string;
   /** Published SHA-256 (hex). */
   sha256?: string;
+  /** Published SHA-512 (hex; npm's `integrity` is its base64). */
+  sha512?: string;
 }
 
 /** The official dataset archives the lab uses, with their published sums (checkpoints: `lab`). */
@@ -58,7 +60,7 @@ export function downloadFileName(spec: DownloadSpec): string {
   return spec.fileName ?? new URL(spec.url).pathname.split("/").pop()!;
 }
 
-async function hashFile(path: string, algo: "md5" | "sha256"): Promise<string> {
+async function hashFile(path: string, algo: "md5" | "sha256" | "sha512"): Promise<string> {
   const h = createHash(algo);
   const file = await Deno.open(path);
   for await (const chunk of file.readable) h.update(chunk);
@@ -67,7 +69,7 @@ async function hashFile(path: string, algo: "md5" | "sha256"): Promise<string> {
 
 /** Verifies a file against the spec's sums; returns a mismatch message or undefined. */
 export async function checkSums(path: string, spec: DownloadSpec): Promise<string | undefined> {
-  for (const algo of ["sha256", "md5"] as const) {
+  for (const algo of ["sha512", "sha256", "md5"] as const) {
     const expected = spec[algo]?.toLowerCase();
     if (!expected) continue;
     const got = await hashFile(path, algo);

