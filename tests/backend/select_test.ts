@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { type BackendChoice, explainHeapFailure, useBackend } from "../../lib/backend/mod.ts";
 import { loadOneDnn } from "../../lib/backend/onednn/library.ts";
+import { tempFile } from "../helpers/temp.ts";
 
 const haveOneDnn = typeof loadOneDnn() !== "string";
 
@@ -92,7 +93,7 @@ async function wasmInChild(
       tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "same")))([x, w]);
     console.log(JSON.stringify({ description, dw: dw.dataSync()[0] }));
   `;
-  const file = await Deno.makeTempFile({
+  const file = await tempFile({
     dir: new URL(".", import.meta.url).pathname,
     suffix: ".ts",
   });

@@ -12,6 +12,7 @@ import { addRelu, relu6 } from "../../lib/ops/relu.ts";
 import { assertClose, kernelChecks, onBothWith, values } from "../helpers/kernel_checks.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
 import { startWebgpu, webgpuOr } from "../helpers/webgpu.ts";
+import { tempFile } from "../helpers/temp.ts";
 
 const haveWebgpu = webgpuOr();
 const test = (name: string, fn: () => void | Promise<void>) =>
@@ -144,7 +145,7 @@ test("describeAdapter names PCI vendors and reads the adapter's limits", () => {
 
 /** Runs a script in a fresh Deno (backends are per process) with `env`, XDG_RUNTIME_DIR unset. */
 async function fresh(code: string, env: Record<string, string> = {}) {
-  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  const file = await tempFile({ suffix: ".ts" });
   const root = new URL("../../", import.meta.url).pathname;
   await Deno.writeTextFile(file, code.replaceAll("ROOT/", root));
   const clean = { ...Deno.env.toObject(), ...env };

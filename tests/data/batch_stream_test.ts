@@ -11,6 +11,7 @@ import { buildVgg } from "../../lib/models/vgg.ts";
 import { evaluate, evaluateAsync } from "../../lib/train/evaluate.ts";
 import { fit } from "../../lib/train/fit.ts";
 import { havePil, writeImageFolder } from "../helpers/image_folder.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const ignore = !havePil();
 const opts = { ignore, sanitizeResources: false, sanitizeOps: false };
@@ -34,7 +35,7 @@ globalThis.addEventListener("unload", () => {
 });
 async function sharedFolder(): Promise<string> {
   if (folder) return folder;
-  folder = await Deno.makeTempDir();
+  folder = await tempDir();
   await writeImageFolder(folder, { classes: [["eos", 9], ["lym", 4], ["neu", 14]] });
   return folder;
 }
@@ -92,7 +93,7 @@ Deno.test({
   ...opts,
 }, async () => {
   await useBackend("cpu");
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   await writeImageFolder(root, { classes: [["a", 3], ["b", 3]], corrupt: true });
   const files = await indexImageFolder(root, { size: 12, log: () => {}, progress: false });
   await assert.rejects(

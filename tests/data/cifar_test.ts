@@ -4,6 +4,7 @@ import { readPickle } from "../../lib/io/pickle.ts";
 import { binaryBytes, makeRecords, tarGz } from "../helpers/cifar_files.ts";
 import { PICKLE_CASES } from "../helpers/cifar_pickle_cases.ts";
 import { python } from "../helpers/tools.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 function assertMatches(
   ds: Awaited<ReturnType<typeof loadCifar>>,
@@ -38,7 +39,7 @@ async function cifar10Binary(dir: string) {
 }
 
 Deno.test("CIFAR-10 binary: folder and .tar.gz give the same HWC pixels and labels", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const { train, test } = await cifar10Binary(dir);
   const fromDir = await loadCifar(dir);
   assertMatches(fromDir, train, train.fine);
@@ -50,7 +51,7 @@ Deno.test("CIFAR-10 binary: folder and .tar.gz give the same HWC pixels and labe
 });
 
 Deno.test("CIFAR-100 binary: coarse and fine labels", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const root = `${dir}/cifar-100-binary`;
   await Deno.mkdir(root);
   const r = makeRecords(5, 100, 7);
@@ -75,7 +76,7 @@ for (const c of PICKLE_CASES.filter((c) => c.variant === "cifar10")) {
       coarse: [],
     };
     assertMatches(await loadCifar(`${FIXTURES}${c.dir}`), all, all.fine);
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     await Deno.mkdir(`${dir}/cifar-10-batches-py`);
     for (const f of c.files) {
       await Deno.copyFile(`${FIXTURES}${c.dir}/${f.name}`, `${dir}/cifar-10-batches-py/${f.name}`);
@@ -96,7 +97,7 @@ Deno.test("CIFAR-100 python version with fine_labels / coarse_labels", async () 
 });
 
 Deno.test("bad CIFAR input gives errors naming the file and what was expected", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const { root } = await cifar10Binary(dir);
   // Truncated batch.
   const full = await Deno.readFile(`${root}/data_batch_3.bin`);
@@ -120,7 +121,7 @@ Deno.test("bad CIFAR input gives errors naming the file and what was expected", 
   await assert.rejects(() => loadCifar(dir), /'data_batch_4\.bin' is missing/);
   // Nothing there at all.
   await assert.rejects(() => loadCifar(`${dir}/nope`), /nope: not found/);
-  const empty = await Deno.makeTempDir();
+  const empty = await tempDir();
   await assert.rejects(
     () => loadCifar(empty),
     /no cifar10 train files; expected data_batch_1\.bin/,
@@ -158,7 +159,7 @@ Deno.test("the pickle reader refuses code: os.system and friends are never reach
 });
 
 Deno.test("CIFAR pickles with labels that are not integers in range are refused, never coerced", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const root = `${dir}/cifar-10-batches-py`;
   await Deno.mkdir(root);
   // Written by Python's own pickle with numpy, as the real files are.

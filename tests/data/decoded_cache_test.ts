@@ -7,6 +7,7 @@ import { cacheDecoded } from "../../lib/data/decoded_cache.ts";
 import { indexImageFolder } from "../../lib/data/image_files.ts";
 import { splitImageFiles } from "../../lib/data/split_file.ts";
 import { havePil, writeImageFolder } from "../helpers/image_folder.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 async function images(stream: AsyncIterable<Batch>): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
@@ -23,7 +24,7 @@ Deno.test({
   sanitizeResources: false,
 }, async () => {
   await useBackend("cpu");
-  const root = await Deno.makeTempDir(), dir = await Deno.makeTempDir();
+  const root = await tempDir(), dir = await tempDir();
   await writeImageFolder(root, { classes: [["a", 6], ["b", 5]] });
   const files = {
     ...(await indexImageFolder(root, { size: 12, log: () => {}, progress: false })),

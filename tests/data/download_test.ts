@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { download } from "../../lib/data/download.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 interface Server {
   url: string;
@@ -55,7 +56,7 @@ const md5 = createHash("md5").update(payload).digest("hex");
 const sha256 = createHash("sha256").update(payload).digest("hex");
 
 Deno.test("download verifies the checksum, caches, and does not fetch a cached file again", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const s = serve(payload);
   const path = await download({ url: s.url, md5, sha256 }, { dir, progress: false });
   assert.equal(path, `${dir}/archive.tar.gz`);
@@ -68,7 +69,7 @@ Deno.test("download verifies the checksum, caches, and does not fetch a cached f
 });
 
 Deno.test("an interrupted download resumes with a Range request", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const s = serve(payload, { cutFirstAt: 100_000 });
   const path = await download({ url: s.url, sha256 }, { dir, progress: false });
   assert.deepEqual(await Deno.readFile(path), payload);
@@ -80,7 +81,7 @@ Deno.test("an interrupted download resumes with a Range request", async () => {
 });
 
 Deno.test("a corrupted download is retried cleanly, then fails with nothing left behind", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const s = serve(payload, { corrupt: true });
   await assert.rejects(
     () => download({ url: s.url, md5 }, { dir, progress: false, retries: 1 }),
@@ -98,7 +99,7 @@ Deno.test("a corrupted download is retried cleanly, then fails with nothing left
 });
 
 Deno.test("offline: a clear error says where to put the file", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const listener = Deno.listen({ port: 0, hostname: "127.0.0.1" });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close(); // nothing listens there now

@@ -3,6 +3,7 @@ import { classCounts } from "../../lib/data/dataset.ts";
 import { decodeImageFile, indexImageFolder } from "../../lib/data/image_files.ts";
 import { havePil, writeImageFolder } from "../helpers/image_folder.ts";
 import { requiredInCi } from "../helpers/ci.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const ignore = !requiredInCi(havePil(), "python3-pil");
 
@@ -10,7 +11,7 @@ Deno.test({
   name: "indexing keeps only paths and labels; reports counts, ignored files and dangling links",
   ignore,
 }, async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   await writeImageFolder(root, {
     classes: [["b_cells", 3], ["a_cells", 5]],
     danglingLink: true,
@@ -44,7 +45,7 @@ Deno.test({
   name: "decoding: stretch, centre and random crops to the size; a corrupt file is named",
   ignore,
 }, async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   await writeImageFolder(root, { classes: [["x", 4]], corrupt: true, min: 30, max: 120 });
   const ds = await indexImageFolder(root, { size: 24, log: () => {}, progress: false });
   for (const resize of ["stretch", "center-crop", "random-crop"] as const) {

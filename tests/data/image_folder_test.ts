@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import { loadImageFolder } from "../../lib/data/image_folder.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 async function image(
   path: string,
@@ -16,7 +17,7 @@ async function image(
 }
 
 Deno.test("image folder: classes from sub-folders, PNG and JPEG decoded", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   await Deno.mkdir(`${root}/eosinophil`);
   await Deno.mkdir(`${root}/basophil`);
   await image(`${root}/basophil/a.png`, 6, 4, [255, 0, 0], "png");
@@ -37,7 +38,7 @@ Deno.test("image folder: classes from sub-folders, PNG and JPEG decoded", async 
 });
 
 Deno.test("image folder errors: empty class, mixed sizes, undecodable file", async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   await Deno.mkdir(`${root}/a`);
   await Deno.mkdir(`${root}/b`);
   await image(`${root}/a/1.png`, 4, 4, [1, 2, 3], "png");

@@ -3,6 +3,7 @@ import { classCounts, type ImageFiles } from "../../lib/data/dataset.ts";
 import { splitImageFiles } from "../../lib/data/split_file.ts";
 import { epochOrder } from "../../lib/data/batches.ts";
 import { inverseFrequencyWeights } from "../../lib/train/losses.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 function files(counts: number[], root = "/data/wbc"): ImageFiles {
   const paths: string[] = [], labels: number[] = [];
@@ -23,7 +24,7 @@ function files(counts: number[], root = "/data/wbc"): ImageFiles {
 }
 
 Deno.test("a split is stratified by file, saved, and reused exactly (even after new files appear)", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const file = `${dir}/split.json`;
   const ds = files([40, 10, 3]);
   const first = await splitImageFiles(ds, { file, testFraction: 0.2, seed: 5, log: () => {} });

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { readTar } from "../../lib/data/tar.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 async function systemTar(files: Record<string, string>, gzip: boolean): Promise<Uint8Array> {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   for (const [name, text] of Object.entries(files)) {
     await Deno.mkdir(`${dir}/src/${name}`.replace(/\/[^/]+$/, ""), { recursive: true });
     await Deno.writeTextFile(`${dir}/src/${name}`, text);

@@ -4,6 +4,7 @@ import { decodeJpeg, turboJpegAvailable } from "../../lib/data/turbo_jpeg.ts";
 import { havePil } from "../helpers/image_folder.ts";
 import { requiredInCi } from "../helpers/ci.ts";
 import { toolPath } from "../../lib/util/tools.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const ignore = !requiredInCi(havePil() && turboJpegAvailable(), "python3-pil and libturbojpeg0");
 
@@ -29,7 +30,7 @@ Deno.test({
     "libturbojpeg decodes the same pixels as sharp; EXIF, PNG and damaged files are left to sharp",
   ignore,
 }, async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await files(dir);
   const plain = await Deno.readFile(`${dir}/plain.jpg`);
   const ours = (await decodeJpeg(plain))!;

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { openWeights } from "../../lib/io/open_weights.ts";
 import { python, pythonHas } from "../helpers/tools.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const SCRIPT = new URL("../reference/make_keras_files.py", import.meta.url).pathname;
 const haveH5py = pythonHas("h5py", "python3-h5py");
@@ -29,7 +30,7 @@ Deno.test({
     "every Keras generation's layout reads: names, shapes and values; weightless layers skipped",
   ignore: !haveH5py,
   async fn() {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     python(SCRIPT, dir);
     const layouts: [string, string[]][] = [
       ["keras1_weights.h5", ["conv2d_1_W", "conv2d_1_b", "dense_1_W", "dense_1_b"]],
@@ -81,7 +82,7 @@ Deno.test({
 });
 
 Deno.test("a zip that is neither torch.save nor .keras is named as such", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   python("-c", `import zipfile; zipfile.ZipFile("${dir}/x.zip", "w").writestr("a.txt", "hi")`);
   await assert.rejects(
     () => openWeights(`${dir}/x.zip`),

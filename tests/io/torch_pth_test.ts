@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { openWeights } from "../../lib/io/open_weights.ts";
 import { TorchReader } from "../../lib/io/torch_pth.ts";
 import { python, pythonHas } from "../helpers/tools.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const haveTorch = pythonHas("torch", "python3-torch");
 
@@ -14,7 +15,7 @@ Deno.test({
   name: "torch.save state dicts: views, dtypes, a wrapped state dict",
   ignore: !haveTorch,
   async fn() {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     python(
       "-c",
       `import torch, collections
@@ -50,7 +51,7 @@ Deno.test({
   name: "refused: a pickled model object, code in the pickle; a damaged archive caught by CRC-32",
   ignore: !haveTorch,
   async fn() {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     const marker = `${dir}/ran`;
     python(
       "-c",
@@ -91,7 +92,7 @@ Deno.test({
   name: "legacy torch.save files (torch < 1.6, as torchvision's published VGG weights) read too",
   ignore: !haveTorch,
   async fn() {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     python(
       "-c",
       `import torch, collections

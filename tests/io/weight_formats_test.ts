@@ -3,6 +3,7 @@ import { KerasH5Reader } from "../../lib/io/keras_h5.ts";
 import { openWeights } from "../../lib/io/open_weights.ts";
 import { SafetensorsReader, writeSafetensors } from "../../lib/io/safetensors.ts";
 import { python } from "../helpers/tools.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const KERAS = new URL("../fixtures/keras/", import.meta.url).pathname;
 
@@ -27,7 +28,7 @@ Deno.test("Keras HDF5 (written by h5py): layer_names / weight_names, values and 
 });
 
 Deno.test("safetensors round trip, lazily read", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeSafetensors(`${dir}/m.safetensors`, [
     { name: "a", dtype: "float32", shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) },
     { name: "b", dtype: "int64", shape: [1], data: BigInt64Array.from([7n]) },
@@ -55,7 +56,7 @@ function safetensorsBytes(header: unknown, dataBytes: number, lengthOverride?: n
 }
 
 Deno.test("bad safetensors and HDF5 files give clear errors", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const cases: [string, Uint8Array, RegExp][] = [
     [
       "overlap",
@@ -100,7 +101,7 @@ Deno.test("bad safetensors and HDF5 files give clear errors", async () => {
 });
 
 Deno.test("safetensors header fields of the wrong type: the tensor, the field and the expected form", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const cases: [unknown, RegExp][] = [
     [{ a: null }, /tensor 'a' is null: expected \{dtype, shape, data_offsets\}/],
     [{ a: [1] }, /tensor 'a' is \[1\]: expected \{dtype, shape, data_offsets\}/],
@@ -140,7 +141,7 @@ Deno.test("safetensors header fields of the wrong type: the tensor, the field an
 });
 
 Deno.test("a weight file that is a FIFO or a folder is refused by name (inspect used to hang)", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   for (const name of ["w.h5", "w.safetensors", "w.ckpt"]) {
     assert.ok(new Deno.Command("mkfifo", { args: [`${dir}/${name}`] }).outputSync().success);
     await assert.rejects(() => openWeights(`${dir}/${name}`), new RegExp(`${name}: is a FIFO`));
@@ -164,7 +165,7 @@ function h5py(path: string, body: string) {
 }
 
 Deno.test("Keras weightless layers: empty weight_names as Keras writes them (an empty float64 array)", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const path = `${dir}/model.h5`;
   h5py(
     path,
@@ -197,7 +198,7 @@ assert f["max_pooling2d_1"].attrs["weight_names"].dtype == np.float64`,
 });
 
 Deno.test("damaged Keras HDF5 files: one error naming the file and what was read, never a TypeError", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const good = await Deno.readFile(`${KERAS}keras_layout.h5`);
   const tryAll = async (bytes: Uint8Array) => {
     const path = `${dir}/damaged.h5`;
@@ -232,7 +233,7 @@ Deno.test("damaged Keras HDF5 files: one error naming the file and what was read
 });
 
 Deno.test("a safetensors header whose tensor name is not UTF-8 is refused at its byte offset", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const good = safetensorsBytes({ "ab": { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, 4);
     const text = new TextDecoder().decode(good.subarray(8));

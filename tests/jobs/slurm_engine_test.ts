@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { randomTrials } from "../../lib/jobs/random_search.ts";
 import { jobScript, sbatchArgs } from "../../lib/jobs/slurm_engine.ts";
 import { slurmOr } from "../helpers/slurm.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const HAS_SLURM = slurmOr();
@@ -79,7 +80,7 @@ Deno.test({
   name: "slurm: a 4-trial random search runs as one job array and is collected",
   ignore: !HAS_SLURM,
   async fn() {
-    const out = await Deno.makeTempDir();
+    const out = await tempDir();
     const range = "lr=loguniform:1e-4:1e-2";
     const search = ["--search", "random", "--trials", "4", "--seed", "3", "--range", range];
     const r = await sweepCli([...search, "--jobs", "2", "--out", out, "--", ...TINY]);
@@ -113,7 +114,7 @@ Deno.test({
     "slurm: --detach, scancel of a running trial, and a rerun that resubmits only it and resumes",
   ignore: !HAS_SLURM,
   async fn() {
-    const out = await Deno.makeTempDir();
+    const out = await tempDir();
     const args = [
       "--grid",
       "max-steps=3,120",
@@ -180,7 +181,7 @@ Deno.test({
   name: "slurm: a rejected sbatch option exits 1 with sbatch's message and records nothing",
   ignore: !HAS_SLURM,
   async fn() {
-    const out = await Deno.makeTempDir();
+    const out = await tempDir();
     const r = await sweepCli([
       "--grid",
       "lr=0.1",
@@ -214,7 +215,7 @@ Deno.test({
 });
 
 Deno.test("slurm: without sbatch on PATH, one line naming what to install or --engine local", async () => {
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   const r = await sweepCli(["--grid", "lr=0.1", "--out", out], { PATH: "/nonexistent" });
   assert.equal(r.code, 1);
   assert.match(

@@ -4,6 +4,7 @@ import { runEvalJob } from "../../lib/jobs/eval_job.ts";
 import { runTrainJob } from "../../lib/jobs/train_job.ts";
 import { UsageError } from "../../lib/util/cli.ts";
 import { havePil, writeImageFolder } from "../helpers/image_folder.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const base = {
   model: "small_vgg",
@@ -16,7 +17,7 @@ const base = {
 };
 
 Deno.test("a train job writes checkpoints, history, report and results; eval reads the folder", async () => {
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   const lines: string[] = [];
   const summary = await runTrainJob({ ...base, out, logEvery: 1 }, { log: (l) => lines.push(l) });
   assert.equal(summary.steps, 2);
@@ -65,9 +66,9 @@ Deno.test({
     "a train job streams an image folder, saves its split, and a rerun resumes on the same split",
   ignore: !havePil(),
 }, async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   await writeImageFolder(root, { classes: [["a", 6], ["b", 5], ["c", 7]] });
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   const lines: string[] = [];
   const job = {
     model: "small_vgg",
@@ -115,7 +116,7 @@ Deno.test({
 });
 
 Deno.test("eval of a run folder needs no flags; a rerun with another rate stops until --restart", async () => {
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   try {
     const job = { ...base, imageSize: 24, out, schedule: { kind: "constant" as const, lr: 1e-3 } };
     await runTrainJob(job, { log: () => {} });

@@ -8,6 +8,7 @@ import {
   trialName,
 } from "../../lib/jobs/trials.ts";
 import { UsageError } from "../../lib/util/cli.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("grid trials are the product of the specs, named by their flags", () => {
   const trials = gridTrials(["lr=0.1,0.01", "trainable=a/b,c"]);
@@ -36,7 +37,7 @@ Deno.test("trial keys and base flags must be train flags", () => {
 });
 
 Deno.test("--trials files: a non-empty JSON list of flag objects, errors name the file and the trial", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const cases: [string, RegExp][] = [
     ["{not json", /t\.json: not JSON/],
     ["[]", /t\.json: expected a non-empty JSON list of \{flag: value\} objects, got \[\]/],

@@ -14,6 +14,7 @@ import {
 import { requireFile } from "../../lib/lab/require_file.ts";
 import { PRETRAINED } from "../../lib/models/pretrained.ts";
 import { tarGz } from "../helpers/cifar_files.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 /** A loopback mirror: archive name → bytes; counts requests per name. */
 function mirror(files: Record<string, Uint8Array>) {
@@ -34,7 +35,7 @@ function mirror(files: Record<string, Uint8Array>) {
 
 /** A TF-Slim-like archive: `<folder>/<checkpoint files>` (V1 file, or V2 index + data + meta). */
 async function checkpointArchive(folder: string, prefix: string, v2: boolean): Promise<Uint8Array> {
-  const src = await Deno.makeTempDir();
+  const src = await tempDir();
   try {
     await Deno.mkdir(`${src}/${folder}`, { recursive: true });
     await writeCheckpoint(`${src}/${folder}/${prefix}`, [
@@ -73,7 +74,7 @@ Deno.test("every zoo checkpoint of TF-Slim's table and every CIFAR archive has a
 });
 
 Deno.test("a V1 checkpoint is fetched once, unpacked, recorded; damage is caught on later use", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const m = mirror({
     "vgg_16_2016_08_28.tar.gz": await checkpointArchive("vgg", "vgg_16.ckpt", false),
   });
@@ -121,7 +122,7 @@ Deno.test("a V1 checkpoint is fetched once, unpacked, recorded; damage is caught
 });
 
 Deno.test("a V2 checkpoint (index + data) is unpacked without the .meta graph; requireFile takes names", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const name = "mobilenet_v1_1.0_224";
   const m = mirror({ [`${name}.tgz`]: await checkpointArchive(".", `${name}.ckpt`, true) });
   const env = { TL_DATA_DIR: dir, TL_DOWNLOAD_MIRROR: m.url };
@@ -145,7 +146,7 @@ Deno.test("a V2 checkpoint (index + data) is unpacked without the .meta graph; r
 });
 
 Deno.test("a dataset is checked against its published MD5; offline, the error says what to fetch and where", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const m = mirror({ "cifar-10-binary.tar.gz": new Uint8Array(1000) });
   try {
     await assert.rejects(
@@ -185,7 +186,7 @@ Deno.test("a dataset is checked against its published MD5; offline, the error sa
 });
 
 Deno.test("an archive placed by hand is unpacked without the network", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     await Deno.mkdir(`${dir}/checkpoints`);
     await Deno.writeFile(
@@ -204,7 +205,7 @@ Deno.test("an archive placed by hand is unpacked without the network", async () 
 });
 
 Deno.test("seats starting at once fetch a file once: the others wait for it, then verify it", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const archive = await checkpointArchive("vgg", "vgg_16.ckpt", false);
   let hits = 0;
   // Slow enough that the second process starts while the first is still downloading.

@@ -12,9 +12,10 @@ import {
 } from "../../lib/lab/quick.ts";
 import { quickExercise } from "../../lib/lab/quick_exercise.ts";
 import { buildVgg } from "../../lib/models/vgg.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("quick CIFAR stand-in: a real CIFAR-10 binary folder of padded Fashion-MNIST images", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const root = await makeQuickCifar(dir, { perClass: 3, testPerClass: 2 });
   assert.match(root, /fashion-mnist-as-cifar-10-bin$/, "named as the stand-in it is");
   const train = await loadCifar(root, { split: "train" });
@@ -34,7 +35,7 @@ Deno.test("quick CIFAR stand-in: a real CIFAR-10 binary folder of padded Fashion
 });
 
 Deno.test("quick checkpoint: a TF-Slim-named V1 checkpoint of the model", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const model = buildVgg("small", { numClasses: 4, inputSize: 32 });
   const path = await makeQuickCheckpoint(model, `${dir}/small.ckpt`);
   const file = await openWeights(path);
@@ -57,7 +58,7 @@ Deno.test("imbalancedSubset keeps the asked counts per class, or says it cannot"
 });
 
 Deno.test("quick image folder: PNGs per class in label order, as the streaming loader reads them", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await makeQuickImageFolder(dir, [3, 2, 1]);
   const ds = await indexImageFolder(dir, { size: 28, log: () => {}, progress: false });
   assert.deepEqual(ds.classNames, ["0_T_shirt_top", "1_Trouser", "2_Pullover"]);

@@ -3,9 +3,10 @@ import { openCheckpoint } from "../../lib/io/checkpoint/checkpoint.ts";
 import { writeCheckpoint } from "../../lib/io/checkpoint/writer.ts";
 import { requireFile } from "../../lib/lab/require_file.ts";
 import { tarGz } from "../helpers/cifar_files.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("requireFile downloads a checkpoint tarball and extracts the checkpoint; offline it says what to fetch", async () => {
-  const src = await Deno.makeTempDir();
+  const src = await tempDir();
   await Deno.mkdir(`${src}/vgg_16_2016_08_28`);
   await writeCheckpoint(`${src}/vgg_16_2016_08_28/vgg_16.ckpt`, [
     { name: "vgg_16/fc8/biases", dtype: "float32", shape: [2], data: Float32Array.from([1, 2]) },
@@ -18,7 +19,7 @@ Deno.test("requireFile downloads a checkpoint tarball and extracts the checkpoin
   const url = `http://127.0.0.1:${
     (server.addr as Deno.NetAddr).port
   }/models/vgg_16_2016_08_28.tar.gz`;
-  const dest = await Deno.makeTempDir();
+  const dest = await tempDir();
   const path = await requireFile(`${dest}/vgg_16.ckpt`, { url });
   assert.equal(path, `${dest}/vgg_16.ckpt`);
   const ckpt = await openCheckpoint(path);

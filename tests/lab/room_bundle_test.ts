@@ -2,12 +2,13 @@
 import assert from "node:assert/strict";
 import { recordFile } from "../../lib/data/manifest.ts";
 import { packRoom } from "../../lib/lab/room_bundle.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test({
   name: "a room bundle runs the toolkit offline with its own Deno, packages and verified data",
   sanitizeResources: false,
 }, async () => {
-  const tmp = await Deno.makeTempDir();
+  const tmp = await tempDir();
   try {
     const data = `${tmp}/data`;
     await Deno.mkdir(`${data}/checkpoints`, { recursive: true });
@@ -67,7 +68,7 @@ Deno.test({
 });
 
 Deno.test("a damaged data file is not packed, and nothing is left behind", async () => {
-  const tmp = await Deno.makeTempDir();
+  const tmp = await tempDir();
   try {
     const data = `${tmp}/data`;
     await Deno.mkdir(data);

@@ -13,6 +13,7 @@ import {
   snapshot,
   writeModelCheckpoint,
 } from "../helpers/model_checkpoints.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 /**
  * Trainable parameters from GoogLeNet's Table 1 (#1×1, #3×3 reduce, #3×3,
@@ -71,7 +72,7 @@ Deno.test("Inception-V1 restores with Logits excluded; head-only training keeps 
   await useBackend("wasm");
   const source = buildInceptionV1({ inputSize: 64, seed: 1 });
   randomiseStatistics(source, 2);
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeModelCheckpoint(source, `${dir}/inception_v1.ckpt`);
   const model = buildInceptionV1({ inputSize: 64, numClasses: 3, seed: 5 });
   const report = await restore(model, `${dir}/inception_v1.ckpt`, {

@@ -14,6 +14,7 @@ import {
   snapshot,
   writeModelCheckpoint,
 } from "../helpers/model_checkpoints.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 /**
  * The BN-Inception table (Ioffe & Szegedy 2015, figure 5) as TF-Slim builds
@@ -142,7 +143,7 @@ Deno.test("Inception-V2 restores with Logits excluded; the head trains alone, th
   await useBackend("wasm");
   const source = buildInceptionV2({ inputSize: 64, seed: 1 });
   randomiseStatistics(source, 2);
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeModelCheckpoint(source, `${dir}/inception_v2.ckpt`);
   const model = buildModel("inception_v2", { numClasses: 3, inputSize: 64, seed: 5 });
   const report = await restore(model, `${dir}/inception_v2.ckpt`, {

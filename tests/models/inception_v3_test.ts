@@ -12,6 +12,7 @@ import {
   snapshot,
   writeModelCheckpoint,
 } from "../helpers/model_checkpoints.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("Inception-V3: parameter counts match Keras' independent InceptionV3; TF-Slim's names", async () => {
   await useBackend("wasm");
@@ -55,7 +56,7 @@ Deno.test("Inception-V3: restore excluding Logits and AuxLogits; the aux head tr
   const opts = { inputSize: 107, depthMultiplier: 0.25, seed: 3 };
   const source = buildInceptionV3(opts);
   randomiseStatistics(source, 4);
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeModelCheckpoint(source, `${dir}/inception_v3.ckpt`);
   const model = buildInceptionV3({ ...opts, numClasses: 4, seed: 8, dropoutKeepProb: 1 });
   await assert.rejects(

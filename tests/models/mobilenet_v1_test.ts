@@ -13,6 +13,7 @@ import {
   snapshot,
   writeModelCheckpoint,
 } from "../helpers/model_checkpoints.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 /**
  * Trainable parameters from the paper's Table 1, written out here rather
@@ -89,7 +90,7 @@ Deno.test("MobileNet-V1 restores from a TF-Slim-shaped checkpoint with Logits ex
   await useBackend("wasm");
   const source = buildMobilenetV1({ depthMultiplier: 0.25, inputSize: 32, seed: 2 });
   randomiseStatistics(source, 3);
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeModelCheckpoint(source, `${dir}/mobilenet_v1_0.25_224.ckpt`);
   const model = buildModel("mobilenet_v1_025", { numClasses: 10, inputSize: 32, seed: 9 });
   const report = await restore(model, `${dir}/mobilenet_v1_0.25_224.ckpt`, {

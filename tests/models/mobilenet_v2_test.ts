@@ -13,6 +13,7 @@ import {
   snapshot,
   writeModelCheckpoint,
 } from "../helpers/model_checkpoints.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("MobileNet-V2 1.0 and 1.4: parameter counts equal Keras' MobileNetV2; TF-Slim's names", async () => {
   await useBackend("wasm");
@@ -63,7 +64,7 @@ Deno.test("MobileNet-V2 restores with Logits excluded and trains the head only, 
   await useBackend("wasm");
   const source = buildMobilenetV2({ inputSize: 32, seed: 1 });
   randomiseStatistics(source, 2);
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeModelCheckpoint(source, `${dir}/mobilenet_v2_1.0_224.ckpt`);
   const model = buildModel("mobilenet_v2", { numClasses: 5, inputSize: 32, seed: 3 });
   const report = await restore(model, `${dir}/mobilenet_v2_1.0_224.ckpt`, {

@@ -10,6 +10,7 @@ import { buildVgg } from "../../lib/models/vgg.ts";
 import { createTrainStep } from "../../lib/train/step.ts";
 import { seededRandom } from "../../lib/util/random.ts";
 import { restore } from "../../lib/weights/restore_model.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("VGG parameter counts at 224×224, 1000 classes, match the paper", async () => {
   await useBackend("cpu");
@@ -98,7 +99,7 @@ function randomTensors(shapes: [string, number[]][], seed: number) {
 Deno.test("restore VGG-16 from a TF-Slim-shaped V1 checkpoint, excluding vgg_16/fc8", async () => {
   await useBackend("wasm");
   const shapes: [string, number[]][] = buildVggShapes();
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const ckpt = `${dir}/vgg_16.ckpt`;
   const tensors = randomTensors(shapes, 1);
   await writeCheckpoint(ckpt, [...tensors, {
@@ -156,7 +157,7 @@ Deno.test("restore ResNet-V1-50 (with BatchNorm statistics) from a V1 checkpoint
   const full = buildResnetV1("resnet_v1_50");
   const shapes = full.store.list().map((v) => [v.name, v.variable.shape] as [string, number[]]);
   full.store.dispose();
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const tensors = randomTensors(shapes, 3);
   await writeCheckpoint(`${dir}/resnet_v1_50.ckpt`, tensors, { format: "v1" });
   const model = buildResnetV1("resnet_v1_50", { numClasses: 7, inputSize: 64 });

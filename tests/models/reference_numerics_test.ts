@@ -22,6 +22,7 @@ import { startWebgpu, webgpuOr } from "../helpers/webgpu.ts";
 import { randomiseStatistics } from "../helpers/batch_norm.ts";
 import { requiredInCi } from "../helpers/ci.ts";
 import { toolPath } from "../../lib/util/tools.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const SCRIPT = new URL("../reference/torch_reference.py", import.meta.url).pathname;
 const PYTHON = toolPath("python");
@@ -69,7 +70,7 @@ async function compare(model: Model, spec: Record<string, unknown>, size: number
     const data = await v.variable.data() as Float32Array;
     weights.push({ name: v.name, dtype: "float32" as const, shape: v.variable.shape, data });
   }
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeSafetensors(`${dir}/w.safetensors`, [
     ...weights,
     { name: "input", dtype: "float32", shape: [2, size, size, 3], data: input },

@@ -13,6 +13,7 @@ import {
   snapshot,
   writeModelCheckpoint,
 } from "../helpers/model_checkpoints.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 /**
  * Parameters of a pre-activation bottleneck ResNet, written out from the
@@ -76,7 +77,7 @@ Deno.test("ResNet-V2 restores with logits excluded; head-only training leaves ev
   const tiny = [{ baseDepth: 4, units: 2, stride: 2 }, { baseDepth: 8, units: 1, stride: 1 }];
   const source = buildResnetV2(tiny, { inputSize: 16, seed: 2 });
   randomiseStatistics(source, 5);
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeModelCheckpoint(source, `${dir}/resnet_v2.ckpt`);
   const model = buildResnetV2(tiny, { numClasses: 3, inputSize: 16, seed: 7 });
   const report = await restore(model, `${dir}/resnet_v2.ckpt`, {

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { available, PYTHON } from "../helpers/tools.ts";
 import { requiredInCi } from "../helpers/ci.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const haveJupyter = requiredInCi(
@@ -22,7 +23,7 @@ Deno.test({
   ignore: !haveJupyter,
   sanitizeResources: false,
 }, async () => {
-  const prefix = await Deno.makeTempDir();
+  const prefix = await tempDir();
   try {
     const r = await kernelTask(
       "--system",

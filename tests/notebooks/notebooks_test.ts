@@ -4,6 +4,7 @@ import { loadOneDnn } from "../../lib/backend/onednn/library.ts";
 import { available, PYTHON } from "../helpers/tools.ts";
 import { inCi, requiredInCi } from "../helpers/ci.ts";
 import { toolPath } from "../../lib/util/tools.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 // Every notebook runs headless through the real Deno kernel in quick mode
 // (TL_QUICK=1), with a runner that keeps reading iopub after "idle".
@@ -66,7 +67,7 @@ async function runNotebookFile(
   env: Record<string, string> = {},
 ): Promise<{ cells: Cell[]; path: string }> {
   const jupyterPath = await kernel();
-  const path = `${await Deno.makeTempDir()}/${name}`;
+  const path = `${await tempDir()}/${name}`;
   const res = await new Deno.Command(PYTHON, {
     // --run-all: every cell's request sent at once, as the UI's Run All does; each output is
     // attributed to the request the kernel labelled it with, so a misplaced output fails the
@@ -298,7 +299,7 @@ Deno.test({
     args: ["--to", "html", nb, "--output", html],
   }).output();
   assert.ok(conv.success, new TextDecoder().decode(conv.stderr));
-  const profile = await Deno.makeTempDir();
+  const profile = await tempDir();
   const dom = await new Deno.Command(toolPath("chromium"), {
     args: [
       "--headless",
@@ -352,7 +353,7 @@ Deno.test({
     "deno task notebook --html: executed notebook and offline HTML keep every chart, 5 runs of 5",
   ...opts,
 }, async () => {
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   for (let run = 0; run < 5; run++) {
     const r = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", `${ROOT}scripts/notebook.ts`, "01", "--html", "--quick", "--out", out],
@@ -381,7 +382,7 @@ Deno.test({
     "Run All: every cell's output lands in its own cell (printed lines and cell values), 3 runs",
   ...opts,
 }, async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const cells = Array.from({ length: 8 }, (_, i) => ({
     cell_type: "code",
     metadata: {},

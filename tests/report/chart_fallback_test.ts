@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { chartHtml, PLOTLY_FILE, plotlyStandalone } from "../../lib/report/plotly.ts";
 import { requireTool } from "../helpers/tools.ts";
 import { toolPath } from "../../lib/util/tools.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const haveChromium = requireTool(toolPath("chromium"), ["--version"], "chromium");
 
@@ -30,7 +31,7 @@ Deno.test({
       }
       return new Response("not found", { status: 404 });
     });
-    const profile = await Deno.makeTempDir();
+    const profile = await tempDir();
     try {
       const out = await new Deno.Command(toolPath("chromium"), {
         args: [

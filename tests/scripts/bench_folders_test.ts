@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { folderBenchLines } from "../../scripts/bench_folders.ts";
 import { havePil, writeImageFolder } from "../helpers/image_folder.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test({
   name: "the folder bench measures our stream in a child and prints ratios",
   ignore: !havePil(),
 }, async () => {
-  const root = await Deno.makeTempDir();
+  const root = await tempDir();
   await writeImageFolder(root, { classes: [["a", 12], ["b", 8]], png: false });
   const out = await new Deno.Command(Deno.execPath(), {
     args: [

@@ -4,6 +4,7 @@
  * the file or flag, and no library noise on stderr.
  */
 import assert from "node:assert/strict";
+import { tempDir } from "../helpers/temp.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -25,7 +26,7 @@ function errorLine(stderr: string): string {
 }
 
 Deno.test("inspect: a FIFO and a damaged h5 file give one line each, no hang, no HDF5-DIAG", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   assert.ok(new Deno.Command("mkfifo", { args: [`${dir}/weights.h5`] }).outputSync().success);
   const fifo = await run("inspect.ts", [`${dir}/weights.h5`]);
   assert.equal(fifo.code, 1);
@@ -63,7 +64,7 @@ Deno.test("train: negative and out-of-range numbers name the flag and the range"
 });
 
 Deno.test("train: a missing explicit dataset folder, and a batch too large for memory, fail before training", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const missing = await run("train.ts", [
     "--dataset",
     `fashion-mnist:${dir}/nothing`,
@@ -89,7 +90,7 @@ Deno.test("train: a missing explicit dataset folder, and a batch too large for m
 });
 
 Deno.test("sweep: a --trials file that is not a list of flag objects names the file and the trial", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.writeTextFile(`${dir}/t.json`, "[null]");
   const r = await run("sweep.ts", ["--trials", `${dir}/t.json`, "--out", `${dir}/s`]);
   assert.equal(r.code, 2);
@@ -102,7 +103,7 @@ Deno.test("sweep: a --trials file that is not a list of flag objects names the f
 });
 
 Deno.test("eval: a checkpoint folder whose state file names itself, and a FIFO checkpoint, are named", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.writeTextFile(`${dir}/checkpoint`, 'model_checkpoint_path: "."\n');
   const cycle = await run("eval.ts", ["--checkpoint", dir]);
   assert.equal(cycle.code, 1, cycle.stderr);

@@ -6,6 +6,7 @@ import { randomTrials } from "../../lib/jobs/random_search.ts";
 import { useBackend } from "../../lib/backend/mod.ts";
 import { buildModel } from "../../lib/models/zoo.ts";
 import { saveModel } from "../../lib/weights/save_model.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -19,7 +20,7 @@ async function run(script: string, ...args: string[]) {
 }
 
 Deno.test("inspect lists a checkpoint, prints a tensor, and emits JSON", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeCheckpoint(`${dir}/model.ckpt-7`, [
     {
       name: "vgg_16/fc8/weights",
@@ -63,7 +64,7 @@ Deno.test("scripts: unknown flags exit 2 naming the flag; missing files exit 1 n
 });
 
 Deno.test("train + eval: a short real run writes checkpoints, history, report; eval reads the folder", async () => {
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   const r = await run(
     "train.ts",
     "--model",
@@ -158,7 +159,7 @@ Deno.test("train rejects bad flags and incompatible options with exit code 2", a
 });
 
 Deno.test("a 3-trial sweep runs end to end; a rerun skips finished trials", async () => {
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   const args = [
     "--grid",
     "lr=0.001,0.003,0.01",
@@ -205,7 +206,7 @@ Deno.test("a 3-trial sweep runs end to end; a rerun skips finished trials", asyn
 });
 
 Deno.test("a random search on the local engine: the seed's trials, each lr within its range", async () => {
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   const r = await run(
     "sweep.ts",
     ...["--search", "random", "--trials", "2", "--seed", "5", "--range", "lr=loguniform:1e-3:1e-1"],
@@ -240,7 +241,7 @@ Deno.test("a random search on the local engine: the seed's trials, each lr withi
 });
 
 Deno.test("the demo measures the lecture's 2×2 end to end (small sizes), writes its report, and a rerun gives the same table", async () => {
-  const out = await Deno.makeTempDir();
+  const out = await tempDir();
   const demo = (dir: string) =>
     run(
       "demo.ts",
@@ -303,7 +304,7 @@ Deno.test("the demo measures the lecture's 2×2 end to end (small sizes), writes
 });
 
 Deno.test("export writes a TF.js layers model from a checkpoint; a missing checkpoint is named", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await useBackend("wasm", { log: () => {} });
   const model = buildModel("small_vgg", { numClasses: 10, inputSize: 32 });
   await saveModel(model, `${dir}/ckpt/model.ckpt-1`);
@@ -324,7 +325,7 @@ Deno.test("export writes a TF.js layers model from a checkpoint; a missing check
 });
 
 Deno.test("download: --list names every lab file and its place; offline it exits 1 with what to fetch", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const list = await run("download.ts", "--list", "--to", dir);
     assert.equal(list.code, 0, list.stderr);

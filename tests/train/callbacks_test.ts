@@ -13,6 +13,7 @@ import { createLearner, type Learner } from "../../lib/train/learner.ts";
 import { runLoop } from "../../lib/train/loop.ts";
 import { fit } from "../../lib/train/fit.ts";
 import { tinyData, tinyModel } from "../helpers/tiny.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 function learnerWith(options: Parameters<typeof createLearner>[2] = {}): Learner {
   return createLearner(tinyModel(), tinyData(40), { batchSize: 10, log: () => {}, ...options });
@@ -96,7 +97,7 @@ Deno.test("validation + early stopping: stops after `patience` epochs without ga
 
 Deno.test("checkpoint callback: saves every N, each epoch, on a stop; resumes at the saved step", async () => {
   await useBackend("wasm");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const lines: string[] = [];
   const l = learnerWith({ epochs: 2, log: (s) => lines.push(s) });
   const ctrl = new AbortController();

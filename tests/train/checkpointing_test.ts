@@ -9,10 +9,11 @@ import { fit } from "../../lib/train/fit.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
 import { CAN_MOUNT, withSmallFs } from "../helpers/small_fs.ts";
 import { tinyData, tinyModel } from "../helpers/tiny.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("a training checkpoint holds the variables, global_step and Adam's slots, and resumes them", async () => {
   await useBackend("wasm");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const a = createLearner(tinyModel(1), tinyData(40), {
     batchSize: 10,
     trainableScopes: ["tiny/fc8"],
@@ -62,7 +63,7 @@ Deno.test("a training checkpoint holds the variables, global_step and Adam's slo
 
 Deno.test("before the first step: stale temp files of dead runs go, a read-only or full folder is refused", async () => {
   await useBackend("wasm");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const dead = new Deno.Command("true").spawn();
   await dead.status;
   await Deno.writeTextFile(
@@ -123,7 +124,7 @@ Deno.test({
   ignore: !oneDnnOr(),
   async fn() {
     await useBackend("onednn");
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     const l = createLearner(tinyModel(1), tinyData(20), { batchSize: 10 });
     await runLoop(l, []);
     await saveTraining(l, dir);

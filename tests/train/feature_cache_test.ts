@@ -6,10 +6,11 @@ import type { Model } from "../../lib/models/model.ts";
 import type { Apply, ForwardContext } from "../../lib/models/layers.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
 import { tinyData, tinyModel } from "../helpers/tiny.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 /** A temp folder removed however the test ends. */
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "tl-features-" });
+  const dir = await tempDir({ prefix: "tl-features-" });
   try {
     await fn(dir);
   } finally {

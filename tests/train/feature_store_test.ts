@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { FeatureStore } from "../../lib/train/feature_store.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const key = (b: number) => new Uint8Array(32).fill(b);
 const row = (i: number) => Float32Array.from({ length: 3 }, (_, k) => i * 10 + k + 0.5);
 
 async function withDir(fn: (dir: string) => void | Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "tl-store-" });
+  const dir = await tempDir({ prefix: "tl-store-" });
   try {
     await fn(dir);
   } finally {

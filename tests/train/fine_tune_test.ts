@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { useBackend } from "../../lib/backend/mod.ts";
 import { fineTune } from "../../lib/train/fine_tune.ts";
 import { tinyData, tinyModel } from "../helpers/tiny.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 function snapshot(model: ReturnType<typeof tinyModel>): Map<string, Float32Array> {
   return new Map(model.store.list().map((v) => [v.name, v.variable.dataSync() as Float32Array]));
@@ -41,7 +42,7 @@ Deno.test("fineTune: the head alone at baseLr, then every layer at baseLr/10", a
 
 Deno.test("fineTune checkpoints each stage in its own folder and resumes both", async () => {
   await useBackend("wasm");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const opts = { headEpochs: 1, epochs: 1, batchSize: 20, progress: false as const, log: () => {} };
   const model = tinyModel();
   await fineTune(model, tinyData(40), { ...opts, checkpointDir: dir });

@@ -18,6 +18,7 @@ import {
   piecewiseConstant,
 } from "../../lib/train/schedules.ts";
 import { tinyData, tinyModel } from "../helpers/tiny.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const CHILD = new URL("../helpers/train_child.ts", import.meta.url).pathname;
 
@@ -143,7 +144,7 @@ Deno.test("optimizer slots round-trip through named tensors for every optimizer"
 
 Deno.test("fit: loss falls, tensors stay flat over 60 steps, checkpoints keep the last K", async () => {
   await useBackend("wasm");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const model = tinyModel();
   const counts: number[] = [];
   const r = await fit(model, tinyData(), {
@@ -194,7 +195,7 @@ for (const backend of ["wasm", "onednn"] as const) {
       progress: false,
       log: () => {},
     });
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", CHILD, dir, "16", backend],
       stdout: "piped",
@@ -241,7 +242,7 @@ for (const backend of ["wasm", "onednn"] as const) {
 }
 
 Deno.test("Ctrl-C saves a checkpoint first, then stops", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CHILD, dir, "100000"],
     stdout: "piped",
@@ -267,7 +268,7 @@ Deno.test("Ctrl-C saves a checkpoint first, then stops", async () => {
 
 Deno.test("a NaN loss stops with the step named and saves nothing", async () => {
   await useBackend("wasm");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const model = tinyModel();
   model.store.get("tiny/fc8/biases").assign(tf.tensor1d([NaN, 0, 0]));
   await assert.rejects(

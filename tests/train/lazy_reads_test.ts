@@ -9,6 +9,7 @@ import type { Callback } from "../../lib/train/loop.ts";
 import { seededRandom } from "../../lib/util/random.ts";
 import { tinyData, tinyModel } from "../helpers/tiny.ts";
 import { startWebgpu, webgpuOr } from "../helpers/webgpu.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const haveWebgpu = webgpuOr();
 
@@ -81,7 +82,7 @@ Deno.test({
     const model = tinyModel(2);
     const before = tf.memory().numTensors;
     const lines: string[] = [];
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     const r = await fit(model, tinyData(), {
       epochs: 6,
       batchSize: 8,

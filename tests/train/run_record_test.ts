@@ -5,12 +5,13 @@ import { fit } from "../../lib/train/fit.ts";
 import { RunMismatchError, settingsDiff } from "../../lib/train/run_record.ts";
 import { exponentialDecay } from "../../lib/train/schedules.ts";
 import { tinyData, tinyModel } from "../helpers/tiny.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const quiet = { progress: false as const, log: () => {} };
 
 Deno.test("a rerun with other scopes, rate or data stops and lists them; the same settings resume", async () => {
   await useBackend("wasm");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   try {
     const first = await fit(tinyModel(1), tinyData(40), {
       ...quiet,
@@ -95,7 +96,7 @@ Deno.test("a rerun with other scopes, rate or data stops and lists them; the sam
 
 Deno.test("a folder in use by another live process is refused, naming its PID; a dead owner's lock is taken over", async () => {
   await useBackend("wasm");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const child = new Deno.Command("sleep", { args: ["30"] }).spawn();
   try {
     const lock = { pid: child.pid, host: Deno.hostname(), started: new Date().toISOString() };

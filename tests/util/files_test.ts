@@ -14,9 +14,10 @@ import {
 import { CAN_MOUNT, withSmallFs } from "../helpers/small_fs.ts";
 import { gunzip, isGzip, readMaybeGzip } from "../../lib/util/gzip.ts";
 import { escapeHtml } from "../../lib/util/html.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("writeFileAtomic replaces whole files and leaves nothing half-written on failure", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const path = `${dir}/a.json`;
   await writeFileAtomic(path, "first");
   await writeFileAtomic(path, new TextEncoder().encode("second"));
@@ -37,7 +38,7 @@ Deno.test("gzip: detected by magic, decompressed, corrupt data named by source",
   assert.ok(isGzip(gz) && !isGzip(raw));
   assert.deepEqual(await gunzip(gz, "x.gz"), raw);
   await assert.rejects(gunzip(gz.subarray(0, 20), "cut.gz"), /cut\.gz: corrupt or truncated gzip/);
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.writeFile(`${dir}/a.gz`, gz);
   await Deno.writeFile(`${dir}/a`, raw);
   assert.deepEqual(await readMaybeGzip(`${dir}/a.gz`), raw);
@@ -68,7 +69,7 @@ Deno.test("escapeHtml escapes the characters that break markup", () => {
 });
 
 Deno.test("regularFile refuses FIFOs, folders and missing paths, naming the path, without opening", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const fifo = `${dir}/pipe`;
   assert.ok(new Deno.Command("mkfifo", { args: [fifo] }).outputSync().success);
   await Deno.symlink(fifo, `${dir}/link-to-pipe`);

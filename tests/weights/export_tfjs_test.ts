@@ -12,6 +12,7 @@ import { exportModel } from "../../lib/weights/export_tfjs.ts";
 import { seededRandom } from "../../lib/util/random.ts";
 import { requireTool } from "../helpers/tools.ts";
 import { randomiseStatistics } from "../helpers/batch_norm.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const haveChromium = requireTool("chromium", ["--version"], "chromium");
@@ -56,7 +57,7 @@ async function loadFromFiles(dir: string): Promise<tf.LayersModel> {
 Deno.test("exported VGG and ResNet-V1 load with tfjs' loader and give our logits (1e-5)", async () => {
   await useBackend("wasm", { log: () => {} });
   for (const [model, size] of models()) {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     const r = await exportModel(model, dir);
     assert.ok(r.shards.every((s) => /^group1-shard\d+of\d+\.bin$/.test(s)));
     assert.ok(r.shards.length > 1, "4 MB shards");
@@ -85,7 +86,7 @@ Deno.test({
   async fn() {
     await useBackend("wasm", { log: () => {} });
     for (const [model, size] of models()) {
-      const dir = await Deno.makeTempDir();
+      const dir = await tempDir();
       await exportModel(model, `${dir}/model`);
       const x = input(size);
       const ours = tf.tidy(() =>
@@ -133,7 +134,7 @@ Deno.test({
           return new Response("not found", { status: 404 });
         },
       );
-      const profile = await Deno.makeTempDir();
+      const profile = await tempDir();
       const browser = new Deno.Command("chromium", {
         args: [
           "--headless",

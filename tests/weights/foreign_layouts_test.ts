@@ -12,6 +12,7 @@ import { buildModel } from "../../lib/models/zoo.ts";
 import { restore } from "../../lib/weights/restore_model.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
 import { python, pythonHas } from "../helpers/tools.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const SCRIPT = new URL("../reference/foreign_vgg.py", import.meta.url).pathname;
 const haveTorch = pythonHas(
@@ -25,7 +26,7 @@ Deno.test({
   ignore: !haveTorch,
   async fn() {
     await useBackend(oneDnnOr() ? "onednn" : "wasm");
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     python(SCRIPT, "vgg16", dir);
     const input = new Float32Array((await Deno.readFile(`${dir}/input.f32`)).buffer);
     const want = new Float32Array((await Deno.readFile(`${dir}/logits.f32`)).buffer);
@@ -94,7 +95,7 @@ Deno.test({
   ignore: !haveTorch,
   async fn() {
     await useBackend(oneDnnOr() ? "onednn" : "wasm");
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     python(SCRIPT, "vgg19", dir, "pth");
     const input = new Float32Array((await Deno.readFile(`${dir}/input.f32`)).buffer);
     const want = new Float32Array((await Deno.readFile(`${dir}/logits.f32`)).buffer);
@@ -115,7 +116,7 @@ Deno.test({
 
 Deno.test("ResNet weights from torchvision or Keras are refused with the reason", async () => {
   await useBackend("wasm");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const one = (name: string) => ({
     name,
     dtype: "float32" as const,

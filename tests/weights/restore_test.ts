@@ -6,6 +6,7 @@ import { writeSafetensors } from "../../lib/io/safetensors.ts";
 import type { NamedTensor } from "../../lib/io/checkpoint/writer.ts";
 import { restore } from "../../lib/weights/restore_model.ts";
 import { tinyModel } from "../helpers/tiny.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 /** Every variable of the tiny model as a tensor of `dtype` (values 1). */
 function tensorsOf(model: ReturnType<typeof tinyModel>, dtype: (name: string) => string) {
@@ -25,7 +26,7 @@ function tensorsOf(model: ReturnType<typeof tinyModel>, dtype: (name: string) =>
 
 Deno.test("restoring an int32 or float64 tensor into a float32 variable is refused, naming both dtypes", async () => {
   await useBackend("wasm");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const model = tinyModel(1);
   const before = model.store.get("tiny/fc8/weights").dataSync().slice();
   for (const dtype of ["int32", "float64"]) {
@@ -52,7 +53,7 @@ Deno.test("restoring an int32 or float64 tensor into a float32 variable is refus
 
 Deno.test("an exclude scope that matches no variable is reported and warned about", async () => {
   await useBackend("wasm");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const model = tinyModel(1);
   await writeCheckpoint(`${dir}/c`, tensorsOf(model, () => "float32"));
   const lines: string[] = [];

@@ -3,9 +3,10 @@ import { openCheckpoint } from "../../lib/io/checkpoint/checkpoint.ts";
 import { modelTensors, saveModel } from "../../lib/weights/save_model.ts";
 import { restore } from "../../lib/weights/restore_model.ts";
 import { tinyModel } from "../helpers/tiny.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 Deno.test("saveModel writes every variable, global_step and extra tensors; restore reads them back", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const a = tinyModel(1);
   await saveModel(a, `${dir}/model.ckpt-7`, {
     globalStep: 7,

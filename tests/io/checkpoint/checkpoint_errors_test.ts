@@ -7,6 +7,7 @@ import { removeStaleTemps, writeCheckpoint } from "../../../lib/io/checkpoint/wr
 import { CAN_MOUNT, withSmallFs } from "../../helpers/small_fs.ts";
 import { restoreVariables } from "../../../lib/weights/restore.ts";
 import { VariableStore } from "../../../lib/models/variables.ts";
+import { tempDir } from "../../helpers/temp.ts";
 
 const FIX = new URL("../../fixtures/tf-checkpoints/", import.meta.url).pathname;
 
@@ -39,7 +40,7 @@ async function readAll(path: string) {
 }
 
 Deno.test("corrupt V2 checkpoints: each failure names the file and what is wrong", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const p = await copyV2(dir);
   const index = `${p}.index`, data = `${p}.data-00000-of-00001`;
   const good = { index: await Deno.readFile(index), data: await Deno.readFile(data) };
@@ -106,7 +107,7 @@ Deno.test("corrupt V2 checkpoints: each failure names the file and what is wrong
   await Deno.writeTextFile(`${dir}/checkpoint`, 'model_checkpoint_path: "gone.ckpt-5"\n');
   await rejectsWith(() => openCheckpoint(dir), /gone\.ckpt-5: no checkpoint there/);
   // 10. a folder without a state file
-  const empty = await Deno.makeTempDir();
+  const empty = await tempDir();
   await rejectsWith(() => openCheckpoint(empty), /folder has no 'checkpoint' state file/);
   // 11. a name that is not in the checkpoint
   const c = await openCheckpoint(p);
@@ -137,7 +138,7 @@ async function craftIndex(
 }
 
 Deno.test("crafted V2 indexes: unknown dtype, size mismatch, big-endian, bad shard id, sliced variables", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const p = `${dir}/x`;
   const base = { dtype: 1, shape: [2], shardId: 0, offset: 0, size: 8, crc32c: 1, slices: [] };
   // 12. unknown dtype
@@ -165,7 +166,7 @@ Deno.test("crafted V2 indexes: unknown dtype, size mismatch, big-endian, bad sha
 });
 
 Deno.test("corrupt V1 files and a corrupt snappy block", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const v1 = `${dir}/model.ckpt`;
   await Deno.copyFile(`${FIX}tfserving_half_plus_two_v1/export`, v1);
   // 17. V1 file truncated in the middle
@@ -205,7 +206,7 @@ Deno.test("corrupt V1 files and a corrupt snappy block", async () => {
 });
 
 Deno.test("restoring reports shape mismatches and missing variables by name", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const p = await copyV2(dir);
   const store = new VariableStore();
   store.create("w", [3, 2], { kind: "zeros" });
@@ -251,7 +252,7 @@ Deno.test("V2 with two data shards, and a V1 tensor saved as two slices, read co
   const { encodeTensorNameSlice } = await import("../../../lib/io/checkpoint/ordered_code.ts");
   const { encodeSlice, encodeSliceMeta } = await import("../../../lib/io/checkpoint/tf_protos.ts");
   const { ProtoWriter } = await import("../../../lib/io/checkpoint/protobuf.ts");
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   // Two shards: 'a' in shard 0, 'b' in shard 1 at an odd offset.
   const a = new Float32Array([1, 2]), b = new Float64Array([3.5]);
   const shard1 = new Uint8Array(9);
@@ -329,7 +330,7 @@ Deno.test("V2 with two data shards, and a V1 tensor saved as two slices, read co
 });
 
 Deno.test("an index claiming a huge tensor is refused before any buffer is allocated, naming it and both sizes", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const p = `${dir}/x`;
   for (const shape of [[2 ** 38], [2 ** 31]]) { // 2^40 and 8 GiB of float32
     const size = shape[0] * 4;
@@ -345,7 +346,7 @@ Deno.test("an index claiming a huge tensor is refused before any buffer is alloc
 });
 
 Deno.test("a data shard or index that is a FIFO or a folder is refused by name, never opened", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const p = await copyV2(dir);
   const shard = `${p}.data-00000-of-00001`;
   await Deno.remove(shard);
@@ -367,7 +368,7 @@ Deno.test("a data shard or index that is a FIFO or a folder is refused by name, 
 });
 
 Deno.test("state files that form a cycle are reported as one, with the chain", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.writeTextFile(`${dir}/checkpoint`, 'model_checkpoint_path: "."\n');
   await rejectsWith(
     () => openCheckpoint(dir),
@@ -423,7 +424,7 @@ Deno.test({
 });
 
 Deno.test("removeStaleTemps removes temp files of dead writers only (our PID on a temp we did not make too)", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   // A container gives every run the same PIDs: a temp with our PID that we did not make is a
   // dead run's (the checkpoint state file's temp stayed through later runs that way).
   const ours = tempSibling(`${dir}/model.ckpt-6.index`).slice(dir.length + 1);

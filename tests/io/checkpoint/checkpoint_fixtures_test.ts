@@ -4,6 +4,7 @@ import { BundleReader } from "../../../lib/io/checkpoint/bundle_reader.ts";
 import { openCheckpoint } from "../../../lib/io/checkpoint/checkpoint.ts";
 import { parseBlock, TableReader } from "../../../lib/io/checkpoint/table.ts";
 import { writeCheckpoint } from "../../../lib/io/checkpoint/writer.ts";
+import { tempDir } from "../../helpers/temp.ts";
 
 // Real TensorFlow-written checkpoints from tensorflow/serving's test data
 // (Apache-2.0); provenance in tests/fixtures/tf-checkpoints/README.md.
@@ -110,7 +111,7 @@ Deno.test("the table reader sees TF's block layout, including a snappy-compresse
 });
 
 Deno.test("written checkpoints are byte-identical to TensorFlow's for the same tensors", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const tensors = [
     { name: "Variable", dtype: "float32" as const, shape: [], data: new Float32Array([0.5]) },
     { name: "Variable_1", dtype: "float32" as const, shape: [], data: new Float32Array([2]) },

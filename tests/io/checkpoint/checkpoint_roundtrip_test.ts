@@ -8,6 +8,7 @@ import { TableReader } from "../../../lib/io/checkpoint/table.ts";
 import { type NamedTensor, writeCheckpoint } from "../../../lib/io/checkpoint/writer.ts";
 import { seededRandom } from "../../../lib/util/random.ts";
 import { bfloat16ToFloat, halfToFloat } from "../../../lib/io/weight_source.ts";
+import { tempDir } from "../../helpers/temp.ts";
 
 const random = seededRandom(9);
 
@@ -63,7 +64,7 @@ function same(a: NamedTensor["data"], b: NamedTensor["data"], what: string) {
 
 for (const format of ["v2", "v1"] as const) {
   Deno.test(`${format}: every dtype round-trips through write and read`, async () => {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     const ts = tensors();
     const path = `${dir}/model.ckpt-100`;
     await writeCheckpoint(path, ts, { format });
@@ -97,7 +98,7 @@ Deno.test("half and bfloat16 convert to float32", () => {
 });
 
 Deno.test("the state file tracks the latest checkpoint and keeps the last K", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const t = (
     v: number,
   ): NamedTensor[] => [{ name: "w", dtype: "float32", shape: [1], data: new Float32Array([v]) }];
@@ -117,7 +118,7 @@ Deno.test("the state file tracks the latest checkpoint and keeps the last K", as
 });
 
 Deno.test("a training run's --out folder opens as its latest checkpoint (in checkpoints/)", async () => {
-  const outer = await Deno.makeTempDir();
+  const outer = await tempDir();
   const run = `${outer}/run`;
   const w = (v: number): NamedTensor[] => [
     { name: "w", dtype: "float32", shape: [1], data: new Float32Array([v]) },
@@ -137,7 +138,7 @@ Deno.test("a training run's --out folder opens as its latest checkpoint (in chec
 });
 
 Deno.test("a write that fails midway leaves no checkpoint, no temp file, and the state unchanged", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await writeCheckpoint(`${dir}/model.ckpt-1`, [{
     name: "w",
     dtype: "float32",
@@ -167,7 +168,7 @@ Deno.test("a write that fails midway leaves no checkpoint, no temp file, and the
 });
 
 Deno.test("concurrent reads of one checkpoint return the right tensors", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const ts = tensors().filter((t) => t.dtype === "float32");
   await writeCheckpoint(`${dir}/m`, ts);
   const ckpt = await openCheckpoint(`${dir}/m`);
