@@ -14,18 +14,29 @@ import * as tf from "@tensorflow/tfjs";
 import { type BackendInfo, useBackend } from "../lib/backend/mod.ts";
 import { batches } from "../lib/data/batches.ts";
 import type { ImageDataset } from "../lib/data/dataset.ts";
-import { forwardFlops } from "../lib/models/flops.ts";
 import { INFERENCE, type Model, parameterCount } from "../lib/models/model.ts";
 import { buildResnetV1 } from "../lib/models/resnet.ts";
 import { buildVgg } from "../lib/models/vgg.ts";
 import { FusedAdamOptimizer } from "../lib/ops/mod.ts";
-import { createTrainStep } from "../lib/train/step.ts";
+import { createTrainStep } from "../lib/train/mod.ts";
 import { numberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 import { machineInfo } from "../lib/util/machine.ts";
 import { peakRss } from "../lib/util/memory.ts";
-import { benchFolders, folderBenchLines } from "./bench_folders.ts";
-import { benchCheckpointRead } from "./bench_checkpoint.ts";
-import { LAB_CASES, ourLabCase, torchLabCase } from "./bench_lab.ts";
+import {
+  type CheckpointBench,
+  countedFlops,
+  type FolderBench,
+  gflops,
+  isMeasured,
+  LAB_CASES,
+  type LabCase,
+  type Measured,
+  perSecond,
+  runRecord,
+  timeRuns,
+  type TorchLabRecord,
+  type TrainRecord,
+} from "../lib/bench/mod.ts";
 import { toolPath } from "../lib/util/mod.ts";
 
 const FLAGS = {
@@ -80,17 +91,6 @@ interface Case {
   stepPeakTensorBytes?: number[];
 }
 
-function rate(fn: () => void, seconds: number, batch: number, minRuns = 2): number {
-  fn();
-  let n = 0;
-  const t0 = performance.now();
-  while ((performance.now() - t0) / 1000 < seconds || n < minRuns) {
-    fn();
-    n++;
-  }
-  return (n * batch) / ((performance.now() - t0) / 1000);
-}
-
 /** Bench names of backends and how to start each. */
 const BENCH_BACKENDS: Record<string, () => Promise<BackendInfo>> = {
   onednn: () => useBackend("onednn"),
@@ -107,24 +107,24 @@ const BENCH_BACKENDS: Record<string, () => Promise<BackendInfo>> = {
 async function measure(backend: string, name: string, seconds: number): Promise<Case> {
   await BENCH_BACKENDS[backend]();
   const model = MODELS[name]();
-  const flops = await forwardFlops(model);
   // The plain-JS cpu backend needs minutes per training batch of 64: measure it on 4 images.
   const slowCpu = backend === "cpu";
   const batch = slowCpu ? 4 : 64;
   const x = tf.randomNormal([batch, 32, 32, 3]) as tf.Tensor4D;
   const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), "int32");
-  const infer = rate(
-    () => tf.tidy(() => model.logits(x, INFERENCE).dataSync()),
-    seconds / 2,
-    batch,
-  );
+  const forward = () => tf.tidy(() => model.logits(x, INFERENCE).dataSync());
+  const inferFlops = (await countedFlops(forward)) / batch;
+  const infer = perSecond(await timeRuns(forward, { seconds: seconds / 2 }), batch);
   let train: number | null = null;
+  let trainFlops = 0;
   let note: string | undefined;
   if (slowCpu && name !== "small_vgg") {
     note = "training skipped: the stock cpu filter gradient needs hours";
   } else {
     const step = createTrainStep(model, { optimizer: new FusedAdamOptimizer(1e-3) });
-    train = rate(() => step.run(x, y), seconds, batch, slowCpu ? 0 : 2);
+    const run = () => step.run(x, y);
+    trainFlops = (await countedFlops(run)) / batch;
+    train = perSecond(await timeRuns(run, { seconds, minRuns: slowCpu ? 1 : 2 }), batch);
     step.optimizer.dispose();
     if (slowCpu) note = "batch 4";
   }
@@ -136,14 +136,14 @@ async function measure(backend: string, name: string, seconds: number): Promise<
     batch,
     trainImagesPerSecond: train,
     inferImagesPerSecond: infer,
-    trainGflops: train === null ? null : (3 * flops * train) / 1e9,
-    inferGflops: (flops * infer) / 1e9,
+    trainGflops: train === null ? null : gflops(trainFlops, train),
+    inferGflops: gflops(inferFlops, infer),
     note,
   };
 }
 
 async function torchReference(seconds: number) {
-  const script = new URL("../tests/reference/torch_bench.py", import.meta.url).pathname;
+  const script = new URL("./torch/bench.py", import.meta.url).pathname;
   try {
     const out = await new Deno.Command(toolPath("python"), {
       args: [script, String(seconds)],
@@ -158,7 +158,7 @@ async function torchReference(seconds: number) {
   }
 }
 
-function pipelineRate(seconds: number, size: number): number {
+async function pipelineRate(seconds: number, size: number): Promise<number> {
   const n = 2048;
   const ds: ImageDataset = {
     images: Uint8Array.from({ length: n * 3072 }, (_, i) => (i * 7) % 256),
@@ -168,29 +168,24 @@ function pipelineRate(seconds: number, size: number): number {
     channels: 3,
     classNames: Array.from({ length: 10 }, (_, i) => `c${i}`),
   };
-  let images = 0, epoch = 0;
-  const t0 = performance.now();
-  while ((performance.now() - t0) / 1000 < seconds) {
-    for (
-      const b of batches(ds, {
-        batchSize: 64,
-        size,
-        seed: 1,
-        epoch: epoch++,
-        augment: { flip: true, cropPadding: 4 },
-      })
-    ) {
-      b.images.dataSync(); // force the work
-      images += b.labels.shape[0];
-      tf.dispose([b.images, b.labels]);
-      if ((performance.now() - t0) / 1000 >= seconds) break;
-    }
-  }
-  return images / ((performance.now() - t0) / 1000);
+  const augment = { flip: true, cropPadding: 4 };
+  let epoch = 0;
+  const epochOf = () => batches(ds, { batchSize: 64, size, seed: 1, epoch: epoch++, augment });
+  let it = epochOf();
+  let images = 0;
+  const timing = await timeRuns(() => {
+    let next = it.next();
+    if (next.done) next = (it = epochOf()).next();
+    const b = next.value!;
+    b.images.dataSync(); // force the work
+    images += b.labels.shape[0];
+    tf.dispose([b.images, b.labels]);
+  }, { seconds, warmup: 0 });
+  return images / timing.seconds;
 }
 
 /** Forward time per image for the lab's full-size models, and their memory. */
-function forwardTimes(seconds: number) {
+async function forwardTimes(seconds: number) {
   const out: {
     model: string;
     size: number;
@@ -212,21 +207,16 @@ function forwardTimes(seconds: number) {
       const batch = size === 224 ? 4 : 64;
       const x = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
       let peak = 0;
-      const perSecond = rate(
-        () =>
-          tf.tidy(() => {
-            const y = model.logits(x, INFERENCE);
-            peak = Math.max(peak, tf.memory().numBytes);
-            y.dataSync();
-          }),
-        seconds / 4,
-        batch,
-        1,
-      );
+      const timing = await timeRuns(() =>
+        tf.tidy(() => {
+          const y = model.logits(x, INFERENCE);
+          peak = Math.max(peak, tf.memory().numBytes);
+          y.dataSync();
+        }), { seconds: seconds / 4, minRuns: 1 });
       out.push({
         model: name,
         size,
-        msPerImage: 1000 / perSecond,
+        msPerImage: 1000 / perSecond(timing, batch),
         weightMiB: weightBytes / 2 ** 20,
         peakTensorMiB: peak / 2 ** 20,
       });
@@ -237,9 +227,14 @@ function forwardTimes(seconds: number) {
   return out;
 }
 
-/** The lab-size cases, ours then PyTorch's, one fresh process each. */
+/** The lab-size cases, ours then PyTorch's, one fresh process each (each peak RSS its own). */
 async function labSizes(seconds: number, withTorch: boolean) {
-  const out = [];
+  const out: {
+    key: string;
+    batch: number;
+    ours: Measured<TrainRecord>;
+    torch: Measured<TorchLabRecord>;
+  }[] = [];
   for (const c of LAB_CASES) {
     console.error(`measuring ${c.key} (ours, then PyTorch) ...`);
     const ours = await ourLabCase(c, seconds);
@@ -247,6 +242,26 @@ async function labSizes(seconds: number, withTorch: boolean) {
     out.push({ key: c.key, batch: c.batch, ours, torch });
   }
   return out;
+}
+
+function ourLabCase(c: LabCase, seconds: number): Promise<Measured<TrainRecord>> {
+  return subBench("./bench_lab.ts", [c.key, String(seconds)]);
+}
+
+function torchLabCase(c: LabCase, seconds: number): Promise<Measured<TorchLabRecord>> {
+  const script = new URL("./torch/lab_bench.py", import.meta.url).pathname;
+  return runRecord(toolPath("python"), [script, c.torch, String(seconds)]);
+}
+
+/** Runs a sub-bench (`bench_lab.ts`, `bench_folders.ts`, …) in a process of its own. */
+function subBench<T>(script: string, args: string[]): Promise<Measured<T>> {
+  return runRecord(Deno.execPath(), [
+    "run",
+    "-A",
+    "--v8-flags=--expose-gc",
+    new URL(script, import.meta.url).pathname,
+    ...args,
+  ]);
 }
 
 function gib(bytes: unknown): string {
@@ -294,33 +309,46 @@ async function main(args: string[]) {
     ? []
     : await labSizes(numberFlag(values, "lab-seconds", { min: 1 }), !values["skip-torch"]);
   for (const l of lab) {
-    if (typeof l.ours.trainImagesPerSecond === "number") {
+    if (isMeasured(l.ours)) {
       cases.push({
         backend: "onednn",
         model: l.key,
         batch: l.batch,
-        trainImagesPerSecond: l.ours.trainImagesPerSecond as number,
+        trainImagesPerSecond: l.ours.trainImagesPerSecond,
         inferImagesPerSecond: null,
-        trainGflops: l.ours.trainGflops as number,
+        trainGflops: l.ours.trainGflops,
         inferGflops: null,
-        peakRssBytes: l.ours.peakRssBytes as number,
-        stepPeakTensorBytes: l.ours.stepPeakTensorBytes as number[],
+        peakRssBytes: l.ours.peakRssBytes,
+        stepPeakTensorBytes: l.ours.stepPeakTensorBytes,
       });
     }
-    if (typeof l.torch.train === "number" && torch.models) torch.models[l.key] = l.torch;
+    if (isMeasured(l.torch) && torch.models) torch.models[l.key] = l.torch;
   }
   const forwardBackend = (await useBackend("wasm", { log: () => {} })).description;
   const pipeline = {
-    "32->32": pipelineRate(seconds / 2, 32),
-    "32->224": pipelineRate(seconds / 2, 224),
+    "32->32": await pipelineRate(seconds / 2, 32),
+    "32->224": await pipelineRate(seconds / 2, 224),
   };
-  const forward = forwardTimes(seconds);
-  const checkpoint = values["skip-checkpoint"] ? null : await benchCheckpointRead(3);
-  const folders = values["skip-folders"]
-    ? []
-    : await benchFolders(String(values.folders).split(",").map(Number), {
-      torch: !values["skip-torch"],
-    });
+  const forward = await forwardTimes(seconds);
+  const checkpointRun = values["skip-checkpoint"]
+    ? undefined
+    : await subBench<CheckpointBench>("./bench_checkpoint.ts", []);
+  if (checkpointRun && !isMeasured(checkpointRun)) {
+    console.error(`checkpoint read: not measured: ${checkpointRun.error}`);
+  }
+  const checkpoint = checkpointRun && isMeasured(checkpointRun) ? checkpointRun : null;
+  const folderRun = values["skip-folders"]
+    ? undefined
+    : await subBench<{ rows: FolderBench[]; lines: string[] }>("./bench_folders.ts", [
+      "--images",
+      String(values.folders),
+      "--json",
+      ...(values["skip-torch"] ? ["--skip-torch"] : []),
+    ]);
+  if (folderRun && !isMeasured(folderRun)) {
+    console.error(`image folders: not measured: ${folderRun.error}`);
+  }
+  const folders = folderRun && isMeasured(folderRun) ? folderRun : { rows: [], lines: [] };
 
   console.log(
     `\n${"backend".padEnd(13)}${"model".padEnd(12)}${"train img/s".padStart(12)}${
@@ -367,10 +395,12 @@ async function main(args: string[]) {
       }${"step peak tensors".padStart(19)}`,
     );
     for (const l of lab) {
-      const ours = l.ours.trainImagesPerSecond as number | undefined;
-      const ref = l.torch.train as number | undefined;
-      const gflops = l.ours.trainGflops as number | undefined;
-      const peaks = (l.ours.stepPeakTensorBytes as number[] | undefined) ?? [];
+      const o = isMeasured(l.ours) ? l.ours : undefined;
+      const t = isMeasured(l.torch) ? l.torch : undefined;
+      const ours = o?.trainImagesPerSecond;
+      const ref = t?.train;
+      const gflops = o?.trainGflops;
+      const peaks = o?.stepPeakTensorBytes ?? [];
       const flat = peaks.length > 0 && Math.min(...peaks) === Math.max(...peaks);
       console.log(
         `${l.key.padEnd(27)}${fmt(ours ?? null, 2).padStart(11)}${
@@ -378,11 +408,11 @@ async function main(args: string[]) {
         }${(ours && ref ? `${(ours / ref).toFixed(2)}×` : "-").padStart(8)}${
           fmt(gflops ?? null).padStart(9)
         }${(gflops ? `${((100 * gflops) / machine.peakGflops).toFixed(1)}%` : "-").padStart(8)}${
-          gib(l.ours.peakRssBytes).padStart(11)
-        }${gib(l.torch.peakRssBytes).padStart(11)}${
+          gib(o?.peakRssBytes).padStart(11)
+        }${gib(t?.peakRssBytes).padStart(11)}${
           `${gib(Math.max(...peaks, 0))}${flat ? " flat" : " varies"}`.padStart(19)
-        }${l.ours.error ? `  ours: ${l.ours.error}` : ""}${
-          l.torch.error ? `  torch: ${l.torch.error}` : ""
+        }${"error" in l.ours ? `  ours: ${l.ours.error}` : ""}${
+          "error" in l.torch ? `  torch: ${l.torch.error}` : ""
         }`,
       );
     }
@@ -392,14 +422,15 @@ async function main(args: string[]) {
       pipeline["32->32"].toFixed(0)
     } img/s, 32→224 ${pipeline["32->224"].toFixed(0)} img/s`,
   );
-  if (folders.length > 0) {
+  if (folders.rows.length > 0) {
     console.log(
       `\nstreamed image folders (JPEG 256–500 px → 224, flip, normalise; batch 100; ` +
         `PyTorch: ImageFolder + DataLoader with 2 workers):`,
     );
-    for (const line of folderBenchLines(folders)) console.log(line);
-    const training = lab.map((l) => [l.key, l.ours.trainImagesPerSecond] as const)
-      .filter(([, v]) => typeof v === "number");
+    for (const line of folders.lines) console.log(line);
+    const training = lab.flatMap((l) =>
+      isMeasured(l.ours) ? [[l.key, l.ours.trainImagesPerSecond] as const] : []
+    );
     if (training.length > 0) {
       console.log(
         `the lab's training steps here take ${
@@ -442,7 +473,7 @@ async function main(args: string[]) {
     pipeline,
     forward,
     checkpoint,
-    folders,
+    folders: folders.rows,
     peakRssBytes: rss,
   };
   await Deno.mkdir(String(values.out), { recursive: true });

@@ -8,26 +8,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../lib/backend/mod.ts";
+import type { CheckpointBench } from "../lib/bench/mod.ts";
 import { openCheckpoint } from "../lib/io/checkpoint/checkpoint.ts";
 import { writeCheckpoint } from "../lib/io/checkpoint/writer.ts";
 import { buildVgg } from "../lib/models/vgg.ts";
 import { cacheDir } from "../lib/util/cache.ts";
 import { peakRss } from "../lib/util/memory.ts";
 import { FileReader } from "../lib/util/file_reader.ts";
-
-/** One measurement. */
-export interface CheckpointBench {
-  file: string;
-  fileBytes: number;
-  tensorBytes: number;
-  rawSeconds: number;
-  rawMBps: number;
-  readSeconds: number;
-  readMBps: number;
-  ratio: number;
-  peakRssBytes: number;
-  peakOverTensorBytes: number;
-}
 
 async function ensureCheckpoint(): Promise<string> {
   const path = `${cacheDir()}/bench/vgg_16.ckpt`;
@@ -83,7 +70,7 @@ async function spawn(mode: string, path: string) {
 }
 
 /** Runs the checkpoint read benchmark (best of `repeats`). */
-export async function benchCheckpointRead(repeats = 3): Promise<CheckpointBench> {
+async function benchCheckpointRead(repeats = 3): Promise<CheckpointBench> {
   const path = await ensureCheckpoint();
   const fileBytes = (await Deno.stat(path)).size;
   let raw = Infinity, read = Infinity, rss = 0, tensorBytes = 0;
@@ -112,6 +99,6 @@ if (import.meta.main) {
   if (Deno.args[0] === "--child") {
     console.log(JSON.stringify(await child(Deno.args[1] as "raw" | "read", Deno.args[2])));
   } else {
-    console.log(JSON.stringify(await benchCheckpointRead(), null, 2));
+    console.log(JSON.stringify(await benchCheckpointRead()));
   }
 }

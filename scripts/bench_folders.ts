@@ -20,12 +20,20 @@ import { numberFlag, parseFlags, runMain, usage } from "../lib/util/cli.ts";
 import { peakRss } from "../lib/util/memory.ts";
 import * as tf from "@tensorflow/tfjs";
 import { toolPath } from "../lib/util/mod.ts";
+import {
+  type FolderBench,
+  type FolderStreamRecord,
+  runRecord,
+  timeRuns,
+} from "../lib/bench/mod.ts";
 
 const FLAGS = {
   images: { type: "string", default: "5000,20000", help: "folder sizes (images) to measure" },
   measure: { type: "string", default: "2000", help: "images streamed per measurement" },
   size: { type: "string", default: "224", help: "decoded size" },
   batch: { type: "string", default: "100", help: "batch size" },
+  "skip-torch": { type: "boolean", help: "do not run PyTorch's DataLoader" },
+  json: { type: "boolean", help: "print {rows, lines} as one JSON line (deno task bench)" },
   child: { type: "string", help: "internal: measure ours on this folder and print JSON" },
 } as const;
 
@@ -36,15 +44,6 @@ const HELP = usage(
 );
 
 const ROOT = new URL("..", import.meta.url).pathname;
-
-/** One folder size's measurement, ours and PyTorch's. */
-export interface FolderBench {
-  images: number;
-  ours: { imagesPerSecond: number; peakRssBytes: number; indexSeconds: number } | { error: string };
-  torch: { imagesPerSecond: number; peakRssBytes: number; indexSeconds: number } | {
-    error: string;
-  };
-}
 
 /** The folder of `n` generated JPEGs (made on first use). */
 export async function benchFolder(n: number): Promise<string> {
@@ -76,31 +75,25 @@ async function measureOurs(root: string, size: number, batch: number, measure: n
     augment: { flip: true },
     preprocessing: VGG_PREPROCESSING,
   });
-  let seen = -1, start = 0;
-  for await (const b of stream) {
-    if (seen < 0) [seen, start] = [0, performance.now()]; // the first batch is the warm-up
-    else seen += b.labels.shape[0];
-    tf.dispose([b.images, b.labels]);
-    if (seen >= measure) break;
-  }
+  const it = stream[Symbol.asyncIterator]();
+  let seen = 0;
+  // The first batch is the warm-up; then whole batches until `measure` images.
+  const timing = await timeRuns(async (i) => {
+    const next = await it.next();
+    if (next.done) return;
+    if (i > 0) seen += next.value.labels.shape[0];
+    tf.dispose([next.value.images, next.value.labels]);
+  }, { seconds: 0, minRuns: Math.ceil(measure / batch) });
+  await it.return?.(undefined);
   return {
-    imagesPerSecond: seen / ((performance.now() - start) / 1000),
+    imagesPerSecond: seen / timing.seconds,
     peakRssBytes: peakRss(),
     indexSeconds,
   };
 }
 
-async function child(args: string[]): Promise<FolderBench["ours"]> {
-  const res = await new Deno.Command(args[0], { args: args.slice(1), stderr: "piped" }).output();
-  const text = new TextDecoder().decode(res.stdout).trim().split("\n").at(-1) ?? "";
-  if (!res.success) {
-    return { error: new TextDecoder().decode(res.stderr).trim().split("\n").at(-1) ?? "failed" };
-  }
-  return JSON.parse(text);
-}
-
 /** Measures each folder size, ours and PyTorch's, each in a process of its own. */
-export async function benchFolders(
+async function benchFolders(
   sizes: number[],
   options: { measure?: number; size?: number; batch?: number; torch?: boolean } = {},
 ): Promise<FolderBench[]> {
@@ -112,8 +105,7 @@ export async function benchFolders(
   const out: FolderBench[] = [];
   for (const n of sizes) {
     const root = await benchFolder(n);
-    const ours = await child([
-      Deno.execPath(),
+    const ours = await runRecord<FolderStreamRecord>(Deno.execPath(), [
       "run",
       "-A",
       "--v8-flags=--expose-gc",
@@ -127,14 +119,15 @@ export async function benchFolders(
       "--batch",
       String(batch),
     ]);
-    const torch = options.torch === false ? { error: "skipped" } : await child([
-      toolPath("python"),
-      `${ROOT}tests/reference/torch_folder_bench.py`,
-      root,
-      String(size),
-      String(batch),
-      String(measure),
-    ]);
+    const torch = options.torch === false
+      ? { error: "skipped" }
+      : await runRecord<FolderStreamRecord>(toolPath("python"), [
+        `${ROOT}scripts/torch/folder_bench.py`,
+        root,
+        String(size),
+        String(batch),
+        String(measure),
+      ]);
     out.push({ images: n, ours, torch });
   }
   return out;
@@ -180,8 +173,10 @@ async function main(args: string[]) {
     return;
   }
   const sizes = String(values.images).split(",").map(Number);
-  const rows = await benchFolders(sizes, { measure, size, batch });
-  for (const line of folderBenchLines(rows)) console.log(line);
+  const rows = await benchFolders(sizes, { measure, size, batch, torch: !values["skip-torch"] });
+  const lines = folderBenchLines(rows);
+  if (values.json) console.log(JSON.stringify({ rows, lines }));
+  else for (const line of lines) console.log(line);
 }
 
 if (import.meta.main) await runMain(main, HELP);

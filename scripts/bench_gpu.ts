@@ -12,14 +12,18 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type BackendChoice, useBackend } from "../lib/backend/mod.ts";
-import { kernelFlops } from "../lib/models/flops.ts";
-import { buildModel } from "../lib/models/zoo.ts";
+import { buildModel, kernelFlops } from "../lib/models/mod.ts";
 import { FusedAdamOptimizer } from "../lib/ops/mod.ts";
-import { createTrainStep, readSteps } from "../lib/train/step.ts";
+import {
+  createTrainStep,
+  type PendingStep,
+  readSteps,
+  type StepResult,
+} from "../lib/train/step.ts";
 import { choiceFlag, numberFlag, parseFlags, runMain, usage, UsageError } from "../lib/util/cli.ts";
 import { writeFileAtomic } from "../lib/util/atomic.ts";
 import { BACKEND_CHOICES } from "../lib/backend/mod.ts";
-import { jsonOf } from "./bench_lab.ts";
+import { runRecord, timeRuns, trainRecord } from "../lib/bench/mod.ts";
 
 /** One GPU case: model, input size, batch, and the PyTorch reference's name. */
 interface GpuCase {
@@ -90,29 +94,28 @@ async function measure(c: GpuCase, backend: BackendChoice, seconds: number) {
   const top = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 10)
     .map(([name, ms]) => ({ name, ms, share: profiled > 0 ? ms / profiled : 0 }));
   const flopsPerStep = kernelFlops(profile.kernels);
-  // Timed steps: launched back to back, read in one go at the end (as the loop does).
-  let steps = 0;
-  const pending = [];
-  const t0 = performance.now();
-  while ((performance.now() - t0) / 1000 < seconds || steps < 3) {
-    pending.push(step.launch(x, y, 3 + steps++));
-    if (pending.length >= 8) await readSteps(pending.splice(0));
-  }
-  const losses = await readSteps(pending);
-  const elapsed = (performance.now() - t0) / 1000;
-  const rate = (steps * c.batch) / elapsed;
+  // Timed steps: launched back to back, read eight at a time and at the end (as the loop does).
+  const pending: PendingStep[] = [];
+  const losses: StepResult[] = [];
+  const timing = await timeRuns(async (i) => {
+    pending.push(step.launch(x, y, 3 + i));
+    if (pending.length >= 8) losses.push(...await readSteps(pending.splice(0)));
+  }, {
+    seconds,
+    minRuns: 3,
+    warmup: 0,
+    finish: async () => losses.push(...await readSteps(pending)),
+  });
   tf.dispose([x, y]);
   step.optimizer.dispose();
   model.store.dispose();
   return {
-    key: c.key,
-    backend: info.description,
+    ...trainRecord(
+      { key: c.key, backend: info.description, batch: c.batch },
+      timing,
+      flopsPerStep / c.batch,
+    ),
     adapter: info.adapter,
-    trainImagesPerSecond: rate,
-    steps,
-    stepMs: (elapsed * 1000) / steps,
-    trainFlopsPerImage: flopsPerStep / c.batch,
-    trainGflops: (flopsPerStep / c.batch) * rate / 1e9,
     profiledStepMs: profiled,
     topKernels: top,
     lastLoss: losses.at(-1)?.loss,
@@ -137,10 +140,10 @@ async function main(args: string[]) {
     return;
   }
   const cases = flags.quick ? QUICK : FULL;
-  const torchScript = new URL("../tests/reference/torch_gpu_bench.py", import.meta.url).pathname;
+  const torchScript = new URL("./torch/gpu_bench.py", import.meta.url).pathname;
   const rows = [];
   for (const c of cases) {
-    const ours = await jsonOf(Deno.execPath(), [
+    const ours: Record<string, unknown> = await runRecord(Deno.execPath(), [
       "run",
       "-A",
       // A bundle (what travels to a GPU machine) carries its packages: no config, no installs.
@@ -151,13 +154,15 @@ async function main(args: string[]) {
       `--backend=${flags.backend}`,
       `--seconds=${seconds}`,
     ]);
-    const torch = flags["skip-torch"] ? {} : await jsonOf(String(flags.python), [
-      torchScript,
-      c.torch,
-      String(c.size),
-      String(c.batch),
-      String(seconds),
-    ]);
+    const torch: Record<string, unknown> = flags["skip-torch"]
+      ? {}
+      : await runRecord(String(flags.python), [
+        torchScript,
+        c.torch,
+        String(c.size),
+        String(c.batch),
+        String(seconds),
+      ]);
     const device = (ours.adapter as { device?: string } | undefined)?.device;
     const peak = peakTflops(String(flags["peak-tflops"]), device ?? (torch.device as string));
     const gflops = ours.trainGflops as number | undefined;

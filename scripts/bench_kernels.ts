@@ -14,9 +14,10 @@ import {
   useBackend,
   WASM_TRAINING_KERNELS,
 } from "../lib/backend/mod.ts";
-import { buildVgg } from "../lib/models/vgg.ts";
+import { perSecond, timeRuns } from "../lib/bench/mod.ts";
+import { buildVgg } from "../lib/models/mod.ts";
 import { FusedAdamOptimizer } from "../lib/ops/mod.ts";
-import { createTrainStep } from "../lib/train/step.ts";
+import { createTrainStep } from "../lib/train/mod.ts";
 
 const seconds = Number(Deno.args[0] ?? 8);
 if (!(seconds > 0)) {
@@ -38,16 +39,9 @@ function smallVggStep() {
   return { run, dispose };
 }
 
-function trainRate(): number {
+async function trainRate(): Promise<number> {
   const { run, dispose } = smallVggStep();
-  run();
-  let n = 0;
-  const t0 = performance.now();
-  while ((performance.now() - t0) / 1000 < seconds || n < 2) {
-    run();
-    n++;
-  }
-  const rate = (n * 64) / ((performance.now() - t0) / 1000);
+  const rate = perSecond(await timeRuns(run, { seconds }), 64);
   dispose();
   return rate;
 }
@@ -64,14 +58,14 @@ console.log(`small VGG training, batch 64, 32×32 (${seconds} s per case)`);
 console.log("wasm kernels (single-threaded wasm):");
 const required = ["Conv2DBackpropFilter"]; // the stock backend has none: training throws without it
 registerWasmTrainingKernels({ only: required });
-const stock = trainRate();
+const stock = await trainRate();
 line("stock wasm + our Conv2DBackpropFilter", stock);
 for (const k of WASM_TRAINING_KERNELS.filter((k) => !required.includes(k))) {
   registerWasmTrainingKernels({ only: [...required, k] });
-  line(`  + our wasm ${k}`, trainRate(), stock);
+  line(`  + our wasm ${k}`, await trainRate(), stock);
 }
 registerWasmTrainingKernels();
-const wasm = trainRate();
+const wasm = await trainRate();
 line("all our wasm kernels", wasm, stock);
 
 const groups: [string, string[]][] = [
@@ -105,7 +99,7 @@ if (typeof probe === "string") {
     on.push(...names);
     unregisterOneDnnKernels();
     registerOneDnnKernels({ only: on });
-    const rate = trainRate();
+    const rate = await trainRate();
     line(`+ ${label}`, rate, previous);
     previous = rate;
   }

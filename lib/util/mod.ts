@@ -30,6 +30,7 @@ export {
 export { gunzip, isGzip, readMaybeGzip } from "./gzip.ts";
 export { escapeHtml } from "./html.ts";
 export { inNotebook, jupyter } from "./jupyter.ts";
+export { peakRss } from "./memory.ts";
 export { createProgress } from "./progress.ts";
 export type { Progress, ProgressOptions } from "./progress.ts";
 export { permutation, seededRandom } from "./random.ts";

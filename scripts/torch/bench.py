@@ -1,7 +1,7 @@
 """PyTorch CPU reference for `deno task bench`: training (forward + backward +
 Adam) and inference images/s of the same models at 32x32x3, batch 64.
 
-usage: torch_bench.py SECONDS_PER_CASE  -> JSON on stdout
+usage: bench.py SECONDS_PER_CASE  -> JSON on stdout
 """
 import json
 import os

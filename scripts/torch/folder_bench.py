@@ -4,7 +4,7 @@ Resize((S, S)) + RandomHorizontalFlip + ToTensor + Normalize, batches of B,
 shuffled; images/s over the first M images after one warm-up batch, and the
 peak RSS of the main process plus its workers (sampled per batch).
 
-usage: torch_folder_bench.py ROOT SIZE BATCH M  -> JSON on stdout
+usage: folder_bench.py ROOT SIZE BATCH M  -> JSON on stdout
 """
 import json
 import os

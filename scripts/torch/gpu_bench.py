@@ -3,7 +3,7 @@ Adam) images/s of one case on CUDA when available (else CPU), twice: fp32
 with TF32 off (the same arithmetic as ours), and PyTorch's default settings
 (cuDNN autotuning on, TF32 as PyTorch defaults it for convolutions).
 
-usage: torch_gpu_bench.py MODEL SIZE BATCH SECONDS  -> JSON on stdout
+usage: gpu_bench.py MODEL SIZE BATCH SECONDS  -> JSON on stdout
 MODEL: vgg16 | resnet50 | small_vgg | vgg16@32
 """
 import json
@@ -16,7 +16,7 @@ import torch.nn as nn
 import torchvision
 
 sys.path.insert(0, os.path.dirname(__file__))
-from torch_bench import MODELS  # noqa: E402  (the small VGG and VGG-16 layout at 32x32)
+from bench import MODELS  # noqa: E402  (the small VGG and VGG-16 layout at 32x32)
 
 
 DEFAULT_MATMUL_TF32 = torch.backends.cuda.matmul.allow_tf32

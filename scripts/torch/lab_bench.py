@@ -2,7 +2,7 @@
 (forward + backward + Adam) images/s at 224x224x3 with torchvision's models,
 10 classes, in this process alone so that its peak RSS is the case's.
 
-usage: torch_lab_bench.py CASE SECONDS  -> JSON on stdout
+usage: lab_bench.py CASE SECONDS  -> JSON on stdout
 CASE: vgg16-fc | vgg16-all | resnet50-all | mobilenet_v2-all | inception_v3-all, with the batch
 as a suffix and optionally the input size: vgg16-fc:32, inception_v3-all:16:299
 """

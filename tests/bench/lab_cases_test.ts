@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LAB_CASES, measureLabCase } from "../../scripts/bench_lab.ts";
+import { LAB_CASES, measureLabCase } from "../../lib/bench/mod.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
 import { buildModel, MODEL_NAMES } from "../../lib/models/mod.ts";
 import { LAB_FIGURE_KEYS } from "../../lib/lab/bench_figures.ts";
@@ -49,8 +49,8 @@ Deno.test({
     assert.ok(
       Math.abs(r.trainGflops - (r.trainFlopsPerImage * r.trainImagesPerSecond) / 1e9) < 1e-9,
     );
-    assert.equal(r.stepPeakTensorBytes.length, r.steps);
+    assert.equal(r.stepPeakTensorBytes!.length, r.steps);
     assert.equal(new Set(r.stepPeakTensorBytes).size, 1, "peak tensor bytes flat across steps");
-    assert.ok(r.peakRssBytes > r.stepPeakTensorBytes[0]);
+    assert.ok(r.peakRssBytes! > r.stepPeakTensorBytes![0]);
   },
 });
