@@ -1,7 +1,7 @@
 /**
  * Runs lab notebooks the way a student does: in the live Notebook UI
  * (`jupyter-notebook`, the project's Deno kernel) in headless Chromium,
- * driven over the DevTools protocol. For each notebook: Run All, wait, count
+ * driven through puppeteer-core. For each notebook: Run All, wait, count
  * the charts drawn; reload the tab and count again; then clear every output,
  * reload (the page now has no plotly.js) and re-run the last chart cell,
  * which must still draw. Optionally writes a full-page screenshot after Run
@@ -15,6 +15,7 @@
  *
  * @module
  */
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { parseFlags, runMain, usage } from "../lib/util/cli.ts";
 import { installKernel, projectJupyterDir } from "./kernel.ts";
 import { toolPath } from "../lib/util/mod.ts";
@@ -41,66 +42,6 @@ export interface UiRun {
   runSeconds: number;
   /** The screenshot written, if asked. */
   screenshot?: string;
-}
-
-/** A DevTools protocol session on one page. */
-class DevTools {
-  #ws: WebSocket;
-  #next = 1;
-  #pending = new Map<number, (msg: { result?: unknown; error?: { message: string } }) => void>();
-  private constructor(ws: WebSocket) {
-    this.#ws = ws;
-    ws.onmessage = (e) => {
-      const msg = JSON.parse(e.data as string);
-      const done = this.#pending.get(msg.id);
-      if (done) {
-        this.#pending.delete(msg.id);
-        done(msg);
-      }
-    };
-  }
-
-  static async connect(url: string): Promise<DevTools> {
-    const ws = new WebSocket(url);
-    await new Promise((resolve, reject) => {
-      ws.onopen = resolve;
-      ws.onerror = () => reject(new Error(`cannot connect to Chromium's DevTools at ${url}`));
-    });
-    return new DevTools(ws);
-  }
-
-  send<T = Record<string, unknown>>(method: string, params: object = {}): Promise<T> {
-    const id = this.#next++;
-    this.#ws.send(JSON.stringify({ id, method, params }));
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, (msg) => {
-        if (msg.error) reject(new Error(`${method}: ${msg.error.message}`));
-        else resolve(msg.result as T);
-      });
-    });
-  }
-
-  /** Evaluates `expression` in the page (awaiting promises); returns its JSON value. */
-  async eval<T>(expression: string): Promise<T> {
-    const r = await this.send<{
-      result: { value?: T };
-      exceptionDetails?: { text: string; exception?: { description?: string } };
-    }>(
-      "Runtime.evaluate",
-      { expression, awaitPromise: true, returnByValue: true },
-    );
-    if (r.exceptionDetails) {
-      const d = r.exceptionDetails;
-      throw new Error(
-        `in the page: ${d.exception?.description ?? d.text} (${expression.slice(0, 80)})`,
-      );
-    }
-    return r.result.value as T;
-  }
-
-  close() {
-    this.#ws.close();
-  }
 }
 
 async function until<T>(
@@ -149,15 +90,15 @@ const OUTPUTS = `Jupyter.notebook.get_cells().filter((c) => c.cell_type === "cod
 /** A running Notebook server and headless Chromium, for one or more notebooks. */
 export class NotebookUi {
   #server: Deno.ChildProcess;
-  #browser: Deno.ChildProcess;
-  #page: DevTools;
+  #browser: Browser;
+  #page: Page;
   #base: string;
   #profile: string;
 
   private constructor(
     server: Deno.ChildProcess,
-    browser: Deno.ChildProcess,
-    page: DevTools,
+    browser: Browser,
+    page: Page,
     base: string,
     profile: string,
   ) {
@@ -204,34 +145,16 @@ export class NotebookUi {
       await r.body?.cancel();
       return r.ok;
     });
-    const browser = new Deno.Command(toolPath("chromium"), {
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--hide-scrollbars",
-        `--user-data-dir=${profile}/chromium`,
-        "--remote-debugging-port=0",
-        "--window-size=1280,900",
-        "about:blank",
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const devtools = await readDevToolsUrl(browser.stderr);
-    const browserSession = await DevTools.connect(devtools);
-    const http = devtools.replace(/^ws:\/\/([^/]+)\/.*$/, "http://$1");
-    const targets = await (await fetch(`${http}/json/list`)).json() as {
-      type: string;
-      webSocketDebuggerUrl: string;
-    }[];
-    browserSession.close();
-    const page = await DevTools.connect(
-      targets.find((t) => t.type === "page")!.webSocketDebuggerUrl,
-    );
-    await page.send("Page.enable");
-    await page.send("Runtime.enable");
+    const browser = await puppeteer.launch({
+      executablePath: toolPath("chromium"),
+      headless: true,
+      userDataDir: `${profile}/chromium`,
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars"],
+      defaultViewport: { width: 1280, height: 900 },
+    });
+    const page = (await browser.pages())[0] ?? await browser.newPage();
+    // Leaving a notebook with a running kernel asks "leave this page?": yes, as a student would.
+    page.on("dialog", (d) => void d.accept().catch(() => {}));
     const ui = new NotebookUi(server, browser, page, `${base}`, profile);
     ui.#token = token;
     return ui;
@@ -239,14 +162,24 @@ export class NotebookUi {
 
   #token = "";
 
+  /** Evaluates `expression` in the page (awaiting promises); returns its JSON value. */
+  async #eval<T>(expression: string): Promise<T> {
+    try {
+      return await this.#page.evaluate(expression) as T;
+    } catch (err) {
+      throw new Error(`in the page: ${(err as Error).message} (${expression.slice(0, 80)})`);
+    }
+  }
+
   async #open(path: string) {
-    await this.#page.send("Page.navigate", {
-      url: `${this.#base}/notebooks/${path}?token=${this.#token}`,
+    await this.#page.goto(`${this.#base}/notebooks/${path}?token=${this.#token}`, {
+      waitUntil: "domcontentloaded",
+      timeout: 120_000,
     });
     await until(
       `${path} to load with a connected kernel`,
       120,
-      () => this.#page.eval(NOTEBOOK_READY),
+      () => this.#eval(NOTEBOOK_READY),
     );
   }
 
@@ -262,9 +195,9 @@ export class NotebookUi {
     }).some((c) => c.input_prompt_number !== null &&
       c.input_prompt_number !== undefined)`;
     for (let attempt = 1; attempt <= 3; attempt++) {
-      await until("the kernel", 60, () => this.#page.eval(NOTEBOOK_READY));
-      await this.#page.eval(`${command}, true`);
-      const ok = await until("the cells to start", 20, () => this.#page.eval<boolean>(started))
+      await until("the kernel", 60, () => this.#eval(NOTEBOOK_READY));
+      await this.#eval(`${command}, true`);
+      const ok = await until("the cells to start", 20, () => this.#eval<boolean>(started))
         .then(() => true, () => false);
       if (ok) return;
     }
@@ -273,19 +206,19 @@ export class NotebookUi {
 
   /** Reloads the tab; waits for the new page (the old one answers until it is gone). */
   async #reload() {
-    await this.#page.eval("window.__tlOldPage = true");
-    await this.#page.send("Page.reload", { ignoreCache: true });
+    await this.#eval("window.__tlOldPage = true");
+    await this.#page.reload({ waitUntil: "domcontentloaded", timeout: 120_000 });
     await until(
       "the reloaded page",
       120,
-      () => this.#page.eval(`!window.__tlOldPage && ${NOTEBOOK_READY}`),
+      () => this.#eval(`!window.__tlOldPage && ${NOTEBOOK_READY}`),
     );
   }
 
   async #charts(expected: number, seconds = 30): Promise<number> {
     let last = { charts: 0, drawn: 0 };
     await until("the charts to draw", seconds, async () => {
-      last = await this.#page.eval<{ charts: number; drawn: number }>(COUNT_CHARTS);
+      last = await this.#eval<{ charts: number; drawn: number }>(COUNT_CHARTS);
       return last.drawn >= expected;
     }).catch(() => {});
     return last.drawn;
@@ -309,14 +242,14 @@ export class NotebookUi {
       await until(
         `Run All of ${name}`,
         options.timeoutSeconds ?? 900,
-        () => this.#page.eval(DONE()),
+        () => this.#eval(DONE()),
       );
       const runSeconds = (performance.now() - started) / 1000;
       // Late outputs (a display after the reply) get a moment, as a student's eyes would.
       await new Promise((r) => setTimeout(r, 1500));
-      const { charts } = await this.#page.eval<{ charts: number }>(COUNT_CHARTS);
+      const { charts } = await this.#eval<{ charts: number }>(COUNT_CHARTS);
       const drawn = await this.#charts(charts);
-      const cellOutputs = await this.#page.eval<string[]>(OUTPUTS);
+      const cellOutputs = await this.#eval<string[]>(OUTPUTS);
       const errors = cellOutputs.filter((t) => t.includes("ERROR ")).map((t) =>
         t.slice(t.indexOf("ERROR ") + 6, t.indexOf("ERROR ") + 400)
       );
@@ -324,31 +257,31 @@ export class NotebookUi {
       const screenshot = options.screenshot
         ? await this.#screenshot(options.screenshot)
         : undefined;
-      await this.#page.eval("Jupyter.notebook.save_notebook(), true");
-      await until("the save", 30, () => this.#page.eval("!Jupyter.notebook.dirty"));
+      await this.#eval("Jupyter.notebook.save_notebook(), true");
+      await until("the save", 30, () => this.#eval("!Jupyter.notebook.dirty"));
       await this.#reload();
       const drawnAfterReload = await this.#charts(charts);
       let redrawnWithoutPlotly: boolean | undefined;
-      const lastChartCell = await this.#page.eval<number>(
+      const lastChartCell = await this.#eval<number>(
         `Jupyter.notebook.get_cells().map((c) => c.cell_type === "code" &&
           /\\bshowChart\\(/.test(c.get_text())).lastIndexOf(true)`,
       );
       if (charts > 0 && lastChartCell >= 0) {
         step("clear outputs, reload, re-run the last chart cell");
-        await this.#page.eval(
+        await this.#eval(
           "Jupyter.notebook.clear_all_output(), Jupyter.notebook.save_notebook(), true",
         );
-        await until("the save", 30, () => this.#page.eval("!Jupyter.notebook.dirty"));
+        await until("the save", 30, () => this.#eval("!Jupyter.notebook.dirty"));
         await this.#reload();
-        const before = await this.#page.eval<{ charts: number }>(COUNT_CHARTS);
-        const pageHadPlotly = await this.#page.eval<boolean>("window.Plotly !== undefined");
+        const before = await this.#eval<{ charts: number }>(COUNT_CHARTS);
+        const pageHadPlotly = await this.#eval<boolean>("window.Plotly !== undefined");
         await this.#execute(`Jupyter.notebook.get_cell(${lastChartCell}).execute()`, lastChartCell);
         await until(
           "the re-run cell",
           options.timeoutSeconds ?? 900,
-          () => this.#page.eval(DONE(lastChartCell)),
+          () => this.#eval(DONE(lastChartCell)),
         );
-        const after = await this.#page.eval<{ charts: number }>(COUNT_CHARTS);
+        const after = await this.#eval<{ charts: number }>(COUNT_CHARTS);
         redrawnWithoutPlotly = !pageHadPlotly && before.charts === 0 && after.charts > 0 &&
           (await this.#charts(after.charts)) === after.charts;
       }
@@ -364,7 +297,7 @@ export class NotebookUi {
         screenshot,
       };
     } finally {
-      await this.#page.send("Page.navigate", { url: "about:blank" }).catch(() => {});
+      await this.#page.goto("about:blank").catch(() => {});
       await shutdownKernels(this.#base, this.#token);
       await Deno.remove(`${ROOT}/notebooks/${copy}`).catch(() => {});
       const checkpoint = `${ROOT}/notebooks/.ipynb_checkpoints/${copy.replace(/\.ipynb$/, "")}`;
@@ -374,37 +307,25 @@ export class NotebookUi {
 
   /** A full-page PNG of the notebook as it stands: the window grown to the page's height. */
   async #screenshot(path: string): Promise<string> {
-    const height = await this.#page.eval<number>(
+    const height = await this.#eval<number>(
       `document.getElementById("header").offsetHeight +
         document.getElementById("notebook-container").scrollHeight + 80`,
     );
-    await this.#page.send("Emulation.setDeviceMetricsOverride", {
-      width: 1280,
-      height,
-      deviceScaleFactor: 1,
-      mobile: false,
-    });
-    await this.#page.eval("window.dispatchEvent(new Event('resize')), true");
+    await this.#page.setViewport({ width: 1280, height });
+    await this.#eval("window.dispatchEvent(new Event('resize')), true");
     await new Promise((r) => setTimeout(r, 1500));
-    const shot = await this.#page.send<{ data: string }>("Page.captureScreenshot", {
-      format: "png",
-      captureBeyondViewport: true,
-    });
-    await this.#page.send("Emulation.clearDeviceMetricsOverride");
-    const bytes = Uint8Array.from(atob(shot.data), (c) => c.charCodeAt(0));
-    await Deno.writeFile(path, bytes);
+    const shot = await this.#page.screenshot({ type: "png", captureBeyondViewport: true });
+    await this.#page.setViewport({ width: 1280, height: 900 });
+    await Deno.writeFile(path, shot);
     return path;
   }
 
   /** Stops Chromium and the notebook server (and with it the kernels). */
   async close(): Promise<void> {
-    this.#page.close();
-    for (const p of [this.#browser, this.#server]) {
-      try {
-        p.kill("SIGTERM");
-      } catch { /* already gone */ }
-    }
-    await this.#browser.status;
+    await this.#browser.close().catch(() => {});
+    try {
+      this.#server.kill("SIGTERM");
+    } catch { /* already gone */ }
     await this.#server.status;
     await Deno.remove(this.#profile, { recursive: true }).catch(() => {});
   }
@@ -417,30 +338,6 @@ async function shutdownKernels(base: string, token: string) {
     await fetch(`${base}/api/sessions/${s.id}?token=${token}`, { method: "DELETE" })
       .then((r) => r.body?.cancel()).catch(() => {});
   }
-}
-
-async function readDevToolsUrl(stderr: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const timeout = setTimeout(() => reader.cancel(), 30_000);
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-      const m = text.match(/DevTools listening on (ws:\/\/\S+)/);
-      if (m) {
-        // Keep draining Chromium's stderr so that it never blocks on a full pipe.
-        (async () => {
-          while (!(await reader.read().catch(() => ({ done: true }))).done) { /* drain */ }
-        })();
-        return m[1];
-      }
-    }
-  } finally {
-    clearTimeout(timeout);
-  }
-  throw new Error(`chromium did not start its DevTools server: ${text.slice(-500)}`);
 }
 
 const FLAGS = {

@@ -9,6 +9,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
  */
 const MAY_IMPORT: Record<string, string[]> = {
   util: [],
+  jupyter: [],
   io: ["util"],
   backend: ["util"],
   ops: ["util", "backend"],
@@ -17,6 +18,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   weights: ["util", "io", "backend", "models"],
   train: ["util", "io", "backend", "ops", "data", "models", "weights"],
   report: ["util", "data", "models", "train"],
+  bench: ["util", "backend", "ops", "models", "train"],
   lab: ["util", "io", "backend", "data", "models", "weights", "train", "report"],
   jobs: ["util", "io", "backend", "data", "models", "weights", "train", "report", "lab"],
 };
@@ -192,6 +194,8 @@ Deno.test("deno.json exports one entry point per layer, each loadable", async ()
       "jobs",
       "ops",
       "util",
+      "jupyter",
+      "bench",
     ]
   ) {
     assert.equal(entries[`./${layer}`], `./lib/${layer}/mod.ts`);
