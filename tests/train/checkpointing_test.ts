@@ -7,7 +7,7 @@ import { runLoop } from "../../lib/train/loop.ts";
 import { writableData } from "../../lib/backend/tensor_data.ts";
 import { fit } from "../../lib/train/fit.ts";
 import { oneDnnOr } from "../helpers/onednn.ts";
-import { CAN_MOUNT, withSmallFs } from "../helpers/small_fs.ts";
+import { smallFsTest, withSmallFs } from "../helpers/small_fs.ts";
 import { tinyData, tinyModel } from "../helpers/tiny.ts";
 import { tempDir } from "../helpers/temp.ts";
 
@@ -86,37 +86,41 @@ Deno.test("before the first step: stale temp files of dead runs go, a read-only 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test({
-  name:
+Deno.test(
+  smallFsTest(
+    import.meta.url,
     "a read-only checkpoint folder holding a checkpoint fails before training, not at the first save",
-  ignore: !CAN_MOUNT,
-  async fn() {
-    await useBackend("wasm");
-    let steps = 0;
-    const counter = { name: "count", afterStep: () => void steps++ };
-    const train = (dir: string, callbacks = [counter]) =>
-      fit(tinyModel(1), tinyData(20), {
-        batchSize: 10,
-        checkpointDir: dir,
-        callbacks,
-        log: () => {},
-      });
-    await withSmallFs(1024, async (dir) => {
-      await assert.rejects(
-        () => train(dir),
-        new RegExp(`${dir}: the checkpoint folder is not writable`),
-      );
-      assert.equal(steps, 0, "no step was run (and lost)");
-    }, { readOnly: true, prepare: (dir) => train(dir, []).then(() => {}) });
-    await withSmallFs(16, async (dir) => {
-      await assert.rejects(
-        () => train(dir),
-        new RegExp(`${dir}: the checkpoint folder has .* free, and one checkpoint needs`),
-      );
-      assert.equal(steps, 0);
-    }, { prepare: (dir) => Deno.writeFile(`${dir}/filler`, new Uint8Array(12 << 10)) });
-  },
-});
+    async () => {
+      await useBackend("wasm");
+      let steps = 0;
+      const counter = {
+        name: "count",
+        afterStep: () => void steps++,
+      };
+      const train = (dir: string, callbacks = [counter]) =>
+        fit(tinyModel(1), tinyData(20), {
+          batchSize: 10,
+          checkpointDir: dir,
+          callbacks,
+          log: () => {},
+        });
+      await withSmallFs(1024, async (dir) => {
+        await assert.rejects(
+          () => train(dir),
+          new RegExp(`${dir}: the checkpoint folder is not writable`),
+        );
+        assert.equal(steps, 0, "no step was run (and lost)");
+      }, { readOnly: true, prepare: (dir) => train(dir, []).then(() => {}) });
+      await withSmallFs(16, async (dir) => {
+        await assert.rejects(
+          () => train(dir),
+          new RegExp(`${dir}: the checkpoint folder has .* free, and one checkpoint needs`),
+        );
+        assert.equal(steps, 0);
+      }, { prepare: (dir) => Deno.writeFile(`${dir}/filler`, new Uint8Array(12 << 10)) });
+    },
+  ),
+);
 
 Deno.test({
   name:

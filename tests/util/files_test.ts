@@ -11,7 +11,7 @@ import {
   readRegularFile,
   regularFile,
 } from "../../lib/util/fs.ts";
-import { CAN_MOUNT, withSmallFs } from "../helpers/small_fs.ts";
+import { smallFsTest, withSmallFs } from "../helpers/small_fs.ts";
 import { gunzip, isGzip, readMaybeGzip } from "../../lib/util/gzip.ts";
 import { escapeHtml } from "../../lib/util/html.ts";
 import { tempDir } from "../helpers/temp.ts";
@@ -98,23 +98,27 @@ Deno.test("formatBytes and freeBytes", () => {
   assert.equal(freeBytes("/no/such/folder"), undefined);
 });
 
-Deno.test({
-  name: "checkWritableFolder: a read-only folder, and one without room, are refused up front",
-  ignore: !CAN_MOUNT,
-  async fn() {
-    await withSmallFs(256, async (dir) => {
-      await assert.rejects(
-        checkWritableFolder(dir, 10, "checkpoint folder"),
-        new RegExp(`${dir}: the checkpoint folder is not writable \\(Read-only file system`),
-      );
-    }, { readOnly: true });
-    await withSmallFs(256, async (dir) => {
-      await checkWritableFolder(`${dir}/sub`, 1000, "checkpoint folder"); // created, fits
-      await assert.rejects(
-        checkWritableFolder(dir, 10_000_000, "checkpoint folder"),
-        new RegExp(`${dir}: the checkpoint folder has .* free, and one checkpoint needs 10\\.0 MB`),
-      );
-      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["sub"], "no probe left");
-    });
-  },
-});
+Deno.test(
+  smallFsTest(
+    import.meta.url,
+    "checkWritableFolder: a read-only folder, and one without room, are refused up front",
+    async () => {
+      await withSmallFs(256, async (dir) => {
+        await assert.rejects(
+          checkWritableFolder(dir, 10, "checkpoint folder"),
+          new RegExp(`${dir}: the checkpoint folder is not writable \\(Read-only file system`),
+        );
+      }, { readOnly: true });
+      await withSmallFs(256, async (dir) => {
+        await checkWritableFolder(`${dir}/sub`, 1000, "checkpoint folder"); // created, fits
+        await assert.rejects(
+          checkWritableFolder(dir, 10_000_000, "checkpoint folder"),
+          new RegExp(
+            `${dir}: the checkpoint folder has .* free, and one checkpoint needs 10\\.0 MB`,
+          ),
+        );
+        assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["sub"], "no probe left");
+      });
+    },
+  ),
+);

@@ -4,7 +4,7 @@ import { openCheckpoint } from "../../../lib/io/checkpoint/checkpoint.ts";
 import { TableBuilder } from "../../../lib/io/checkpoint/table_builder.ts";
 import { encodeBundleEntry, encodeBundleHeader } from "../../../lib/io/checkpoint/tf_protos.ts";
 import { removeStaleTemps, writeCheckpoint } from "../../../lib/io/checkpoint/writer.ts";
-import { CAN_MOUNT, withSmallFs } from "../../helpers/small_fs.ts";
+import { smallFsTest, withSmallFs } from "../../helpers/small_fs.ts";
 import { restoreVariables } from "../../../lib/weights/restore.ts";
 import { VariableStore } from "../../../lib/models/variables.ts";
 import { tempDir } from "../../helpers/temp.ts";
@@ -392,36 +392,42 @@ Deno.test("state files that form a cycle are reported as one, with the chain", a
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test({
-  name: "disk full while saving: the error names the file and the space needed; no temp files stay",
-  ignore: !CAN_MOUNT,
-  async fn() {
-    await withSmallFs(64, async (dir) => {
-      const big = {
-        name: "w",
-        dtype: "float32" as const,
-        shape: [50_000],
-        data: new Float32Array(50_000),
-      };
-      await rejectsWith(
-        () => writeCheckpoint(`${dir}/model.ckpt-1`, [big]),
-        new RegExp(`${dir}/model\\.ckpt-1\\.data-00000-of-00001: no space left on the device`),
-        /it needs about 200\.0 kB, .* free in/,
-      );
-      assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing half-written stays");
-      // The state file's own write failing: named, and its temp removed.
-      await writeCheckpoint(`${dir}/small`, [{ ...big, shape: [10], data: new Float32Array(10) }]);
-      const filler = new Uint8Array(1 << 20);
-      await Deno.writeFile(`${dir}/filler`, filler).catch(() => {}); // fills the rest
-      const names = () =>
-        [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.includes(".tmp-"));
-      await assert.rejects(() =>
-        writeCheckpoint(`${dir}/small2`, [{ ...big, shape: [4], data: new Float32Array(4) }])
-      );
-      assert.deepEqual(names(), [], "no temp file stays after a failed save");
-    });
-  },
-});
+Deno.test(
+  smallFsTest(
+    import.meta.url,
+    "disk full while saving: the error names the file and the space needed; no temp files stay",
+    async () => {
+      await withSmallFs(64, async (dir) => {
+        const big = {
+          name: "w",
+          dtype: "float32" as const,
+          shape: [50_000],
+          data: new Float32Array(50_000),
+        };
+        await rejectsWith(
+          () => writeCheckpoint(`${dir}/model.ckpt-1`, [big]),
+          new RegExp(`${dir}/model\\.ckpt-1\\.data-00000-of-00001: no space left on the device`),
+          /it needs about 200\.0 kB, .* free in/,
+        );
+        assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing half-written stays");
+        // The state file's own write failing: named, and its temp removed.
+        await writeCheckpoint(`${dir}/small`, [{
+          ...big,
+          shape: [10],
+          data: new Float32Array(10),
+        }]);
+        const filler = new Uint8Array(1 << 20);
+        await Deno.writeFile(`${dir}/filler`, filler).catch(() => {}); // fills the rest
+        const names = () =>
+          [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.includes(".tmp-"));
+        await assert.rejects(() =>
+          writeCheckpoint(`${dir}/small2`, [{ ...big, shape: [4], data: new Float32Array(4) }])
+        );
+        assert.deepEqual(names(), [], "no temp file stays after a failed save");
+      });
+    },
+  ),
+);
 
 Deno.test("removeStaleTemps removes temp files of dead writers only (our PID on a temp we did not make too)", async () => {
   const dir = await tempDir();
