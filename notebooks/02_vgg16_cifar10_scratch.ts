@@ -22,6 +22,9 @@ const params = {
   backend: "auto",
   maxSteps: undefined as number | undefined,
   logEvery: 100, // a log line every N steps, as the lab prints
+  // A lab session (about 30 min on a 2-core CPU; docs/sessions.md): imageSize: 32, learningRate: 0.0001, perClass: 1000, testPerClass: 200, epochs: 5.
+  perClass: undefined as number | undefined, // training images per class (all when unset)
+  testPerClass: undefined as number | undefined, // test images per class
   out: "../out/02", // each setting gets its own folder below (runFolder)
 };
 
@@ -31,11 +34,14 @@ import { quickExercise } from "../mod.ts";
 await quickExercise("02", params);
 
 // %%
-import { loadCifar, requireFile, useBackend } from "../mod.ts";
+import { loadCifar, requireFile, takePerClass, useBackend } from "../mod.ts";
 const backend = await useBackend(params.backend as "auto");
 const source = await requireFile(params.cifar);
-const train = await loadCifar(source);
-const test = await loadCifar(source, { split: "test" });
+const allTrain = await loadCifar(source);
+const allTest = await loadCifar(source, { split: "test" });
+// A session's subset (params.perClass, params.testPerClass), else all of it.
+const train = params.perClass ? takePerClass(allTrain, params.perClass) : allTrain;
+const test = params.testPerClass ? takePerClass(allTest, params.testPerClass) : allTest;
 console.log(
   `${train.labels.length} training / ${test.labels.length} test images, ${train.classNames.length} classes; backend: ${backend.description}`,
 );
@@ -57,6 +63,7 @@ const model = buildModel("vgg_16", {
 const stepsPerEpoch = Math.ceil(train.labels.length / params.batchSize);
 // A variant (another size, batch or rate) trains into its own folder instead of resuming this one.
 const out = runFolder(params.out, {
+  ...(params.perClass ? { perClass: params.perClass } : {}),
   size: params.imageSize,
   batch: params.batchSize,
   lr: params.learningRate,

@@ -27,6 +27,9 @@ const params = {
   backend: "auto",
   maxSteps: undefined as number | undefined,
   logEvery: 100,
+  // A lab session (about 30 min on a 2-core CPU; docs/sessions.md): batchSize: 100, perClass: 1000, testPerClass: 100, epochs: 5.
+  perClass: undefined as number | undefined, // training images per class (all when unset)
+  testPerClass: undefined as number | undefined, // test images per class
   out: "../out/05",
 };
 
@@ -36,12 +39,15 @@ import { quickExercise } from "../mod.ts";
 await quickExercise("05", params);
 
 // %%
-import { loadCifar, requireFile, useBackend } from "../mod.ts";
+import { loadCifar, requireFile, takePerClass, useBackend } from "../mod.ts";
 const backend = await useBackend(params.backend as "auto");
 const cifar = await requireFile(params.cifar);
 const checkpoint = await requireFile(params.checkpoint);
-const train = await loadCifar(cifar);
-const test = await loadCifar(cifar, { split: "test" });
+const allTrain = await loadCifar(cifar);
+const allTest = await loadCifar(cifar, { split: "test" });
+// A session's subset (params.perClass, params.testPerClass), else all of it.
+const train = params.perClass ? takePerClass(allTrain, params.perClass) : allTrain;
+const test = params.testPerClass ? takePerClass(allTest, params.testPerClass) : allTest;
 console.log(
   `${train.labels.length} training / ${test.labels.length} test images; backend: ${backend.description}`,
 );
@@ -62,6 +68,7 @@ const report = await restore(model, checkpoint, { exclude: params.exclude, listR
 import { fit, runFolder } from "../mod.ts";
 // Each variant (scopes, rate, size, batch) trains into its own folder instead of resuming another.
 const out = runFolder(params.out, {
+  ...(params.perClass ? { perClass: params.perClass } : {}),
   trainable: params.trainable,
   lr: params.learningRate,
   size: params.imageSize,

@@ -18,9 +18,16 @@ import {
   UsageError,
 } from "../util/mod.ts";
 import type { TrainJob } from "./train_job.ts";
+import { expandPreset, SESSION_PRESETS } from "./session_presets.ts";
 
 /** The train flags (also what `sweep` may vary). */
 export const TRAIN_FLAGS: Record<string, FlagSpec> = {
+  preset: {
+    type: "string",
+    help: `a session-sized exercise (${
+      Object.keys(SESSION_PRESETS).join(", ")
+    }, about 30 min on a 2-core CPU; docs/sessions.md); other flags override it`,
+  },
   model: { type: "string", default: "small_vgg", help: `one of ${MODEL_NAMES.join(", ")}` },
   dataset: {
     type: "string",
@@ -106,8 +113,11 @@ function numbers(values: Record<string, unknown>, name: string): number[] | unde
 
 /** Parses `train`'s command line into a job; throws `UsageError` naming the bad flag. */
 export function trainJobFromArgs(args: string[]): TrainJob {
-  const { values, positionals } = parseFlags(args, TRAIN_FLAGS);
+  const expanded = expandPreset(args);
+  const { values, positionals } = parseFlags(expanded.args, TRAIN_FLAGS);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  // `--checkpoint none` (after a preset's): no restore, and so nothing to exclude.
+  const noCheckpoint = values.checkpoint === "none";
   const int = (name: string, min = 1) => numberFlag(values, name, { integer: true, min });
   const optInt = (name: string, min = 1) =>
     optionalNumberFlag(values, name, { integer: true, min });
@@ -153,8 +163,11 @@ export function trainJobFromArgs(args: string[]): TrainJob {
     numClasses: optInt("num-classes"),
     perClass: optInt("per-class"),
     testPerClass: optInt("test-per-class"),
-    checkpoint: values.checkpoint === undefined ? undefined : String(values.checkpoint),
-    exclude: listFlag(values, "exclude"),
+    checkpoint: values.checkpoint === undefined || noCheckpoint
+      ? undefined
+      : String(values.checkpoint),
+    exclude: noCheckpoint ? undefined : listFlag(values, "exclude"),
+    preset: expanded.preset,
     trainable: listFlag(values, "trainable"),
     optimizer: choiceFlag(values, "optimizer", OPTIMIZERS),
     momentum: optionalNumberFlag(values, "momentum", { min: 0, below: 1 }),

@@ -15,6 +15,7 @@ import { loadDatasetSplits } from "../data/mod.ts";
 import { takePerClass } from "../data/mod.ts";
 import { inScope } from "../models/mod.ts";
 import { buildModel, MODEL_NAMES } from "../models/mod.ts";
+import { SESSION_PRESETS } from "./session_presets.ts";
 import { standaloneReport } from "../report/mod.ts";
 import { evaluationSections, summarySection, trainingSections } from "../report/mod.ts";
 import { evaluateAsync } from "../train/mod.ts";
@@ -50,6 +51,8 @@ export interface TrainJob {
   testPerClass?: number;
   /** Restore from this checkpoint first. */
   checkpoint?: string;
+  /** The session preset the flags came from (`--preset`), if any. */
+  preset?: string;
   /** Scopes not restored. */
   exclude?: string[];
   /** Scopes trained; default all. */
@@ -145,6 +148,9 @@ async function runLocked(
   const batch = job.batch ?? 64;
   const imageSize = job.imageSize ?? 32;
   if (job.restart) await Deno.remove(`${out}/results.json`).catch(() => {});
+  if (job.preset) {
+    log(`preset ${job.preset}: ${SESSION_PRESETS[job.preset].summary} (docs/sessions.md)`);
+  }
   // Lab files by name (`cifar10`, `vgg_16`) come from the shared data folder.
   const dataset = await resolveLabDataset(job.dataset);
   const checkpoint = job.checkpoint && await resolveLabCheckpoint(job.checkpoint);
