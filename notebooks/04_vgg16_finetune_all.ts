@@ -28,7 +28,7 @@ const params = {
   backend: "auto",
   maxSteps: undefined as number | undefined,
   logEvery: 100,
-  // A lab session (about 30 min on a 2-core CPU; docs/sessions.md): perClass: 80, testPerClass: 50, epochs: 3.
+  // A lab session (about 30 min on a 2-core CPU; docs/sessions.md): imageSize: 112, perClass: 80, testPerClass: 50, epochs: 3.
   perClass: undefined as number | undefined, // training images per class (all when unset)
   testPerClass: undefined as number | undefined, // test images per class
   out: "../out/04",

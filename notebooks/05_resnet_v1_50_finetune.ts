@@ -27,7 +27,7 @@ const params = {
   backend: "auto",
   maxSteps: undefined as number | undefined,
   logEvery: 100,
-  // A lab session (about 30 min on a 2-core CPU; docs/sessions.md): batchSize: 100, perClass: 1000, testPerClass: 100, epochs: 5.
+  // A lab session (about 30 min on a 2-core CPU; docs/sessions.md): batchSize: 100, perClass: 400, testPerClass: 50, epochs: 5.
   perClass: undefined as number | undefined, // training images per class (all when unset)
   testPerClass: undefined as number | undefined, // test images per class
   out: "../out/05",
