@@ -142,20 +142,16 @@ async function measure(backend: string, name: string, seconds: number): Promise<
   };
 }
 
-async function torchReference(seconds: number) {
+/** What `scripts/torch/bench.py` prints: PyTorch's rates per small model (lab cases added later). */
+interface TorchReference {
+  models?: Record<string, { train: number; infer?: number }>;
+  error?: string;
+  [key: string]: unknown;
+}
+
+function torchReference(seconds: number): Promise<Measured<TorchReference>> {
   const script = new URL("./torch/bench.py", import.meta.url).pathname;
-  try {
-    const out = await new Deno.Command(toolPath("python"), {
-      args: [script, String(seconds)],
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      return { error: new TextDecoder().decode(out.stderr).trim().split("\n").pop() };
-    }
-    return JSON.parse(new TextDecoder().decode(out.stdout));
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
+  return runRecord(toolPath("python"), [script, String(seconds)]);
 }
 
 async function pipelineRate(seconds: number, size: number): Promise<number> {
@@ -304,7 +300,9 @@ async function main(args: string[]) {
       cases.push(await measure(backend, name, seconds));
     }
   }
-  const torch = values["skip-torch"] ? { error: "skipped" } : await torchReference(seconds);
+  const torch: TorchReference = values["skip-torch"]
+    ? { error: "skipped" }
+    : await torchReference(seconds);
   const lab = values["skip-lab"]
     ? []
     : await labSizes(numberFlag(values, "lab-seconds", { min: 1 }), !values["skip-torch"]);
